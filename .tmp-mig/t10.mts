@@ -1,0 +1,13 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+const { applyMigrations } = await import('/work/main/src/db/migrate.ts');
+const url = 'postgres://postgres@127.0.0.1:5432/test';
+const t0 = Date.now();
+process.on('exit', () => console.log('exit after', Date.now() - t0));
+const s = 'mig_bad_' + Date.now();
+const f = () => new PrismaPg({ connectionString: url, options: `-c search_path="${s}"`, application_name: s }, { schema: s });
+console.log(await applyMigrations(f(), { migrationsDir: '/tmp/mig/bad' }).catch((e: Error) => e.message.split('\n')[0]));
+console.log(await applyMigrations(f(), { migrationsDir: '/tmp/mig/bad' }).catch((e: Error) => e.message.split('\n')[0]));
+const admin = new pg.Client(url); await admin.connect();
+console.log((await admin.query(`select count(*) from pg_stat_activity where application_name=$1`, [s])).rows);
+await admin.query(`drop schema "${s}" cascade`); await admin.end();

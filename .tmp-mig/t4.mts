@@ -1,0 +1,10 @@
+const orig = globalThis.setTimeout;
+(globalThis as any).setTimeout = (f: any, ms: number, ...a: any[]) => { if (ms >= 1000) console.log('setTimeout', ms, new Error().stack?.split('\n').slice(2,4).join(' | ')); return orig(f, ms, ...a); };
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+const pg = await PGlite.create();
+const { applyMigrations } = await import('/work/main/src/db/migrate.ts');
+console.log(await applyMigrations(new PrismaPGlite(pg)));
+console.log(await applyMigrations(new PrismaPGlite(pg)));
+await pg.close();
+console.log(process.getActiveResourcesInfo());

@@ -1,0 +1,11 @@
+const orig = globalThis.setTimeout;
+(globalThis as any).setTimeout = (f: any, ms: number, ...a: any[]) => { if (ms >= 1000) console.log('  >> setTimeout', ms, new Error().stack?.split('\n')[2].trim().slice(0,60)); return orig(f, ms, ...a); };
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+const pg = await PGlite.create();
+const { applyMigrations } = await import('/work/main/src/db/migrate.ts');
+const f = new PrismaPGlite(pg);
+const wrap = (a: any) => new Proxy(a, { get(t, p) { const v = t[p]; if (typeof v !== 'function') return v; return (...args: any[]) => { if (['queryRaw','executeRaw','executeScript','startTransaction'].includes(p as string)) console.log(String(p), JSON.stringify(args[0]?.sql ?? args[0])?.slice(0, 120)); const r = v.apply(t, args); return r && typeof r.then === 'function' && p === 'startTransaction' ? r.then(wrap) : r; }; } });
+const factory: any = { provider: f.provider, adapterName: f.adapterName, connect: async () => wrap(await f.connect()), connectToShadowDb: async () => wrap(await f.connectToShadowDb()) };
+console.log(await applyMigrations(factory));
+await pg.close();

@@ -1,0 +1,73 @@
+/** Signed session tokens: HS256 JWTs (jose), subject = user id. */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { SignJWT, jwtVerify } from 'jose';
+import type { Config } from '../config.js';
+
+export interface TokenClaims {
+  userId: string;
+  role: 'USER' | 'ADMIN';
+}
+
+export class Tokens {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(claims: TokenClaims): Promise<string> {
+    return new SignJWT({ role: claims.role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.userId)
+      .setIssuedAt()
+      .setIssuer('pulse')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + this.ttlSeconds)
+      .sign(this.key);
+  }
+
+  /** The claims of a valid token, or null if it is malformed, forged or expired. */
+  async verify(token: string): Promise<TokenClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: 'pulse' });
+      if (typeof payload.sub !== 'string') return null;
+      return { userId: payload.sub, role: payload.role === 'ADMIN' ? 'ADMIN' : 'USER' };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** `Bearer <token>` -> token; anything else -> null. */
+export function bearerToken(header: unknown): string | null {
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/**
+ * The signing secret: `JWT_SECRET`, or (development only) one generated once and kept beside the
+ * embedded database so tokens survive a restart. Returns whether it was generated, for a warning.
+ */
+export async function resolveJwtSecret(config: Config): Promise<{ secret: string; generated: boolean }> {
+  if (config.jwtSecret) return { secret: config.jwtSecret, generated: false };
+  const db = config.database;
+  if (db.kind === 'pglite' && db.dir) {
+    const file = join(dirname(db.dir), 'jwt-secret');
+    try {
+      const stored = (await readFile(file, 'utf8')).trim();
+      if (stored.length >= 32) return { secret: stored, generated: true };
+    } catch {
+      // not there yet
+    }
+    const secret = randomBytes(32).toString('base64url');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, secret, { mode: 0o600 });
+    return { secret, generated: true };
+  }
+  return { secret: randomBytes(32).toString('base64url'), generated: true };
+}

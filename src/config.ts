@@ -1,0 +1,147 @@
+/**
+ * Configuration: every environment variable Pulse reads, read once and validated here.
+ * Nothing else in Pulse reads `process.env`; the parsed `Config` is passed down.
+ */
+export type DatabaseTarget =
+  | { kind: 'pglite'; dir: string | null } // null: throwaway in-memory database
+  | { kind: 'postgres'; url: string; schema?: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  nodeEnv: 'development' | 'production' | 'test';
+  database: DatabaseTarget;
+  redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
+  /** null: generate one and keep it beside the embedded database (development only). */
+  jwtSecret: string | null;
+  jwtTtlSeconds: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** null: any origin; otherwise the WebSocket upgrade and CORS accept only these. */
+  allowedOrigins: string[] | null;
+  heartbeatMs: number;
+  /** How many events each stream topic keeps in its log; older ones are trimmed (a resume from before them gets GAP). */
+  streamRetention: number;
+  graphiql: boolean;
+  maxPayloadBytes: number;
+  maxSubscriptionsPerConnection: number;
+  /** Operations per minute per user (or per IP for anonymous callers). */
+  rateLimitPerMinute: number;
+  /** How long a presence entry outlives an instance that died without cleaning up. */
+  presenceTtlMs: number;
+  /** Seconds a typing indicator lasts unless renewed. */
+  typingTtlMs: number;
+  seedDemoData: boolean;
+  instanceId: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+const DURATION = /^(\d+)\s*(ms|s|m|h|d)?$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `JWT_TTL`: seconds, or a number with a unit (`90m`, `12h`, `7d`). */
+function durationSeconds(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const match = DURATION.exec(raw);
+  if (!match || match[2] === 'ms') throw new ConfigError(name, `must be a duration such as 3600, 90m, 12h or 7d, got "${raw}"`);
+  const seconds = Number(match[1]) * (UNIT_SECONDS[match[2] ?? 's'] ?? 1);
+  if (seconds < 60) throw new ConfigError(name, 'must be at least one minute');
+  return seconds;
+}
+
+function database(env: Env): DatabaseTarget {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) return { kind: 'pglite', dir: env.PGLITE_DIR?.trim() || '.data/pglite' };
+  if (url === 'memory:') return { kind: 'pglite', dir: null };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      const parsed = new URL(url);
+      const schema = parsed.searchParams.get('schema') ?? undefined;
+      return { kind: 'postgres', url, schema };
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid URL');
+    }
+  }
+  throw new ConfigError('DATABASE_URL', `must be unset, "memory:" or a postgres:// URL, got "${url}"`);
+}
+
+/** Reads and validates the configuration; throws a `ConfigError` naming the variable. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const nodeEnvRaw = env.NODE_ENV?.trim() || 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnvRaw}"`);
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+  const jwtSecret = env.JWT_SECRET?.trim() || null;
+  if (jwtSecret && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  if (!jwtSecret && nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+  const logLevel = (env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'silent' : 'info')) as Config['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent, got "${logLevel}"`);
+  }
+  const origins = env.ALLOWED_ORIGINS?.trim();
+  const allowedOrigins = !origins || origins === '*' ? null : origins.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of allowedOrigins ?? []) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError('ALLOWED_ORIGINS', `entries must look like https://host[:port], got "${origin}"`);
+  }
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', `must be a redis:// URL, got "${redisUrl}"`);
+  const heartbeatMs = int(env, 'HEARTBEAT_MS', 30_000, 50, 3_600_000);
+
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    nodeEnv,
+    database: database(env),
+    redisUrl,
+    redisPrefix: env.REDIS_PREFIX?.trim() || 'pulse:',
+    jwtSecret,
+    jwtTtlSeconds: durationSeconds(env, 'JWT_TTL', 7 * 86400),
+    logLevel,
+    allowedOrigins,
+    heartbeatMs,
+    streamRetention: int(env, 'STREAM_RETENTION', 10_000, 1),
+    graphiql: bool(env, 'GRAPHIQL', nodeEnv !== 'production'),
+    maxPayloadBytes: int(env, 'MAX_PAYLOAD_BYTES', 64 * 1024, 1024),
+    maxSubscriptionsPerConnection: int(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, 1),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1),
+    presenceTtlMs: int(env, 'PRESENCE_TTL_MS', Math.max(2 * heartbeatMs, 10_000), 100),
+    typingTtlMs: int(env, 'TYPING_TTL_MS', 5_000, 100),
+    seedDemoData: bool(env, 'SEED_DEMO_DATA', nodeEnv !== 'production'),
+    instanceId: env.INSTANCE_ID?.trim() || `pulse-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    ...overrides,
+  };
+}
+
+/** For module-level settings that are fixed before any Config exists (the schema builder's dev checks). */
+export const isProductionBuild = process.env.NODE_ENV === 'production';

@@ -1,0 +1,84 @@
+/**
+ * Storage: Prisma Client over a driver adapter. Embedded PGlite by default, PostgreSQL through
+ * `@prisma/adapter-pg` for a postgres URL. Both run the same schema, migrations and queries.
+ */
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { DatabaseTarget } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export { Prisma, PrismaClient } from '../generated/prisma/client.js';
+export type { PrismaClient as Db } from '../generated/prisma/client.js';
+
+/** The client inside `prisma.$transaction(async (tx) => ...)`. */
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0] & Omit<PrismaClient, '$transaction'>;
+
+export interface Database {
+  prisma: PrismaClient;
+  /** The adapter factory, for the migration engine. */
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  target: DatabaseTarget;
+  /** true when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Builds the driver adapter factory for a target (PGlite instance or PostgreSQL pool). */
+export async function createAdapterFactory(
+  target: DatabaseTarget,
+): Promise<{ factory: SqlMigrationAwareDriverAdapterFactory; dispose(): Promise<void> }> {
+  if (target.kind === 'pglite') {
+    if (target.dir) await mkdir(target.dir, { recursive: true });
+    const pglite = target.dir ? new PGlite(target.dir) : new PGlite();
+    await pglite.waitReady;
+    return { factory: new PrismaPGlite(pglite), dispose: () => pglite.close() };
+  }
+  const schema = target.schema;
+  const factory = new PrismaPg(
+    {
+      connectionString: stripSchemaParam(target.url),
+      max: 10,
+      ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+    },
+    schema ? { schema } : undefined,
+  );
+  return { factory, dispose: async () => {} };
+}
+
+/** `?schema=` is Prisma's URL convention; node-postgres does not understand it. */
+function stripSchemaParam(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.delete('schema');
+  return parsed.toString();
+}
+
+/** Opens the database (without migrating it: see `migrate.ts`). */
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  const { factory, dispose } = await createAdapterFactory(target);
+  const prisma = new PrismaClient({
+    adapter: factory,
+    // Contended rows (one event's seats, one topic's sequence) queue transactions behind a row lock:
+    // let them wait rather than fail.
+    transactionOptions: { maxWait: 30_000, timeout: 30_000 },
+  });
+  return {
+    prisma,
+    factory,
+    target,
+    async ping() {
+      try {
+        await prisma.$queryRaw`SELECT 1`;
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await dispose();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Expected failures: typed errors with a stable `extensions.code` (API.md "Errors").
+ * Anything else that escapes a resolver is masked by the server and logged with a request id.
+ */
+import { GraphQLError } from 'graphql';
+
+export const ErrorCode = {
+  /** The operation needs a signed-in user. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Signed in, but not allowed. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The id names nothing (or does not parse). */
+  NOT_FOUND: 'NOT_FOUND',
+  /** Validation failed; `extensions.field` names the input field. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** Not enough seats left; `extensions.availableSeats` tells how many are. */
+  SOLD_OUT: 'SOLD_OUT',
+  /** The state changed under the caller. */
+  CONFLICT: 'CONFLICT',
+  /** Too many operations; `extensions.retryAfterMs` tells when to retry. */
+  RATE_LIMITED: 'RATE_LIMITED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An expected failure, shown to the client as is. */
+export class PulseError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+    this.name = 'PulseError';
+  }
+}
+
+export const unauthenticated = (message = 'You must be signed in to do this.') =>
+  new PulseError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'You are not allowed to do this.') => new PulseError(ErrorCode.FORBIDDEN, message);
+export const notFound = (what: string, id?: string) =>
+  new PulseError(ErrorCode.NOT_FOUND, id === undefined ? `${what} not found.` : `${what} "${id}" not found.`);
+export const badInput = (field: string, message: string) =>
+  new PulseError(ErrorCode.BAD_USER_INPUT, message, { field });
+export const conflict = (message: string) => new PulseError(ErrorCode.CONFLICT, message);
+export const rateLimited = (retryAfterMs: number) =>
+  new PulseError(ErrorCode.RATE_LIMITED, `Too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s.`, {
+    retryAfterMs,
+  });
+
+/** true for PostgreSQL/Prisma unique-constraint violations (P2002), e.g. a concurrent duplicate insert. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string }; meta?: { code?: string } } | null;
+  return e?.code === 'P2002' || e?.code === '23505' || e?.meta?.code === '23505' || e?.cause?.code === '23505';
+}

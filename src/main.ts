@@ -1,0 +1,57 @@
+/** `npm start`: migrate, seed demo data when the database is empty, serve, print the URLs. */
+import { createPulse } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from './seed.js';
+import { webHandler } from './transport/web.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const pulse = await createPulse(config, { staticHandler: webHandler() });
+  const { logger } = pulse.services;
+  if (config.seedDemoData && (await seedDemoData(pulse.services.prisma))) {
+    logger.info(`seeded demo users ${DEMO_USERS.map((u) => u.username).join(', ')} (password "${DEMO_PASSWORD}"; "admin" is ADMIN)`);
+  }
+  const { url, wsUrl, port } = await pulse.server.listen(config.port);
+  const mode = `${config.database.kind === 'pglite' ? `embedded PGlite (${config.database.dir ?? 'in memory'})` : 'PostgreSQL'} + ${config.redisUrl ? 'Redis bus' : 'in-process bus'}`;
+  console.log(
+    [
+      `Pulse is up (${mode})`,
+      `  web page:       http://localhost:${port}/`,
+      `  GraphQL:        ${url}${config.graphiql ? '  (GraphiQL in a browser)' : ''}`,
+      `  subscriptions:  ${wsUrl}`,
+      `  health:         http://localhost:${port}/healthz  /readyz  /metrics`,
+      config.seedDemoData ? `  demo sign-in:   ${DEMO_USERS.map((u) => u.username).join(', ')} / ${DEMO_PASSWORD}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    pulse.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error('Pulse failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+/** The schema: imports every domain's types and fields, then builds. */
+import { builder } from './builder.js';
+import './users.js';
+import './notifications.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

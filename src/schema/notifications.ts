@@ -1,0 +1,76 @@
+/** Notifications: the stored list, `markNotificationsRead`, and the viewer's live `notifications` stream. */
+import { NotificationKind } from '../generated/prisma/enums.js';
+import { markRead } from '../notifications/service.js';
+import { Topics, type StreamEvent } from '../streams/index.js';
+import { builder } from './builder.js';
+import { addLoggedEnvelopeFields } from './streams.js';
+import { viewerOf } from './viewer.js';
+
+export const NotificationKindEnum = builder.enumType('NotificationKind', {
+  values: [...Object.values(NotificationKind), 'GAP'] as const,
+  description: 'What a notification is about. GAP (stream only): events were missed; refetch the list.',
+});
+
+builder.prismaObject('Notification', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.expose('kind', { type: NotificationKindEnum }),
+    message: t.exposeString('message'),
+    actor: t.relation('actor', { nullable: true }),
+    subjectId: t.exposeID('subjectId', { nullable: true }),
+    read: t.exposeBoolean('read'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEvent').implement({
+  fields: (t) => ({
+    kind: t.field({ type: NotificationKindEnum, resolve: (e) => (e.kind === 'GAP' ? 'GAP' : e.data.kind) }),
+    notification: t.prismaField({
+      type: 'Notification',
+      nullable: true,
+      resolve: (query, e, _args, ctx) =>
+        e.kind === 'GAP'
+          ? null
+          : ctx.app.prisma.notification.findFirst({ ...query, where: { id: e.data.notificationId, userId: viewerOf(ctx).id } }),
+    }),
+  }),
+});
+
+addLoggedEnvelopeFields(NotificationEvent);
+
+builder.queryField('notifications', (t) =>
+  t.prismaConnection({
+    type: 'Notification',
+    cursor: 'id',
+    authScopes: { signedIn: true },
+    description: "The viewer's notifications, newest first.",
+    args: { unreadOnly: t.arg.boolean({ required: false }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.app.prisma.notification.findMany({
+        ...query,
+        where: { userId: viewerOf(ctx).id, ...(args.unreadOnly ? { read: false } : {}) },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+);
+
+builder.mutationField('markNotificationsRead', (t) =>
+  t.int({
+    authScopes: { signedIn: true },
+    description: "Marks the viewer's notifications read (all when `ids` is omitted); returns how many changed.",
+    args: { ids: t.arg.idList({ required: false }) },
+    resolve: (_root, args, ctx) => markRead(ctx.app.prisma, viewerOf(ctx).id, args.ids?.map(String)),
+  }),
+);
+
+builder.subscriptionField('notifications', (t) =>
+  t.field({
+    type: NotificationEvent,
+    authScopes: { signedIn: true },
+    description: "The viewer's notifications as they are created. Resumable with `after`.",
+    args: { after: t.arg.string({ required: false }) },
+    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.user(viewerOf(ctx).id), { after: args.after }),
+    resolve: (event) => event as StreamEvent<'user'>,
+  }),
+);

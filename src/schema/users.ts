@@ -1,0 +1,72 @@
+/** Users and authentication: `User`, `viewer`, `register`, `login`. */
+import { Role } from '../generated/prisma/enums.js';
+import { login, register } from '../users/service.js';
+import { builder } from './builder.js';
+
+export const RoleEnum = builder.enumType(Role, { name: 'Role' });
+
+export const UserType = builder.prismaObject('User', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    username: t.exposeString('username'),
+    displayName: t.exposeString('displayName'),
+    role: t.expose('role', { type: RoleEnum }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const AuthPayload = builder.objectRef<{ token: string; user: { id: string } }>('AuthPayload').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'A signed JWT: send it as `Authorization: Bearer <token>`.' }),
+    user: t.prismaField({
+      type: 'User',
+      resolve: (query, payload, _args, ctx) => ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: payload.user.id } }),
+    }),
+  }),
+});
+
+const RegisterInput = builder.inputType('RegisterInput', {
+  fields: (t) => ({
+    username: t.string(),
+    password: t.string(),
+    displayName: t.string({ required: false }),
+  }),
+});
+
+builder.queryField('viewer', (t) =>
+  t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'The signed-in user, or null.',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.viewer ? ctx.app.prisma.user.findUnique({ ...query, where: { id: ctx.viewer.id } }) : null,
+  }),
+);
+
+builder.queryField('user', (t) =>
+  t.prismaField({
+    type: 'User',
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: (query, _root, args, ctx) => ctx.app.prisma.user.findUnique({ ...query, where: { id: String(args.id) } }),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  register: t.field({
+    type: AuthPayload,
+    args: { input: t.arg({ type: RegisterInput }) },
+    resolve: async (_root, { input }, ctx) => {
+      const user = await register(ctx.app.prisma, input);
+      return { token: await ctx.app.tokens.sign({ userId: user.id, role: user.role }), user };
+    },
+  }),
+  login: t.field({
+    type: AuthPayload,
+    args: { username: t.arg.string(), password: t.arg.string() },
+    resolve: async (_root, args, ctx) => {
+      const user = await login(ctx.app.prisma, args.username, args.password);
+      return { token: await ctx.app.tokens.sign({ userId: user.id, role: user.role }), user };
+    },
+  }),
+}));

@@ -1,0 +1,118 @@
+/**
+ * Streams: the one mechanism behind every subscription in Pulse.
+ *
+ * `write` runs a unit of work in a database transaction; events appended through its `Writer` are
+ * stored in the same transaction and published on the bus only after the commit. `subscribe` merges
+ * replay and live events by seq (see subscription.ts). `signal` sends an ephemeral event (no log).
+ */
+import type { PrismaClient, Tx } from '../db/index.js';
+import type { Bus } from './bus.js';
+import { append } from './log.js';
+import { StreamSubscription, type SubscribeOptions } from './subscription.js';
+import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
+
+export { encodeCursor } from './cursor.js';
+export type { SubscribeOptions, Verdict } from './subscription.js';
+export * from './topics.js';
+
+/** What a unit of work gets: the transaction, and a way to append events to streams. */
+export interface Writer {
+  readonly tx: Tx;
+  /** Appends a logged event in this transaction; it is published after commit. */
+  append<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): Promise<StreamEvent<F, K>>;
+  /** Queues an ephemeral signal to send after commit (nothing is sent if the transaction fails). */
+  signal<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): void;
+}
+
+export interface StreamStats {
+  published: number;
+  delivered: number;
+  /** Open subscriptions by topic family. */
+  active: Record<string, number>;
+}
+
+/** PostgreSQL errors worth retrying the whole transaction for: serialization failure, deadlock. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+function isRetryable(error: unknown): boolean {
+  const e = error as { code?: string; meta?: { code?: string }; cause?: { code?: string }; message?: string };
+  const code = e?.meta?.code ?? e?.cause?.code ?? e?.code;
+  return (code !== undefined && RETRYABLE.has(code)) || /deadlock detected|could not serialize/i.test(e?.message ?? '');
+}
+
+export class Streams {
+  private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
+  private readonly onPublishError: (error: unknown) => void;
+
+  constructor(
+    private readonly db: PrismaClient,
+    readonly bus: Bus,
+    private readonly options: { retention: number; onPublishError?: (error: unknown) => void },
+  ) {
+    this.onPublishError = options.onPublishError ?? (() => {});
+  }
+
+  /** Runs `work` in one transaction; appended events are published after it commits. */
+  async write<T>(work: (writer: Writer) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const outgoing: StreamEvent[] = [];
+      try {
+        const result = await this.db.$transaction(async (tx) => {
+          const writer: Writer = {
+            tx: tx as Tx,
+            append: async (topic, kind, data) => {
+              const event = await append(tx as Tx, topic, kind, data, this.options.retention);
+              outgoing.push(event as unknown as StreamEvent);
+              return event;
+            },
+            signal: (topic, kind, data) => {
+              outgoing.push({ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as StreamEvent);
+            },
+          };
+          return work(writer);
+        });
+        await this.publishAll(outgoing);
+        return result;
+      } catch (error) {
+        if (attempt >= 5 || !isRetryable(error)) throw error;
+      }
+    }
+  }
+
+  /** Sends an ephemeral event now (typing, presence, queue position): no seq, no replay. */
+  async signal<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): Promise<void> {
+    await this.publishAll([{ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as StreamEvent]);
+  }
+
+  /** A subscriber's iterator over one stream; rejects with BAD_USER_INPUT for a cursor of another stream. */
+  subscribe<F extends Family>(topic: Topic<F>, options: SubscribeOptions = {}): Promise<AsyncIterableIterator<StreamEvent<F>>> {
+    const counters = this.counters;
+    return StreamSubscription.open(this.db, this.bus, topic.name, options, {
+      onOpen: (family) => (counters.active[family] = (counters.active[family] ?? 0) + 1),
+      onClose: (family) => (counters.active[family] = (counters.active[family] ?? 1) - 1),
+      onDeliver: () => counters.delivered++,
+    }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
+  }
+
+  stats(): StreamStats {
+    return { ...this.counters, active: { ...this.counters.active } };
+  }
+
+  /** Open subscriptions on this instance, all families. */
+  activeCount(): number {
+    return Object.values(this.counters.active).reduce((a, b) => a + b, 0);
+  }
+
+  private async publishAll(events: StreamEvent[]): Promise<void> {
+    for (const event of events) {
+      try {
+        await this.bus.publish(event.topic, event);
+        this.counters.published++;
+      } catch (error) {
+        // The event is in the log: live subscribers pick it up with the next event's gap fill,
+        // and resuming clients replay it. Report, do not fail the committed mutation.
+        this.onPublishError(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The durable event log. `append` runs inside the caller's transaction: it takes the topic's next
+ * seq under the topic row's lock (so seqs are gap-free and in commit order per topic) and stores the
+ * event beside the change it describes. Retention trims old entries and remembers how far it trimmed.
+ */
+import type { PrismaClient, Tx } from '../db/index.js';
+import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
+
+type Reader = Pick<PrismaClient, 'streamEvent' | 'streamTopic'>;
+
+export async function append<F extends Family, K extends KindOf<F>>(
+  tx: Tx,
+  topic: Topic<F>,
+  kind: K,
+  data: StreamPayloads[F][K],
+  retention: number,
+): Promise<StreamEvent<F, K>> {
+  const [row] = await tx.$queryRaw<{ seq: number; trimmedThrough: number }[]>`
+    INSERT INTO "StreamTopic" ("topic", "seq") VALUES (${topic.name}, 1)
+    ON CONFLICT ("topic") DO UPDATE SET "seq" = "StreamTopic"."seq" + 1
+    RETURNING "seq", "trimmedThrough"`;
+  const seq = Number(row.seq);
+  const stored = await tx.streamEvent.create({
+    data: { topic: topic.name, seq, kind, data: data as object },
+    select: { createdAt: true },
+  });
+  // Trim in batches of a tenth of the retention, so most appends do no extra work.
+  const keepFrom = seq - retention;
+  if (keepFrom - Number(row.trimmedThrough) >= Math.max(1, Math.ceil(retention / 10))) {
+    await tx.streamEvent.deleteMany({ where: { topic: topic.name, seq: { lte: keepFrom } } });
+    await tx.streamTopic.update({ where: { topic: topic.name }, data: { trimmedThrough: keepFrom } });
+  }
+  return { topic: topic.name, seq, kind, data, at: stored.createdAt.toISOString() } as StreamEvent<F, K>;
+}
+
+/** The last seq handed out for a topic and the highest seq trimmed away (0 and 0 for a new topic). */
+export async function head(db: Reader, topic: string): Promise<{ seq: number; trimmedThrough: number }> {
+  const row = await db.streamTopic.findUnique({ where: { topic } });
+  return { seq: row?.seq ?? 0, trimmedThrough: row?.trimmedThrough ?? 0 };
+}
+
+/** Logged events with `after < seq < before`, in order, at most `limit`. */
+export async function readRange(
+  db: Reader,
+  topic: string,
+  after: number,
+  before = Number.MAX_SAFE_INTEGER,
+  limit = 500,
+): Promise<StreamEvent[]> {
+  const rows = await db.streamEvent.findMany({
+    where: { topic, seq: { gt: after, lt: before } },
+    orderBy: { seq: 'asc' },
+    take: limit,
+  });
+  return rows.map((row) => ({
+    topic: row.topic,
+    seq: row.seq,
+    kind: row.kind,
+    data: row.data,
+    at: row.createdAt.toISOString(),
+  })) as StreamEvent[];
+}

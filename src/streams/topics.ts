@@ -1,0 +1,98 @@
+/**
+ * The one typed map of stream topics: every publisher and every subscriber imports from here.
+ * A topic is `<family>:<key>`; each family declares its event kinds and their small-fact payloads.
+ * Logged families are durable and resumable; ephemeral kinds go on the bus only (no seq, no replay).
+ */
+import type { NotificationKind } from '../generated/prisma/enums.js';
+
+export interface StreamPayloads {
+  /** `region:<Region>`: the looking-for-group board of one region. */
+  region: {
+    POSTED: { matchId: string };
+    UPDATED: { matchId: string };
+    CLOSED: { matchId: string };
+  };
+  /** `event:<eventId>`: seat counts, exact as of the commit that produced each event. */
+  event: {
+    BOOKED: { bookingId: string; availableSeats: number; capacity: number };
+    CANCELLED: { bookingId: string; availableSeats: number; capacity: number };
+    CAPACITY_CHANGED: { availableSeats: number; capacity: number };
+  };
+  /** `post:<postId>`: likes and comments, counts exact as of the commit. */
+  post: {
+    LIKED: { actorId: string; likeCount: number; commentCount: number };
+    UNLIKED: { actorId: string; likeCount: number; commentCount: number };
+    COMMENTED: { actorId: string; commentId: string; likeCount: number; commentCount: number };
+  };
+  /** `conversation:<id>`: chat; TYPING is ephemeral. */
+  conversation: {
+    MESSAGE: { messageId: string };
+    MEMBER_JOINED: { userId: string };
+    MEMBER_LEFT: { userId: string };
+    TYPING: { userId: string; isTyping: boolean };
+  };
+  /** `user:<userId>`: the user's stored notifications. */
+  user: {
+    NOTIFICATION: { notificationId: string; kind: NotificationKind };
+  };
+  /** `queue:<userId>`: the user's matchmaking signals (ephemeral). */
+  queue: {
+    QUEUED: { position: number };
+    POSITION: { position: number };
+    LEFT: Record<string, never>;
+    MATCH_FOUND: { gameId: string };
+    GAME_STARTED: { gameId: string };
+    GAME_ENDED: { gameId: string };
+  };
+  /** `presence:<userId>`: ONLINE / OFFLINE changes (ephemeral). */
+  presence: {
+    ONLINE: Record<string, never>;
+    OFFLINE: Record<string, never>;
+  };
+}
+
+export type Family = keyof StreamPayloads;
+export type KindOf<F extends Family> = Extract<keyof StreamPayloads[F], string>;
+
+/** A stream name with its family, so kinds and payloads are checked at compile time. */
+export interface Topic<F extends Family = Family> {
+  readonly family: F;
+  readonly name: string;
+}
+
+function topic<F extends Family>(family: F) {
+  return (key: string): Topic<F> => ({ family, name: `${family}:${key}` });
+}
+
+/** Topic constructors, one per family. */
+export const Topics = {
+  region: topic('region'),
+  event: topic('event'),
+  post: topic('post'),
+  conversation: topic('conversation'),
+  user: topic('user'),
+  queue: topic('queue'),
+  presence: topic('presence'),
+} as const;
+
+/** One delivered stream event. `seq` is null for ephemeral signals; kind `GAP` means "refetch". */
+export interface StreamEvent<F extends Family = Family, K extends KindOf<F> | 'GAP' = KindOf<F> | 'GAP'> {
+  topic: string;
+  seq: number | null;
+  kind: K;
+  data: K extends KindOf<F> ? StreamPayloads[F][K] : Record<string, never>;
+  /** ISO-8601 time of the change. */
+  at: string;
+}
+
+/** A stream event of any kind of one family, discriminated by `kind`. */
+export type AnyEventOf<F extends Family> =
+  | { [K in KindOf<F>]: StreamEvent<F, K> }[KindOf<F>]
+  | StreamEvent<F, 'GAP'>;
+
+/** Where an event sits in its stream: what cursors and envelopes need, whatever the family. */
+export interface EventPosition {
+  topic: string;
+  seq: number | null;
+  at: string;
+}

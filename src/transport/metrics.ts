@@ -1,0 +1,63 @@
+/** Prometheus metrics for `/metrics`: one registry per instance, read from the live counters at scrape time. */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Streams } from '../streams/index.js';
+import type { Connections } from './connections.js';
+
+export function createMetrics(streams: Streams, connections: Connections, instanceId: string, defaults: boolean) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ instance_id: instanceId });
+  if (defaults) collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: 'pulse_websocket_connections',
+    help: 'Open WebSocket connections on this instance.',
+    registers: [registry],
+    collect() {
+      this.set(connections.count);
+    },
+  });
+  new Gauge({
+    name: 'pulse_subscriptions_active',
+    help: 'Open stream subscriptions on this instance, by stream family.',
+    labelNames: ['family'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [family, count] of Object.entries(streams.stats().active)) this.set({ family }, count);
+    },
+  });
+  new Gauge({
+    name: 'pulse_bus_topics',
+    help: 'Bus topics (Redis channels) this instance listens to.',
+    registers: [registry],
+    collect() {
+      this.set(streams.bus.stats().topics);
+    },
+  });
+  const published = new Counter({ name: 'pulse_stream_events_published_total', help: 'Stream events published on the bus.', registers: [registry] });
+  const delivered = new Counter({ name: 'pulse_stream_events_delivered_total', help: 'Stream events delivered to subscribers.', registers: [registry] });
+  let seen = { published: 0, delivered: 0 };
+  const sync = () => {
+    const now = streams.stats();
+    published.inc(now.published - seen.published);
+    delivered.inc(now.delivered - seen.delivered);
+    seen = { published: now.published, delivered: now.delivered };
+  };
+  const operations = new Counter({
+    name: 'pulse_graphql_operations_total',
+    help: 'GraphQL operations executed, by type.',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    operations,
+    async scrape(): Promise<{ contentType: string; body: string }> {
+      sync();
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
