@@ -4,7 +4,7 @@
 //
 // - applyMigrations: what `prisma migrate deploy` does (same `_prisma_migrations` table).
 // - createMigrationSql: what `prisma migrate dev --create-only` would write, computed with `diff`
-//   against a throwaway in-memory PGlite used as the shadow database.
+//   from the migrations folder (replayed on a throwaway in-memory PGlite) to the schema.
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -145,7 +145,8 @@ async function loadEngineRuntime(): Promise<Glue> {
 
 interface TrackedFactory {
   factory: SqlMigrationAwareDriverAdapterFactory;
-  disposeAll(): Promise<void>;
+  /** `succeeded`: the operation worked, so the connections are healthy enough to unlock on. */
+  disposeAll(succeeded: boolean): Promise<void>;
 }
 
 function trackAdapters(inner: SqlMigrationAwareDriverAdapterFactory): TrackedFactory {
@@ -163,14 +164,19 @@ function trackAdapters(inner: SqlMigrationAwareDriverAdapterFactory): TrackedFac
   };
   return {
     factory,
-    async disposeAll() {
+    async disposeAll(succeeded) {
       const adapters = opened.splice(0);
       // The engine takes Prisma's session-level advisory lock and never releases it; it goes away
       // with the connection, which for a PGlite (one session, kept open) or a pg.Pool passed in by
       // the caller may live on. Release it where it can be released; the result does not matter.
-      await Promise.allSettled(
-        adapters.map((a) => a.queryRaw({ sql: `SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK_KEY})`, args: [], argTypes: [] })),
-      );
+      // (Not after a failure: the database may be unreachable, and pg has no connect timeout.)
+      if (succeeded) {
+        await Promise.allSettled(
+          adapters.map((a) =>
+            a.queryRaw({ sql: `SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK_KEY})`, args: [], argTypes: [] }),
+          ),
+        );
+      }
       const results = await Promise.allSettled(adapters.map((a) => a.dispose()));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -229,16 +235,19 @@ async function runEngine<T>(
     const runtime = await loadEngineRuntime();
     const bound = bindMigrationAwareSqlAdapterFactory(tracked.factory);
     let engine: SchemaEngine | undefined;
+    let succeeded = false;
     try {
       engine = await runtime.SchemaEngine.new({ datamodels: undefined }, (line: string) => log?.(formatLogLine(line)), bound);
-      return await run(engine);
+      const result = await run(engine);
+      succeeded = true;
+      return result;
     } catch (error) {
-      throw explainEngineError(error, bound.errorRegistry);
+      throw explainEngineError(error);
     } finally {
       try {
         engine?.free();
       } finally {
-        await tracked.disposeAll();
+        await tracked.disposeAll(succeeded);
       }
     }
   } finally {
@@ -257,25 +266,21 @@ function formatLogLine(line: string): string {
   return line.trim();
 }
 
-/** Engine errors arrive as plain objects or strings; make them Errors with a readable message. */
-function explainEngineError(error: unknown, registry: { consumeError(id: number): { error: unknown } | undefined }): Error {
+/** Engine errors are Errors (SchemaConnectorError...), but be safe with anything else. */
+function explainEngineError(error: unknown): Error {
   if (error instanceof Error) {
     // Database errors come back as "external connector error\n<the database's message>\n<trace>".
     const lines = error.message.split('\n');
     if (lines[0] === 'external connector error' && lines.length > 1) error.message = lines.slice(1).join('\n');
     return error;
   }
-  if (error && typeof error === 'object') {
-    const e = error as { message?: unknown; error_code?: unknown; meta?: unknown; id?: unknown };
-    if (typeof e.id === 'number') {
-      const original = registry.consumeError(e.id);
-      if (original?.error instanceof Error) return original.error;
-    }
-    const message = typeof e.message === 'string' ? e.message : JSON.stringify(error);
-    const code = typeof e.error_code === 'string' ? `${e.error_code}: ` : '';
-    return Object.assign(new Error(`Prisma schema engine: ${code}${message}`), { cause: error });
-  }
-  return new Error(`Prisma schema engine: ${String(error)}`);
+  const message =
+    error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string'
+      ? (error as { message: string }).message
+      : typeof error === 'string'
+        ? error
+        : JSON.stringify(error);
+  return new Error(`Prisma schema engine: ${message}`, { cause: error });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,8 +339,8 @@ export async function applyMigrations(
 
 /**
  * The SQL that takes the database produced by the migrations folder to the Prisma schema, or
- * null when they already match. Needs no database: the migrations are replayed on a throwaway
- * in-memory PGlite (only started when there is at least one migration).
+ * null when they already match: what `prisma migrate dev --create-only` would write. Needs no
+ * database: the migrations are replayed on a throwaway in-memory PGlite (the shadow database).
  */
 export async function createMigrationSql(options: CreateMigrationSqlOptions = {}): Promise<string | null> {
   const schemaPath = path.resolve(options.schemaPath ?? DEFAULT_SCHEMA_PATH);

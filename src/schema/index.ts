@@ -2,5 +2,6 @@
 import { builder } from './builder.js';
 import './users.js';
 import './notifications.js';
+import './operations.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

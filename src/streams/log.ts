@@ -39,16 +39,16 @@ export async function head(db: Reader, topic: string): Promise<{ seq: number; tr
   return { seq: row?.seq ?? 0, trimmedThrough: row?.trimmedThrough ?? 0 };
 }
 
-/** Logged events with `after < seq < before`, in order, at most `limit`. */
+/** Logged events with `after < seq < before` (no upper bound when `before` is null), in order, at most `limit`. */
 export async function readRange(
   db: Reader,
   topic: string,
   after: number,
-  before = Number.MAX_SAFE_INTEGER,
+  before: number | null = null,
   limit = 500,
 ): Promise<StreamEvent[]> {
   const rows = await db.streamEvent.findMany({
-    where: { topic, seq: { gt: after, lt: before } },
+    where: { topic, seq: before === null ? { gt: after } : { gt: after, lt: before } },
     orderBy: { seq: 'asc' },
     take: limit,
   });

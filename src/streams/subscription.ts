@@ -87,7 +87,7 @@ export class StreamSubscription implements AsyncIterableIterator<StreamEvent> {
         await this.emit({ topic: this.topic, seq: headSeq, kind: 'GAP', data: {}, at: new Date().toISOString() } as StreamEvent);
       } else {
         this.last = after;
-        await this.fill(Number.MAX_SAFE_INTEGER);
+        await this.fill(null);
       }
       this.ready = true;
       await this.drain();
@@ -123,7 +123,7 @@ export class StreamSubscription implements AsyncIterableIterator<StreamEvent> {
   }
 
   /** Delivers logged events after `last` and before `before`, in pages. */
-  private async fill(before: number): Promise<void> {
+  private async fill(before: number | null): Promise<void> {
     for (;;) {
       const page = await readRange(this.db, this.topic, this.last, before);
       for (const event of page) {

@@ -1,0 +1,43 @@
+/** Operations: `serverStats` and the ADMIN-only `broadcast`. */
+import { broadcast, serverStats, type ServerStats } from '../operations/service.js';
+import { builder } from './builder.js';
+import { viewerOf } from './viewer.js';
+
+const SubscriptionCount = builder.objectRef<{ kind: string; count: number }>('SubscriptionCount').implement({
+  description: 'Open subscriptions of one stream kind on this instance.',
+  fields: (t) => ({ kind: t.exposeString('kind'), count: t.exposeInt('count') }),
+});
+
+const ServerStatsType = builder.objectRef<ServerStats>('ServerStats').implement({
+  description: 'Live figures of the instance that answered.',
+  fields: (t) => ({
+    instanceId: t.exposeString('instanceId'),
+    startedAt: t.expose('startedAt', { type: 'DateTime' }),
+    uptimeSeconds: t.exposeInt('uptimeSeconds'),
+    openConnections: t.exposeInt('openConnections', { description: 'Open WebSocket connections.' }),
+    subscriptions: t.field({ type: [SubscriptionCount], resolve: (s) => s.subscriptions, description: 'Active subscriptions by stream kind.' }),
+    activeSubscriptions: t.int({ resolve: (s) => s.subscriptions.reduce((sum, x) => sum + x.count, 0) }),
+    eventsPublished: t.exposeInt('eventsPublished', { description: 'Stream events this instance published since start.' }),
+    eventsDelivered: t.exposeInt('eventsDelivered', { description: 'Stream events this instance delivered to subscribers since start.' }),
+    busKind: t.exposeString('busKind', { description: '"memory" (embedded) or "redis".' }),
+    busTopics: t.exposeInt('busTopics', { description: 'Bus topics (Redis channels) this instance listens to.' }),
+  }),
+});
+
+builder.queryField('serverStats', (t) => t.field({ type: ServerStatsType, resolve: (_root, _args, ctx) => serverStats(ctx.app) }));
+
+const BroadcastInput = builder.inputType('BroadcastInput', {
+  fields: (t) => ({
+    userIds: t.idList({ required: false, description: 'Who to notify; omit to notify everyone.' }),
+    message: t.string(),
+  }),
+});
+
+builder.mutationField('broadcast', (t) =>
+  t.int({
+    authScopes: { admin: true },
+    description: 'ADMIN only: stores and delivers a BROADCAST notification; returns how many were sent.',
+    args: { input: t.arg({ type: BroadcastInput }) },
+    resolve: (_root, { input }, ctx) => broadcast(ctx.app, viewerOf(ctx).id, { userIds: input.userIds?.map(String), message: input.message }),
+  }),
+);

@@ -1,0 +1,88 @@
+/**
+ * `startTestServer`: a real Pulse instance on port 0 with its own (or a shared) test database.
+ * `startCluster`: N instances over one PostgreSQL schema and one Redis, as in scaled mode.
+ */
+import { createPulse, type Pulse } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createTestDatabase, TEST_REDIS_URL, type DatabaseKind, type TestDatabase } from './database.js';
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  pulse: Pulse;
+  stop(): Promise<void>;
+}
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export interface StartOptions {
+  /** Which database to create, or an existing one to share (it is not dropped by this server's stop). */
+  database?: DatabaseKind | TestDatabase;
+  /** Use Redis (TEST_REDIS_URL) for the bus. */
+  redis?: boolean;
+  config?: Partial<Config>;
+}
+
+export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
+  const owned = typeof options.database !== 'object';
+  const database = typeof options.database === 'object' ? options.database : await createTestDatabase(options.database ?? 'pglite');
+  if (options.redis && !TEST_REDIS_URL) throw new Error('TEST_REDIS_URL is not set');
+  const config = loadConfig(
+    { NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', JWT_SECRET: TEST_JWT_SECRET },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      database: database.target,
+      redisUrl: options.redis ? TEST_REDIS_URL : null,
+      redisPrefix: `pulse-test:${database.name}:`,
+      rateLimitPerMinute: 1_000_000,
+      seedDemoData: false,
+      ...options.config,
+    },
+  );
+  const pulse = await createPulse(config);
+  const { url, wsUrl } = await pulse.server.listen(0, '127.0.0.1');
+  let stopped: Promise<void> | null = null;
+  return {
+    url,
+    wsUrl,
+    pulse,
+    stop() {
+      stopped ??= (async () => {
+        await pulse.stop();
+        if (owned) await database.drop();
+      })();
+      return stopped;
+    },
+  };
+}
+
+export interface TestCluster {
+  servers: TestServer[];
+  database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+/** `count` instances sharing one PostgreSQL schema and one Redis (needs TEST_DATABASE_URL and TEST_REDIS_URL). */
+export async function startCluster(count = 2, config: Partial<Config> = {}): Promise<TestCluster> {
+  const database = await createTestDatabase('postgres');
+  const servers: TestServer[] = [];
+  for (let i = 0; i < count; i++) {
+    servers.push(await startTestServer({ database, redis: true, config: { instanceId: `test-${i}`, ...config } }));
+  }
+  return {
+    servers,
+    database,
+    async stop() {
+      await Promise.all(servers.map((s) => s.stop()));
+      await database.drop();
+    },
+  };
+}
+
+/** Promotes a user to ADMIN directly in the database and returns a fresh token carrying the role. */
+export async function makeAdmin(server: TestServer, username: string): Promise<string> {
+  await server.pulse.services.prisma.user.update({ where: { username }, data: { role: 'ADMIN' } });
+  const user = await server.pulse.services.prisma.user.findUniqueOrThrow({ where: { username } });
+  return server.pulse.services.tokens.sign({ userId: user.id, role: user.role });
+}
