@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/database.js';
 import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
-import { makeAdmin, startTestServer, type TestServer } from '../support/server.js';
+import { makeAdmin, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 
 const NOTIFICATIONS = `subscription($after: String) { notifications(after: $after) { kind cursor at notification { id kind message read subjectId } } }`;
 const BROADCAST = `mutation($input: BroadcastInput!) { broadcast(input: $input) }`;
@@ -29,7 +29,7 @@ describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
     const aliceSub = aliceWs.subscribe(NOTIFICATIONS);
     const bobSub = bobWs.subscribe(NOTIFICATIONS);
     await Promise.all([aliceWs.connected, bobWs.connected]);
-    await waitForSubscribers(server, 2);
+    await waitForSubscriptions(server, 2);
 
     expect(await gqlOk(server.url, BROADCAST, { input: { userIds: [alice.id], message: 'for alice only' } }, admin)).toEqual({ broadcast: 1 });
     expect(await gqlOk(server.url, BROADCAST, { input: { userIds: [bob.id], message: 'for bob' } }, admin)).toEqual({ broadcast: 1 });
@@ -80,7 +80,7 @@ describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
     const ws1 = connectWs(server.wsUrl, dave.token);
     const sub1 = ws1.subscribe(NOTIFICATIONS);
     await ws1.connected;
-    await waitForSubscribers(server, 1);
+    await waitForSubscriptions(server, 1);
     for (let i = 1; i <= 3; i++) await gqlOk(server.url, BROADCAST, { input: { userIds: [dave.id], message: `m${i}` } }, admin);
     const firstThree = await sub1.take(3);
     await ws1.drop();
@@ -101,12 +101,3 @@ describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
     expect((errors as any)[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });
-
-/** Waits until the server reports `count` more open subscriptions than none (no sleeps: polls the live counter). */
-async function waitForSubscribers(server: TestServer, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (server.pulse.services.streams.activeCount() < count) {
-    if (Date.now() > deadline) throw new Error(`expected ${count} open subscriptions`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}

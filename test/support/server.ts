@@ -86,3 +86,18 @@ export async function makeAdmin(server: TestServer, username: string): Promise<s
   const user = await server.pulse.services.prisma.user.findUniqueOrThrow({ where: { username } });
   return server.pulse.services.tokens.sign({ userId: user.id, role: user.role });
 }
+
+/**
+ * Waits until `server` has at least `count` open stream subscriptions, i.e. a subscribe message
+ * sent over a socket has reached the stream layer (and is listening on the bus). Polls the live
+ * counter on every turn of the event loop; no sleeps.
+ */
+export async function waitForSubscriptions(server: TestServer, count: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (server.pulse.services.streams.activeCount() < count) {
+    if (Date.now() > deadline) {
+      throw new Error(`expected ${count} open subscriptions, have ${server.pulse.services.streams.activeCount()}`);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
