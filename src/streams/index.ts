@@ -42,6 +42,7 @@ function isRetryable(error: unknown): boolean {
 
 export class Streams {
   private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
+  private live = 0;
   private readonly onPublishError: (error: unknown) => void;
 
   constructor(
@@ -89,7 +90,11 @@ export class Streams {
     const counters = this.counters;
     return StreamSubscription.open(this.db, this.bus, topic.name, options, {
       onOpen: (family) => (counters.active[family] = (counters.active[family] ?? 0) + 1),
-      onClose: (family) => (counters.active[family] = (counters.active[family] ?? 1) - 1),
+      onLive: () => this.live++,
+      onClose: (family, wasLive) => {
+        counters.active[family] = (counters.active[family] ?? 1) - 1;
+        if (wasLive) this.live--;
+      },
       onDeliver: () => counters.delivered++,
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
@@ -101,6 +106,11 @@ export class Streams {
   /** Open subscriptions on this instance, all families. */
   activeCount(): number {
     return Object.values(this.counters.active).reduce((a, b) => a + b, 0);
+  }
+
+  /** Open subscriptions that are live: listening on the bus with their starting point fixed. */
+  liveCount(): number {
+    return this.live;
   }
 
   private async publishAll(events: StreamEvent[]): Promise<void> {

@@ -29,7 +29,9 @@ export interface SubscribeOptions {
 
 export interface SubscriptionHooks {
   onOpen(family: string): void;
-  onClose(family: string): void;
+  /** The subscription listens on the bus and knows its starting point: every later commit reaches it. */
+  onLive(family: string): void;
+  onClose(family: string, wasLive: boolean): void;
   onDeliver(): void;
 }
 
@@ -39,6 +41,7 @@ export class StreamSubscription implements AsyncIterableIterator<StreamEvent> {
   private waiting: { resolve(r: IteratorResult<StreamEvent>): void; reject(e: unknown): void } | null = null;
   private last = 0;
   private ready = false;
+  private live = false;
   private draining = false;
   private closed = false;
   private failure: unknown = null;
@@ -79,6 +82,9 @@ export class StreamSubscription implements AsyncIterableIterator<StreamEvent> {
   private async start(after: number | null): Promise<void> {
     try {
       const { seq: headSeq, trimmedThrough } = await head(this.db, this.topic);
+      if (this.closed) return;
+      this.live = true;
+      this.hooks.onLive(this.family);
       if (after === null) {
         this.last = headSeq;
       } else if (after < trimmedThrough || after > headSeq) {
@@ -186,7 +192,7 @@ export class StreamSubscription implements AsyncIterableIterator<StreamEvent> {
       this.unlisten = null;
       this.inbox.length = 0;
       this.outbox.length = 0;
-      this.hooks.onClose(this.family);
+      this.hooks.onClose(this.family, this.live);
       this.waiting?.resolve({ value: undefined, done: true });
       this.waiting = null;
     }

@@ -88,15 +88,16 @@ export async function makeAdmin(server: TestServer, username: string): Promise<s
 }
 
 /**
- * Waits until `server` has at least `count` open stream subscriptions, i.e. a subscribe message
- * sent over a socket has reached the stream layer (and is listening on the bus). Polls the live
+ * Waits until `server` has at least `count` live stream subscriptions: a subscribe message sent
+ * over a socket has reached the stream layer, listens on the bus and has fixed its starting point,
+ * so every later commit reaches it. Polls the live
  * counter on every turn of the event loop; no sleeps.
  */
 export async function waitForSubscriptions(server: TestServer, count: number, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (server.pulse.services.streams.activeCount() < count) {
+  while (server.pulse.services.streams.liveCount() < count) {
     if (Date.now() > deadline) {
-      throw new Error(`expected ${count} open subscriptions, have ${server.pulse.services.streams.activeCount()}`);
+      throw new Error(`expected ${count} live subscriptions, have ${server.pulse.services.streams.liveCount()}`);
     }
     await new Promise((resolve) => setImmediate(resolve));
   }
