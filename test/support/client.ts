@@ -170,6 +170,7 @@ export function connectWs(wsUrl: string, token?: string | null, extra: { connect
     url: wsUrl,
     webSocketImpl: WebSocket,
     lazy: false,
+    onNonLazyError: () => {}, // the close is observed through `closed`
     retryAttempts: 0,
     connectionParams: extra.connectionParams ?? (token ? { authorization: `Bearer ${token}` } : {}),
     on: {
