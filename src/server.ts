@@ -145,8 +145,10 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       onClose: async (ctx) => {
         if (ctx.extra.connectionId) await app.connections.closed(ctx.extra.connectionId);
       },
-      onSubscribe: async (ctx, _id, payload: SubscribePayload) => {
-        if (Object.keys(ctx.subscriptions).length >= config.maxSubscriptionsPerConnection) {
+      onSubscribe: async (ctx, id, payload: SubscribePayload) => {
+        // graphql-ws has already reserved this id in ctx.subscriptions: count the others.
+        const running = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
+        if (running >= config.maxSubscriptionsPerConnection) {
           return [
             new PulseError('RATE_LIMITED', `At most ${config.maxSubscriptionsPerConnection} operations may run at once on one connection.`, {
               retryAfterMs: 1000,

@@ -183,12 +183,13 @@ export function connectWs(wsUrl: string, token?: string | null, extra: { connect
       },
     },
   });
-  connected.promise.catch(() => {});
+  const connectedWithin = withTimeout(connected.promise, 10_000, 'connection_ack');
+  connectedWithin.catch(() => {}); // a test that expects a refusal never awaits it
   return {
     client,
     subscribe: (query, variables) => new TestSubscription(client, query, variables),
     closed: closed.promise,
-    connected: withTimeout(connected.promise, 10_000, 'connection_ack'),
+    connected: connectedWithin,
     async drop() {
       socket?.terminate();
       await withTimeout(closed.promise, 10_000, 'the socket to close');

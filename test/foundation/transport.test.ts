@@ -1,0 +1,151 @@
+/** The transport: auth on connection_init, protocol errors, limits, health endpoints, graceful stop. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { connectWs, deferred, disposers, errorCode, gql, gqlOk, registerUser, withTimeout, type TestUser } from '../support/client.js';
+import { makeAdmin, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+
+const NOTIFICATIONS = `subscription { notifications { kind notification { message } } }`;
+
+/** A raw graphql-transport-ws socket, for frames a well-behaved client would never send. */
+function rawSocket(wsUrl: string, headers: Record<string, string> = {}) {
+  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { headers });
+  const messages: any[] = [];
+  const closed = deferred<{ code: number; reason: string }>();
+  const opened = deferred<void>();
+  socket.on('open', () => opened.resolve());
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  socket.on('close', (code, reason) => closed.resolve({ code, reason: String(reason) }));
+  socket.on('error', () => {});
+  socket.on('unexpected-response', (_req, res) => closed.resolve({ code: res.statusCode ?? 0, reason: 'http' }));
+  return {
+    socket,
+    messages,
+    opened: withTimeout(opened.promise, 5_000, 'the socket to open'),
+    closed: withTimeout(closed.promise, 10_000, 'the socket to close'),
+  };
+}
+
+describe('transport', () => {
+  let server: TestServer;
+  let admin: string;
+  let alice: TestUser;
+  const cleanup = disposers();
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      config: { maxPayloadBytes: 4096, maxSubscriptionsPerConnection: 3, allowedOrigins: ['http://allowed.example'] },
+    });
+    admin = await makeAdmin(server, (await registerUser(server.url, 'admin')).username);
+    alice = await registerUser(server.url, 'alice');
+  });
+  afterEach(() => cleanup.run());
+  afterAll(() => server?.stop());
+
+  /** A signed-in subscriber whose delivery proves the server kept serving others. */
+  async function bystander() {
+    const ws = cleanup.add(connectWs(server.wsUrl, alice.token));
+    const sub = ws.subscribe(NOTIFICATIONS);
+    await ws.connected;
+    return {
+      async stillServed(message: string) {
+        await gqlOk(server.url, `mutation($input: BroadcastInput!) { broadcast(input: $input) }`, { input: { userIds: [alice.id], message } }, admin);
+        expect((await sub.next()).notifications.notification.message).toBe(message);
+      },
+    };
+  }
+
+  it('an invalid token in connection_init closes with 4403; others are undisturbed', async () => {
+    const other = await bystander();
+    const forged = connectWs(server.wsUrl, `${alice.token.slice(0, -4)}AAAA`);
+    expect(await forged.closed).toBe(4403);
+    const garbage = connectWs(server.wsUrl, 'not-a-jwt');
+    expect(await garbage.closed).toBe(4403);
+    await other.stillServed('after forged tokens');
+  });
+
+  it('a malformed frame closes that socket with 4400; others are undisturbed', async () => {
+    const other = await bystander();
+    const raw = rawSocket(server.wsUrl);
+    await raw.opened;
+    raw.socket.send('{ this is not json');
+    expect((await raw.closed).code).toBe(4400);
+    const unknownType = rawSocket(server.wsUrl);
+    await unknownType.opened;
+    unknownType.socket.send(JSON.stringify({ type: 'connection_init' }));
+    unknownType.socket.send(JSON.stringify({ type: 'subscribe', id: 1, payload: 'nope' }));
+    expect((await unknownType.closed).code).toBe(4400);
+    await other.stillServed('after malformed frames');
+  });
+
+  it('an oversized frame closes that socket with 1009; others are undisturbed', async () => {
+    const other = await bystander();
+    const raw = rawSocket(server.wsUrl);
+    await raw.opened;
+    raw.socket.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(10_000) } }));
+    expect((await raw.closed).code).toBe(1009);
+    await other.stillServed('after an oversized frame');
+  });
+
+  it('anonymous connections may not open viewer streams; too many subscriptions on one socket is RATE_LIMITED', async () => {
+    const anonymous = cleanup.add(connectWs(server.wsUrl));
+    const { errors } = await anonymous.subscribe(NOTIFICATIONS).ended();
+    expect((errors as any)[0].extensions.code).toBe('UNAUTHENTICATED');
+
+    const ws = cleanup.add(connectWs(server.wsUrl, alice.token));
+    const subs = [ws.subscribe(NOTIFICATIONS), ws.subscribe(NOTIFICATIONS), ws.subscribe(NOTIFICATIONS)];
+    await waitForSubscriptions(server, 3).catch((error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(subs.map((s) => s.error))}`);
+    });
+    const fourth = ws.subscribe(NOTIFICATIONS);
+    const { errors: limited } = await fourth.ended();
+    expect((limited as any)[0].extensions.code).toBe('RATE_LIMITED');
+    expect(subs.every((s) => !s.done)).toBe(true);
+  });
+
+  it('rejects a WebSocket upgrade from an origin that is not allowed', async () => {
+    const raw = rawSocket(server.wsUrl, { origin: 'http://evil.example' });
+    expect((await raw.closed).code).toBe(403);
+    const allowed = rawSocket(server.wsUrl, { origin: 'http://allowed.example' });
+    await allowed.opened;
+    allowed.socket.close();
+  });
+
+  it('HTTP: bad tokens are UNAUTHENTICATED, bad input is BAD_USER_INPUT naming the field, deep queries are refused', async () => {
+    expect(errorCode(await gql(server.url, `{ viewer { id } }`, {}, 'garbage'))).toBe('UNAUTHENTICATED');
+    const taken = await gql(server.url, `mutation { register(input: { username: "${alice.username}", password: "long enough pw" }) { token } }`);
+    expect(errorCode(taken)).toBe('CONFLICT');
+    const short = await gql(server.url, `mutation { register(input: { username: "someone_new", password: "short" }) { token } }`);
+    expect(short.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
+    expect(errorCode(await gql(server.url, `mutation { login(username: "${alice.username}", password: "wrong password") { token } }`))).toBe('UNAUTHENTICATED');
+    const viewer = await gqlOk(server.url, `{ viewer { id username role } }`, {}, alice.token);
+    expect(viewer.viewer).toMatchObject({ id: alice.id, role: 'USER' });
+    const nested = 'ofType { '.repeat(14) + 'name' + ' }'.repeat(14);
+    const deep = await gql(server.url, `{ __type(name: "Query") { fields { type { ${nested} } } } }`);
+    expect(deep.errors?.[0].message).toMatch(/depth/i);
+  });
+
+  it('serves /healthz, /readyz and /metrics', async () => {
+    const base = server.url.replace('/graphql', '');
+    expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ status: 'ok' });
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ database: true, bus: true });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('pulse_websocket_connections');
+    expect(metrics).toContain('pulse_stream_events_published_total');
+  });
+});
+
+describe('graceful stop', () => {
+  it('closes sockets with 1001 and returns every subscription', async () => {
+    const server = await startTestServer();
+    const user = await registerUser(server.url, 'leaving');
+    const ws = connectWs(server.wsUrl, user.token);
+    ws.subscribe(NOTIFICATIONS);
+    ws.subscribe(NOTIFICATIONS);
+    await waitForSubscriptions(server, 2);
+    const streams = server.pulse.services.streams;
+    await server.stop();
+    expect(await ws.closed).toBe(1001);
+    expect(streams.activeCount()).toBe(0);
+    expect(streams.bus.stats()).toEqual({ topics: 0, listeners: 0 });
+  });
+});
