@@ -15,7 +15,7 @@ const printed = header + printSchema(lexicographicSortSchema(schema)) + '\n';
 if (process.argv.includes('--check')) {
   const committed = await readFile(file, 'utf8').catch(() => '');
   if (committed !== printed) {
-    console.error(`${String(file)} is out of date with the code in src/schema: run `npm run schema:print` and commit it.`);
+    console.error(`${String(file)} is out of date with the code in src/schema: run \`npm run schema:print\` and commit it.`);
     process.exit(1);
   }
   console.log('schema/schema.graphql is up to date.');
