@@ -1,0 +1,16 @@
+/** `npm run bench`: runs every benchmark in bench/ in turn; each prints its own figures. */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+const only = process.argv[2];
+const files = readdirSync(new URL('.', import.meta.url))
+  .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+  .filter((f) => !only || f.startsWith(only))
+  .sort();
+let failed = 0;
+for (const file of files) {
+  console.log(`\n## bench/${file}`);
+  const result = spawnSync('npx', ['tsx', `bench/${file}`], { stdio: 'inherit' });
+  if (result.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
