@@ -5,7 +5,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { isProductionBuild } from '../config.js';
 import type { Context } from '../context.js';
-import { forbidden, unauthenticated } from '../errors.js';
+import { ErrorCode, PulseError, forbidden, unauthenticated } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 
@@ -48,7 +48,8 @@ builder.scalarType('DateTime', {
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString()),
   parseValue: (value) => {
     const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
-    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO-8601 string');
+    // A PulseError, not a TypeError: a bad date from a client is BAD_USER_INPUT, not an unexpected (masked) error.
+    if (Number.isNaN(date.getTime())) throw new PulseError(ErrorCode.BAD_USER_INPUT, 'DateTime must be an ISO-8601 string.');
     return date;
   },
 });

@@ -3,5 +3,6 @@ import { builder } from './builder.js';
 import './users.js';
 import './notifications.js';
 import './operations.js';
+import './bookings.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,177 @@
+/** Bookings: `Event`, `Booking`, their queries and mutations, and the public `seatUpdates` stream. */
+import { assertEventExists, bookSeats, cancelBooking, createEvent, updateEventCapacity } from '../bookings/service.js';
+import { notFound } from '../errors.js';
+import { BookingStatus } from '../generated/prisma/enums.js';
+import { Topics, type AnyEventOf } from '../streams/index.js';
+import { builder } from './builder.js';
+import { addLoggedEnvelopeFields } from './streams.js';
+import { viewerOf } from './viewer.js';
+
+const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
+
+builder.prismaObject('Event', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    title: t.exposeString('title'),
+    startsAt: t.expose('startsAt', { type: 'DateTime' }),
+    venue: t.exposeString('venue', { nullable: true }),
+    capacity: t.exposeInt('capacity'),
+    bookedSeats: t.exposeInt('bookedSeats'),
+    availableSeats: t.int({ select: { capacity: true, bookedSeats: true }, resolve: (e) => e.capacity - e.bookedSeats }),
+    organizer: t.relation('organizer'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    bookings: t.prismaConnection({
+      type: 'Booking',
+      cursor: 'id',
+      description: 'Bookings you may see, newest first: all of them for the organiser, your own for anyone else.',
+      resolve: (query, event, _args, ctx) => {
+        const viewer = ctx.viewer;
+        const visible = !viewer ? { id: { in: [] } } : viewer.id === event.organizerId ? {} : { userId: viewer.id };
+        return ctx.app.prisma.booking.findMany({
+          ...query,
+          where: { eventId: event.id, ...visible },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        });
+      },
+    }),
+  }),
+});
+
+builder.prismaObject('Booking', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    event: t.relation('event'),
+    user: t.relation('user'),
+    seats: t.exposeInt('seats'),
+    status: t.expose('status', { type: BookingStatusEnum }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const SeatUpdateKind = builder.enumType('SeatUpdateKind', {
+  values: ['BOOKED', 'CANCELLED', 'CAPACITY_CHANGED', 'GAP'] as const,
+  description: 'What changed the seats. GAP: events were missed; the counts are the current ones, refetch anything else.',
+});
+
+type SeatEvent = AnyEventOf<'event'>;
+
+const eventIdOf = (e: SeatEvent) => e.topic.slice(e.topic.indexOf(':') + 1);
+
+const SeatUpdate = builder.objectRef<SeatEvent>('SeatUpdate').implement({
+  description: "A change of an event's seats; counts are exact as of the commit that made it.",
+  fields: (t) => ({
+    kind: t.field({ type: SeatUpdateKind, resolve: (e) => e.kind }),
+    availableSeats: t.int({
+      resolve: async (e, _args, ctx) => {
+        if (e.kind !== 'GAP') return e.data.availableSeats;
+        const event = await ctx.app.prisma.event.findUniqueOrThrow({ where: { id: eventIdOf(e) } });
+        return event.capacity - event.bookedSeats;
+      },
+    }),
+    capacity: t.int({
+      resolve: async (e, _args, ctx) =>
+        e.kind !== 'GAP' ? e.data.capacity : (await ctx.app.prisma.event.findUniqueOrThrow({ where: { id: eventIdOf(e) } })).capacity,
+    }),
+    booking: t.prismaField({
+      type: 'Booking',
+      nullable: true,
+      resolve: (query, e, _args, ctx) =>
+        e.kind === 'BOOKED' || e.kind === 'CANCELLED' ? ctx.app.prisma.booking.findUnique({ ...query, where: { id: e.data.bookingId } }) : null,
+    }),
+  }),
+});
+
+addLoggedEnvelopeFields(SeatUpdate);
+
+builder.queryFields((t) => ({
+  event: t.prismaField({
+    type: 'Event',
+    nullable: true,
+    description: 'One event; NOT_FOUND (and null) for an id that names none.',
+    args: { id: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const event = await ctx.app.prisma.event.findUnique({ ...query, where: { id: String(args.id) } });
+      if (!event) throw notFound('Event', String(args.id));
+      return event;
+    },
+  }),
+  events: t.prismaConnection({
+    type: 'Event',
+    cursor: 'id',
+    description: 'Events, soonest first.',
+    resolve: (query, _root, _args, ctx) => ctx.app.prisma.event.findMany({ ...query, orderBy: [{ startsAt: 'asc' }, { id: 'asc' }] }),
+  }),
+  myBookings: t.prismaConnection({
+    type: 'Booking',
+    cursor: 'id',
+    authScopes: { signedIn: true },
+    description: "The viewer's bookings, newest first.",
+    resolve: (query, _root, _args, ctx) =>
+      ctx.app.prisma.booking.findMany({ ...query, where: { userId: viewerOf(ctx).id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+  }),
+}));
+
+const CreateEventInput = builder.inputType('CreateEventInput', {
+  fields: (t) => ({
+    title: t.string(),
+    startsAt: t.field({ type: 'DateTime' }),
+    capacity: t.int(),
+    venue: t.string({ required: false }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createEvent: t.prismaField({
+    type: 'Event',
+    authScopes: { signedIn: true },
+    description: 'Creates an event; the caller is its organiser.',
+    args: { input: t.arg({ type: CreateEventInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const id = await createEvent(ctx.app, viewerOf(ctx).id, input);
+      return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  bookSeats: t.prismaField({
+    type: 'Booking',
+    authScopes: { signedIn: true },
+    description: 'Books 1-10 seats, all or nothing: SOLD_OUT (with `extensions.availableSeats`) when fewer are left.',
+    args: { eventId: t.arg.id(), seats: t.arg.int({ required: false, defaultValue: 1 }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = await bookSeats(ctx.app, viewerOf(ctx).id, String(args.eventId), args.seats ?? 1);
+      return ctx.app.prisma.booking.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  cancelBooking: t.prismaField({
+    type: 'Booking',
+    authScopes: { signedIn: true },
+    description: "Cancels a booking (the booker or the event's organiser); cancelling twice is CONFLICT.",
+    args: { bookingId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const id = await cancelBooking(ctx.app, viewerOf(ctx).id, String(args.bookingId));
+      return ctx.app.prisma.booking.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  updateEventCapacity: t.prismaField({
+    type: 'Event',
+    authScopes: { signedIn: true },
+    description: 'Organiser only; CONFLICT below the seats already booked.',
+    args: { eventId: t.arg.id(), capacity: t.arg.int() },
+    resolve: async (query, _root, args, ctx) => {
+      await updateEventCapacity(ctx.app, viewerOf(ctx).id, String(args.eventId), args.capacity);
+      return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id: String(args.eventId) } });
+    },
+  }),
+}));
+
+builder.subscriptionField('seatUpdates', (t) =>
+  t.field({
+    type: SeatUpdate,
+    description: "Public: an event's seat changes as they commit, in commit order. Resumable with `after`.",
+    args: { eventId: t.arg.id(), after: t.arg.string({ required: false }) },
+    subscribe: async (_root, args, ctx) => {
+      await assertEventExists(ctx.app, String(args.eventId));
+      return ctx.app.streams.subscribe(Topics.event(String(args.eventId)), { after: args.after });
+    },
+    resolve: (event) => event as SeatEvent,
+  }),
+);
