@@ -3,12 +3,13 @@
  * heartbeat) register here. Returns a function that stops them.
  */
 import type { Services } from './context.js';
+import { registerPresence } from './presence/service.js';
 
 type Stop = () => Promise<void> | void;
 
 export function registerDomainListeners(services: Services): () => Promise<void> {
   const stops: Stop[] = [];
-  void services;
+  stops.push(registerPresence(services));
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };

@@ -3,6 +3,8 @@ import { builder } from './builder.js';
 import './users.js';
 import './notifications.js';
 import './operations.js';
+import './social.js';
+import './presence.js';
 import './bookings.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -44,10 +44,10 @@ export interface StreamPayloads {
     GAME_STARTED: { gameId: string };
     GAME_ENDED: { gameId: string };
   };
-  /** `presence:<userId>`: ONLINE / OFFLINE changes (ephemeral). */
+  /** `presence:<userId>`: ONLINE / OFFLINE changes (ephemeral); `version` orders changes from different instances. */
   presence: {
-    ONLINE: Record<string, never>;
-    OFFLINE: Record<string, never>;
+    ONLINE: { version: number };
+    OFFLINE: { version: number };
   };
 }
 

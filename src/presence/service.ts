@@ -1,0 +1,108 @@
+/**
+ * Presence: a user is online while at least one of their authenticated connections is open on any
+ * instance. Connection lifecycle events update the store (store.ts) and announce ONLINE / OFFLINE
+ * as ephemeral signals on `presence:<userId>`; `watchPresence` turns them into a watcher's feed.
+ */
+import type { Services } from '../context.js';
+import { badInput, notFound } from '../errors.js';
+import { Topics } from '../streams/index.js';
+import { PresenceFeed } from './feed.js';
+import { LocalPresenceStore, RedisPresenceStore, type PresenceStore, type Transition } from './store.js';
+
+/** How many users one `presence` subscription may watch. */
+export const MAX_WATCHED_USERS = 100;
+
+/** One instance's presence: its store and the work in flight against it. */
+export class Presence {
+  readonly store: PresenceStore;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopped = false;
+
+  constructor(private readonly app: Services) {
+    const redis = app.streams.bus.redis;
+    // Never less than two heartbeats: one late refresh must not expire a connected user.
+    const ttlMs = Math.max(app.config.presenceTtlMs, 2 * app.config.heartbeatMs);
+    this.store = redis ? new RedisPresenceStore(redis, app.config.redisPrefix, app.config.instanceId, ttlMs) : new LocalPresenceStore();
+  }
+
+  /** Registers the connection lifecycle listener; returns the function that stops it. */
+  start(): () => Promise<void> {
+    const { connections } = this.app;
+    connections.listen({
+      opened: (userId, _id, first) => (first ? this.track(() => this.announce('ONLINE', userId, this.store.join(userId))) : undefined),
+      closed: (userId, _id, last) => (last ? this.track(() => this.announce('OFFLINE', userId, this.store.leave(userId))) : undefined),
+      heartbeat: () =>
+        this.track(async () => {
+          // Refresh only users still connected when the command is queued: a leave queued later on
+          // the same Redis connection then runs after it and is not undone by it.
+          for (const t of await this.store.refresh(connections.users())) await this.signal('ONLINE', t);
+          for (const t of await this.store.sweep()) await this.signal('OFFLINE', t);
+        }),
+    });
+    return () => this.stop();
+  }
+
+  /** Resolves once every presence change started so far has been stored and announced (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async stop(): Promise<void> {
+    if (this.stopped) return;
+    await this.settled();
+    this.stopped = true;
+    // Connections the transport has not reported closed yet: this instance is going away with them.
+    await Promise.allSettled(this.app.connections.users().map((userId) => this.announce('OFFLINE', userId, this.store.leave(userId))));
+  }
+
+  /** Runs `work` unless stopped, so that `settled` can wait for it. */
+  private track(work: () => Promise<unknown>): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const running = work();
+    this.inFlight.add(running);
+    return running.then(
+      () => void this.inFlight.delete(running),
+      (error) => {
+        this.inFlight.delete(running);
+        throw error;
+      },
+    );
+  }
+
+  private async announce(status: 'ONLINE' | 'OFFLINE', userId: string, change: Promise<number | null>): Promise<void> {
+    const version = await change;
+    if (version !== null) await this.signal(status, { userId, version });
+  }
+
+  private signal(status: 'ONLINE' | 'OFFLINE', t: Transition): Promise<void> {
+    return this.app.streams.signal(Topics.presence(t.userId), status, { version: t.version });
+  }
+}
+
+const instances = new WeakMap<Services, Presence>();
+
+/** The presence of one instance (created on first use). */
+export function presenceOf(app: Services): Presence {
+  let presence = instances.get(app);
+  if (!presence) instances.set(app, (presence = new Presence(app)));
+  return presence;
+}
+
+/** Starts tracking this instance's connections; returns the function that stops it. */
+export function registerPresence(app: Services): () => Promise<void> {
+  return presenceOf(app).start();
+}
+
+/**
+ * A watcher's feed of `userIds`: the current status of each first, then changes. BAD_USER_INPUT for
+ * an empty or too long list, NOT_FOUND for an unknown user.
+ */
+export async function watchPresence(app: Services, userIds: readonly string[]): Promise<PresenceFeed> {
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) throw badInput('userIds', 'Name at least one user.');
+  if (ids.length > MAX_WATCHED_USERS) throw badInput('userIds', `Watch at most ${MAX_WATCHED_USERS} users at once.`);
+  const found = new Set((await app.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((u) => u.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing !== undefined) throw notFound('User', missing);
+  return PresenceFeed.open(app.streams.bus, presenceOf(app).store, ids);
+}

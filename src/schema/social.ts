@@ -1,0 +1,176 @@
+/** Social: `Post`, `Comment`, follow counts on `User`, the mutations, and the public `postActivity` stream. */
+import type { Context } from '../context.js';
+import { addComment, createPost, followUser, likePost, requirePost, unfollowUser, unlikePost } from '../social/service.js';
+import { Topics, type AnyEventOf } from '../streams/index.js';
+import { builder } from './builder.js';
+import { addLoggedEnvelopeFields } from './streams.js';
+import { viewerOf } from './viewer.js';
+
+// A viewer id no row has, so "by the viewer" selections of an anonymous caller match nothing.
+const NOBODY = '';
+
+builder.prismaObject('Post', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    content: t.exposeString('content'),
+    author: t.relation('author'),
+    likeCount: t.exposeInt('likeCount'),
+    commentCount: t.exposeInt('commentCount'),
+    likedByViewer: t.boolean({
+      select: (_args, ctx) => ({ likes: { where: { userId: ctx.viewer?.id ?? NOBODY }, select: { userId: true }, take: 1 } }),
+      resolve: (post) => post.likes.length > 0,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    comments: t.relatedConnection('comments', {
+      cursor: 'id',
+      description: 'Comments, oldest first.',
+      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+    }),
+  }),
+});
+
+builder.prismaObject('Comment', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    content: t.exposeString('content'),
+    author: t.relation('author'),
+    post: t.relation('post'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObjectFields('User', (t) => ({
+  followerCount: t.relationCount('followers'),
+  followingCount: t.relationCount('following'),
+  followedByViewer: t.boolean({
+    select: (_args, ctx) => ({ followers: { where: { followerId: ctx.viewer?.id ?? NOBODY }, select: { followerId: true }, take: 1 } }),
+    resolve: (user) => user.followers.length > 0,
+  }),
+}));
+
+const PostActivityKind = builder.enumType('PostActivityKind', {
+  values: ['LIKED', 'UNLIKED', 'COMMENTED', 'GAP'] as const,
+  description: 'GAP: events were missed (older than retention); refetch the post.',
+});
+
+const postIdOf = (e: AnyEventOf<'post'>) => e.topic.slice('post:'.length);
+
+/** Counts as of the event's commit; for GAP (which carries none) the current ones. */
+async function countsOf(e: AnyEventOf<'post'>, ctx: Context) {
+  if (e.kind !== 'GAP') return e.data;
+  const post = await ctx.app.prisma.post.findUnique({ where: { id: postIdOf(e) }, select: { likeCount: true, commentCount: true } });
+  return post ?? { likeCount: 0, commentCount: 0 };
+}
+
+const PostActivity = builder.objectRef<AnyEventOf<'post'>>('PostActivity').implement({
+  fields: (t) => ({
+    kind: t.field({ type: PostActivityKind, resolve: (e) => e.kind }),
+    likeCount: t.int({ resolve: async (e, _args, ctx) => (await countsOf(e, ctx)).likeCount }),
+    commentCount: t.int({ resolve: async (e, _args, ctx) => (await countsOf(e, ctx)).commentCount }),
+    actor: t.prismaField({
+      type: 'User',
+      nullable: true,
+      resolve: (query, e, _args, ctx) => (e.kind === 'GAP' ? null : ctx.app.prisma.user.findUnique({ ...query, where: { id: e.data.actorId } })),
+    }),
+    comment: t.prismaField({
+      type: 'Comment',
+      nullable: true,
+      resolve: (query, e, _args, ctx) =>
+        e.kind === 'COMMENTED' ? ctx.app.prisma.comment.findUnique({ ...query, where: { id: e.data.commentId } }) : null,
+    }),
+  }),
+});
+
+addLoggedEnvelopeFields(PostActivity);
+
+builder.queryFields((t) => ({
+  post: t.prismaField({
+    type: 'Post',
+    args: { id: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.id);
+      await requirePost(ctx.app, id);
+      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  posts: t.prismaConnection({
+    type: 'Post',
+    cursor: 'id',
+    description: 'All posts, newest first.',
+    resolve: (query, _root, _args, ctx) => ctx.app.prisma.post.findMany({ ...query, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createPost: t.prismaField({
+    type: 'Post',
+    authScopes: { signedIn: true },
+    args: { content: t.arg.string() },
+    resolve: async (query, _root, args, ctx) => {
+      const post = await createPost(ctx.app, viewerOf(ctx).id, args.content);
+      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: post.id } });
+    },
+  }),
+  likePost: t.prismaField({
+    type: 'Post',
+    authScopes: { signedIn: true },
+    description: 'Likes a post; liking twice counts once.',
+    args: { postId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      await likePost(ctx.app, viewerOf(ctx).id, String(args.postId));
+      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: String(args.postId) } });
+    },
+  }),
+  unlikePost: t.prismaField({
+    type: 'Post',
+    authScopes: { signedIn: true },
+    description: 'Removes the viewer’s like, if any.',
+    args: { postId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      await unlikePost(ctx.app, viewerOf(ctx).id, String(args.postId));
+      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: String(args.postId) } });
+    },
+  }),
+  addComment: t.prismaField({
+    type: 'Comment',
+    authScopes: { signedIn: true },
+    args: { postId: t.arg.id(), content: t.arg.string() },
+    resolve: async (query, _root, args, ctx) => {
+      const comment = await addComment(ctx.app, viewerOf(ctx).id, String(args.postId), args.content);
+      return ctx.app.prisma.comment.findUniqueOrThrow({ ...query, where: { id: comment.id } });
+    },
+  }),
+  followUser: t.prismaField({
+    type: 'User',
+    authScopes: { signedIn: true },
+    description: 'Follows a user (idempotent); returns the followed user.',
+    args: { userId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      await followUser(ctx.app, viewerOf(ctx).id, String(args.userId));
+      return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: String(args.userId) } });
+    },
+  }),
+  unfollowUser: t.prismaField({
+    type: 'User',
+    authScopes: { signedIn: true },
+    description: 'Stops following a user (idempotent); returns that user.',
+    args: { userId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      await unfollowUser(ctx.app, viewerOf(ctx).id, String(args.userId));
+      return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: String(args.userId) } });
+    },
+  }),
+}));
+
+builder.subscriptionField('postActivity', (t) =>
+  t.field({
+    type: PostActivity,
+    description: 'Likes and comments of one post, with the counts as of each commit. Public; resumable with `after`.',
+    args: { postId: t.arg.id(), after: t.arg.string({ required: false }) },
+    subscribe: async (_root, args, ctx) => {
+      await requirePost(ctx.app, String(args.postId));
+      return ctx.app.streams.subscribe(Topics.post(String(args.postId)), { after: args.after });
+    },
+    resolve: (event) => event as AnyEventOf<'post'>,
+  }),
+);

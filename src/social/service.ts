@@ -1,0 +1,151 @@
+/**
+ * Social: posts, likes, comments and follows. Counters live on the `Post` row and change only by
+ * atomic increments in the transaction that inserts or deletes the like or comment, so the counts
+ * carried by each `post:<id>` event are exact as of its commit, whatever the concurrency.
+ */
+import type { Services } from '../context.js';
+import { badInput, notFound } from '../errors.js';
+import type { Comment, Post } from '../generated/prisma/client.js';
+import { notify } from '../notifications/service.js';
+import { Topics, type Writer } from '../streams/index.js';
+
+const MAX_CONTENT = 2000;
+
+interface Counts {
+  authorId: string;
+  likeCount: number;
+  commentCount: number;
+}
+
+function content(field: string, raw: string): string {
+  const text = raw.trim();
+  if (text.length < 1 || text.length > MAX_CONTENT) throw badInput(field, `The ${field} must be 1-${MAX_CONTENT} characters.`);
+  return text;
+}
+
+async function displayName(w: Writer, userId: string): Promise<string> {
+  const user = await w.tx.user.findUnique({ where: { id: userId }, select: { displayName: true } });
+  return user?.displayName ?? 'Someone';
+}
+
+async function assertPost(w: Writer, postId: string): Promise<void> {
+  if (!(await w.tx.post.findUnique({ where: { id: postId }, select: { id: true } }))) throw notFound('Post', postId);
+}
+
+/**
+ * Moves a post's like counter by `delta`. The UPDATE takes the post's row lock, which orders
+ * concurrent likes: each sees the count left by the one committed before it.
+ */
+async function bumpLikes(w: Writer, postId: string, delta: 1 | -1): Promise<Counts> {
+  const [row] = await w.tx.$queryRaw<Counts[]>`
+    UPDATE "Post" SET "likeCount" = "likeCount" + ${delta}::int WHERE "id" = ${postId}
+    RETURNING "authorId", "likeCount", "commentCount"`;
+  return row;
+}
+
+/** A new post by `authorId`. */
+export async function createPost(app: Services, authorId: string, text: string): Promise<Post> {
+  return app.prisma.post.create({ data: { authorId, content: content('content', text) } });
+}
+
+/** Likes a post once: liking again changes nothing and publishes nothing. NOT_FOUND for an unknown post. */
+export async function likePost(app: Services, userId: string, postId: string): Promise<void> {
+  await app.streams.write(async (w) => {
+    // Selecting from "Post" makes an unknown post insert nothing instead of failing the foreign key.
+    const inserted = await w.tx.$queryRaw<{ postId: string }[]>`
+      INSERT INTO "Like" ("postId", "userId") SELECT "id", ${userId} FROM "Post" WHERE "id" = ${postId}
+      ON CONFLICT DO NOTHING RETURNING "postId"`;
+    if (inserted.length === 0) return assertPost(w, postId);
+    const counts = await bumpLikes(w, postId, 1);
+    await w.append(Topics.post(postId), 'LIKED', { actorId: userId, likeCount: counts.likeCount, commentCount: counts.commentCount });
+    if (counts.authorId !== userId) {
+      // Unlike + like again must not spam the author: one unread POST_LIKED per liker and post.
+      await notify(w, {
+        userId: counts.authorId,
+        kind: 'POST_LIKED',
+        message: `${await displayName(w, userId)} liked your post.`,
+        actorId: userId,
+        subjectId: postId,
+        onceWhileUnread: true,
+      });
+    }
+  });
+}
+
+/** Removes the viewer's like; a no-op (nothing published) when there is none. NOT_FOUND for an unknown post. */
+export async function unlikePost(app: Services, userId: string, postId: string): Promise<void> {
+  await app.streams.write(async (w) => {
+    const deleted = await w.tx.$queryRaw<{ postId: string }[]>`
+      DELETE FROM "Like" WHERE "postId" = ${postId} AND "userId" = ${userId} RETURNING "postId"`;
+    if (deleted.length === 0) return assertPost(w, postId);
+    const counts = await bumpLikes(w, postId, -1);
+    await w.append(Topics.post(postId), 'UNLIKED', { actorId: userId, likeCount: counts.likeCount, commentCount: counts.commentCount });
+  });
+}
+
+/** Adds a comment, counts it, publishes COMMENTED and notifies the author (unless they wrote it). */
+export async function addComment(app: Services, userId: string, postId: string, text: string): Promise<Comment> {
+  const body = content('content', text);
+  return app.streams.write(async (w) => {
+    const [counts] = await w.tx.$queryRaw<Counts[]>`
+      UPDATE "Post" SET "commentCount" = "commentCount" + 1 WHERE "id" = ${postId}
+      RETURNING "authorId", "likeCount", "commentCount"`;
+    if (!counts) throw notFound('Post', postId);
+    const comment = await w.tx.comment.create({ data: { postId, authorId: userId, content: body } });
+    await w.append(Topics.post(postId), 'COMMENTED', {
+      actorId: userId,
+      commentId: comment.id,
+      likeCount: counts.likeCount,
+      commentCount: counts.commentCount,
+    });
+    if (counts.authorId !== userId) {
+      await notify(w, {
+        userId: counts.authorId,
+        kind: 'POST_COMMENTED',
+        message: `${await displayName(w, userId)} commented on your post.`,
+        actorId: userId,
+        subjectId: postId,
+      });
+    }
+    return comment;
+  });
+}
+
+/** NOT_FOUND unless the post exists (subscriptions check before opening). */
+export async function requirePost(app: Services, postId: string): Promise<void> {
+  if (!(await app.prisma.post.findUnique({ where: { id: postId }, select: { id: true } }))) throw notFound('Post', postId);
+}
+
+/**
+ * Follows a user once (the primary key makes a repeat a no-op). The followed user gets NEW_FOLLOWER,
+ * at most one unread per follower, so unfollow + follow again does not notify twice.
+ */
+export async function followUser(app: Services, followerId: string, userId: string): Promise<void> {
+  if (followerId === userId) throw badInput('userId', 'You cannot follow yourself.');
+  await app.streams.write(async (w) => {
+    const inserted = await w.tx.$queryRaw<{ followerId: string }[]>`
+      INSERT INTO "Follow" ("followerId", "followingId") SELECT ${followerId}, "id" FROM "User" WHERE "id" = ${userId}
+      ON CONFLICT DO NOTHING RETURNING "followerId"`;
+    if (inserted.length > 0) {
+      await notify(w, {
+        userId,
+        kind: 'NEW_FOLLOWER',
+        message: `${await displayName(w, followerId)} started following you.`,
+        actorId: followerId,
+        subjectId: followerId,
+        onceWhileUnread: true,
+      });
+    } else if (!(await w.tx.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
+      throw notFound('User', userId);
+    }
+  });
+}
+
+/** Stops following; a no-op when not following. NOT_FOUND for an unknown user; yourself is BAD_USER_INPUT. */
+export async function unfollowUser(app: Services, followerId: string, userId: string): Promise<void> {
+  if (followerId === userId) throw badInput('userId', 'You cannot unfollow yourself.');
+  const { count } = await app.prisma.follow.deleteMany({ where: { followerId, followingId: userId } });
+  if (count === 0 && !(await app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
+    throw notFound('User', userId);
+  }
+}

@@ -1,0 +1,303 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { presenceOf } from '../../src/presence/service.js';
+import { Topics, type StreamEvent } from '../../src/streams/index.js';
+import { connectWs, deferred, disposers, registerUser, withTimeout, type TestSubscription, type TestUser } from '../support/client.js';
+import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
+import { startCluster, startTestServer, TEST_JWT_SECRET, type TestCluster, type TestServer } from '../support/server.js';
+
+const PRESENCE = `subscription($ids: [ID!]!) { presence(userIds: $ids) { user { id } status at } }`;
+// Short, so that ping timeouts and expiries happen within a test.
+const HEARTBEAT_MS = 200;
+const PRESENCE_TTL_MS = 1000;
+
+type Watcher = TestSubscription;
+
+/** The next `count` presence events as [userId, status]. */
+async function nextStatuses(sub: Watcher, count = 1): Promise<[string, string][]> {
+  return (await sub.take(count)).map((e) => [e.presence.user.id, e.presence.status]);
+}
+
+/** Polls on every turn of the event loop until `condition` holds; no sleeps. */
+async function waitUntil(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Waits until `server` has processed closed connections down to `open`, and stored and announced the result. */
+async function settle(server: TestServer, open: number): Promise<void> {
+  await waitUntil(() => server.pulse.services.connections.count <= open, `${open} open connections`);
+  await presenceOf(server.pulse.services).settled();
+}
+
+/** A graphql-ws connection over a socket that never answers pings (as a vanished network peer would not). */
+async function deafConnection(wsUrl: string, token: string) {
+  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { autoPong: false });
+  let pings = 0;
+  socket.on('ping', () => pings++);
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  await once(socket, 'open');
+  const acked = deferred<void>();
+  socket.on('message', (data) => {
+    if (JSON.parse(String(data)).type === 'connection_ack') acked.resolve();
+  });
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  await withTimeout(acked.promise, 10_000, 'connection_ack');
+  return { closed, pings: () => pings, dispose: () => socket.terminate() };
+}
+
+describe.each(DATABASE_KINDS)('presence on one instance (%s)', (kind) => {
+  let server: TestServer;
+  let watcher: TestUser;
+  const cleanup = disposers();
+
+  beforeAll(async () => {
+    server = await startTestServer({ database: kind, config: { heartbeatMs: HEARTBEAT_MS, presenceTtlMs: PRESENCE_TTL_MS } });
+    watcher = await registerUser(server.url, 'watcher');
+  });
+  afterEach(() => cleanup.run());
+  afterAll(() => server?.stop());
+
+  async function watch(ids: string[]) {
+    const ws = cleanup.add(connectWs(server.wsUrl, watcher.token));
+    const sub = ws.subscribe(PRESENCE, { ids });
+    await ws.connected;
+    return sub;
+  }
+
+  it('needs a signed-in viewer and 1-100 known users', async () => {
+    const anonymous = cleanup.add(connectWs(server.wsUrl));
+    const denied = await anonymous.subscribe(PRESENCE, { ids: [watcher.id] }).ended();
+    expect((denied.errors as any)[0].extensions.code).toBe('UNAUTHENTICATED');
+
+    const ws = cleanup.add(connectWs(server.wsUrl, watcher.token));
+    for (const ids of [[], Array.from({ length: 101 }, (_, i) => `u${i}`)]) {
+      const { errors } = await ws.subscribe(PRESENCE, { ids }).ended();
+      expect((errors as any)[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'userIds' });
+    }
+    const unknown = await ws.subscribe(PRESENCE, { ids: [watcher.id, 'nobody'] }).ended();
+    expect((unknown.errors as any)[0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('emits the current status of each user first, then changes; online while any connection is open', async () => {
+    const [bob, carol] = await Promise.all([registerUser(server.url, 'bob'), registerUser(server.url, 'carol')]);
+    const bob1 = connectWs(server.wsUrl, bob.token);
+    await bob1.connected;
+    const sub = await watch([bob.id, carol.id]);
+    expect(await nextStatuses(sub, 2)).toEqual([
+      [bob.id, 'ONLINE'],
+      [carol.id, 'OFFLINE'],
+    ]);
+    const openBefore = server.pulse.services.connections.count;
+
+    const bob2 = cleanup.add(connectWs(server.wsUrl, bob.token));
+    await bob2.connected;
+    await bob1.dispose();
+    await settle(server, openBefore);
+    // Bob still has a connection: the next change is Carol's, not Bob going offline.
+    const carolWs = cleanup.add(connectWs(server.wsUrl, carol.token));
+    await carolWs.connected;
+    expect(await nextStatuses(sub)).toEqual([[carol.id, 'ONLINE']]);
+
+    await bob2.dispose();
+    expect(await nextStatuses(sub)).toEqual([[bob.id, 'OFFLINE']]);
+    await carolWs.dispose();
+    expect(await nextStatuses(sub)).toEqual([[carol.id, 'OFFLINE']]);
+    expect(sub.received).toHaveLength(5);
+    expect(sub.received[0].presence.at).toEqual(expect.any(String));
+  });
+
+  it('does not fire for users nobody watches', async () => {
+    const [dave, erin] = await Promise.all([registerUser(server.url, 'dave'), registerUser(server.url, 'erin')]);
+    const sub = await watch([dave.id]);
+    expect(await nextStatuses(sub)).toEqual([[dave.id, 'OFFLINE']]);
+    const openBefore = server.pulse.services.connections.count;
+    const erinWs = connectWs(server.wsUrl, erin.token);
+    await erinWs.connected;
+    await erinWs.dispose();
+    await settle(server, openBefore);
+    const daveWs = cleanup.add(connectWs(server.wsUrl, dave.token));
+    await daveWs.connected;
+    expect(await nextStatuses(sub)).toEqual([[dave.id, 'ONLINE']]);
+    expect(sub.received).toHaveLength(2);
+  });
+
+  it('a connection that stops answering pings is terminated within two heartbeats and goes OFFLINE', async () => {
+    const [frank, grace] = await Promise.all([registerUser(server.url, 'frank'), registerUser(server.url, 'grace')]);
+    const graceWs = cleanup.add(connectWs(server.wsUrl, grace.token));
+    await graceWs.connected;
+    const sub = await watch([frank.id, grace.id]);
+    expect(await nextStatuses(sub, 2)).toEqual([
+      [frank.id, 'OFFLINE'],
+      [grace.id, 'ONLINE'],
+    ]);
+
+    const deaf = cleanup.add(await deafConnection(server.wsUrl, frank.token));
+    expect(await nextStatuses(sub)).toEqual([[frank.id, 'ONLINE']]);
+    expect(await nextStatuses(sub)).toEqual([[frank.id, 'OFFLINE']]);
+    expect(await deaf.closed).toBe(1006); // terminated by the server, no close frame
+    // The first unanswered ping gets until the next heartbeat: at most two pings went out.
+    expect(deaf.pings()).toBeGreaterThanOrEqual(1);
+    expect(deaf.pings()).toBeLessThanOrEqual(2);
+    // Grace answers pings (ws does by default) and stays online through the same heartbeats.
+    expect(sub.pending).toHaveLength(0);
+    const second = await watch([grace.id]);
+    expect(await nextStatuses(second)).toEqual([[grace.id, 'ONLINE']]);
+  });
+});
+
+describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('presence across instances (PostgreSQL + Redis)', () => {
+  let cluster: TestCluster;
+  let watcher: TestUser;
+  const cleanup = disposers();
+
+  beforeAll(async () => {
+    cluster = await startCluster(2, { heartbeatMs: HEARTBEAT_MS, presenceTtlMs: PRESENCE_TTL_MS });
+    watcher = await registerUser(cluster.servers[0].url, 'watcher');
+  });
+  afterEach(() => cleanup.run());
+  afterAll(() => cluster?.stop());
+
+  /** A watcher of `ids` on each instance. */
+  async function watchOnBoth(ids: string[]) {
+    const subs: Watcher[] = [];
+    for (const server of cluster.servers) {
+      const ws = cleanup.add(connectWs(server.wsUrl, watcher.token));
+      subs.push(ws.subscribe(PRESENCE, { ids }));
+      await ws.connected;
+    }
+    return subs;
+  }
+
+  /** Every raw presence signal of these users as published on the bus (before any watcher's filtering). */
+  async function tap(userIds: string[]) {
+    const events: StreamEvent<'presence'>[] = [];
+    for (const userId of userIds) {
+      const off = await cluster.servers[0].pulse.services.streams.bus.subscribe(Topics.presence(userId).name, (e) => events.push(e as StreamEvent<'presence'>));
+      cleanup.defer(off);
+    }
+    const count = (userId: string, kind: string) => events.filter((e) => e.topic === Topics.presence(userId).name && e.kind === kind).length;
+    return { events, count };
+  }
+
+  const openCounts = () => cluster.servers.map((s) => s.pulse.services.connections.count);
+  const settleAll = (open: number[]) => Promise.all(cluster.servers.map((s, i) => settle(s, open[i])));
+
+  it('two connections on two instances: ONLINE until the last closes, then exactly one OFFLINE, seen on either instance', async () => {
+    const [user, marker] = await Promise.all([registerUser(cluster.servers[0].url, 'roamer'), registerUser(cluster.servers[0].url, 'marker')]);
+    const subs = await watchOnBoth([user.id, marker.id]);
+    for (const sub of subs) {
+      expect(await nextStatuses(sub, 2)).toEqual([
+        [user.id, 'OFFLINE'],
+        [marker.id, 'OFFLINE'],
+      ]);
+    }
+    const signals = await tap([user.id, marker.id]);
+    const open = openCounts();
+
+    const on0 = connectWs(cluster.servers[0].wsUrl, user.token);
+    await on0.connected;
+    const on1 = connectWs(cluster.servers[1].wsUrl, user.token);
+    await on1.connected;
+    for (const sub of subs) expect(await nextStatuses(sub)).toEqual([[user.id, 'ONLINE']]);
+
+    await on0.dispose();
+    await settleAll([open[0], open[1] + 1]);
+    // Still online through instance 1: the next change anyone sees is the marker's.
+    const markerWs = connectWs(cluster.servers[0].wsUrl, marker.token);
+    await markerWs.connected;
+    for (const sub of subs) expect(await nextStatuses(sub)).toEqual([[marker.id, 'ONLINE']]);
+    expect(signals.count(user.id, 'OFFLINE')).toBe(0);
+
+    await on1.dispose();
+    for (const sub of subs) expect(await nextStatuses(sub)).toEqual([[user.id, 'OFFLINE']]);
+    await settleAll([open[0] + 1, open[1]]);
+    await markerWs.dispose();
+    for (const sub of subs) expect(await nextStatuses(sub)).toEqual([[marker.id, 'OFFLINE']]);
+    await waitUntil(() => signals.count(marker.id, 'OFFLINE') === 1, 'the marker OFFLINE on the bus');
+    expect(signals.count(user.id, 'ONLINE')).toBe(1);
+    expect(signals.count(user.id, 'OFFLINE')).toBe(1);
+  });
+
+  it('the last two connections dropping on two instances at once announce exactly one OFFLINE', async () => {
+    const [user, marker] = await Promise.all([registerUser(cluster.servers[0].url, 'twin'), registerUser(cluster.servers[0].url, 'marker')]);
+    const [sub] = await watchOnBoth([user.id]);
+    expect(await nextStatuses(sub)).toEqual([[user.id, 'OFFLINE']]);
+    const signals = await tap([user.id, marker.id]);
+    const open = openCounts();
+    for (let round = 1; round <= 5; round++) {
+      const sockets = cluster.servers.map((s) => connectWs(s.wsUrl, user.token));
+      await Promise.all(sockets.map((s) => s.connected));
+      expect(await nextStatuses(sub)).toEqual([[user.id, 'ONLINE']]);
+      await Promise.all(sockets.map((s) => s.drop()));
+      expect(await nextStatuses(sub)).toEqual([[user.id, 'OFFLINE']]);
+      await settleAll(open);
+      expect(signals.count(user.id, 'OFFLINE')).toBeLessThanOrEqual(round);
+    }
+    // Everything announced so far has been published; the marker's signal comes after it on the bus.
+    const markerWs = cleanup.add(connectWs(cluster.servers[1].wsUrl, marker.token));
+    await markerWs.connected;
+    await waitUntil(() => signals.count(marker.id, 'ONLINE') === 1, 'the marker ONLINE on the bus');
+    expect(signals.count(user.id, 'ONLINE')).toBe(5);
+    expect(signals.count(user.id, 'OFFLINE')).toBe(5);
+  });
+
+  it(`an instance killed without cleanup: its users go OFFLINE once their entries expire (TTL ${PRESENCE_TTL_MS} ms + one sweep)`, async () => {
+    const user = await registerUser(cluster.servers[0].url, 'doomed');
+    const [sub] = await watchOnBoth([user.id]);
+    expect(await nextStatuses(sub)).toEqual([[user.id, 'OFFLINE']]);
+
+    const child = await startChildInstance(cluster);
+    cleanup.defer(() => child.process.kill('SIGKILL'));
+    const ws = cleanup.add(connectWs(child.wsUrl, user.token));
+    await ws.connected;
+    expect(await nextStatuses(sub)).toEqual([[user.id, 'ONLINE']]);
+
+    child.process.kill('SIGKILL');
+    await once(child.process, 'exit');
+    // Nobody closed anything in Redis: a surviving instance's sweep finds the expired entry.
+    expect(await withTimeout(nextStatuses(sub), 10_000, 'OFFLINE after the instance died')).toEqual([[user.id, 'OFFLINE']]);
+    expect(sub.received).toHaveLength(3);
+  });
+});
+
+/** `npm start` in a child process, on the cluster's database schema and Redis prefix, so it can be killed outright. */
+async function startChildInstance(cluster: TestCluster): Promise<{ process: ChildProcess; wsUrl: string }> {
+  const databaseUrl = new URL(TEST_DATABASE_URL!);
+  databaseUrl.searchParams.set('schema', cluster.database.name);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl.toString(),
+      REDIS_URL: TEST_REDIS_URL!,
+      REDIS_PREFIX: `pulse-test:${cluster.database.name}:`,
+      JWT_SECRET: TEST_JWT_SECRET,
+      HEARTBEAT_MS: String(HEARTBEAT_MS),
+      PRESENCE_TTL_MS: String(PRESENCE_TTL_MS),
+      SEED_DEMO_DATA: 'false',
+      INSTANCE_ID: 'child-to-kill',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = deferred<string>();
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+    const match = /subscriptions:\s+ws:\/\/[^:]+:(\d+)\/graphql/.exec(output);
+    if (match) port.resolve(match[1]);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  child.once('exit', (code) => port.reject(new Error(`the child instance exited (${code}) before listening:\n${output}`)));
+  return { process: child, wsUrl: `ws://127.0.0.1:${await withTimeout(port.promise, 60_000, 'the child instance to listen')}/graphql` };
+}
