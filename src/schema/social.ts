@@ -1,5 +1,6 @@
 /** Social: `Post`, `Comment`, follow counts on `User`, the mutations, and the public `postActivity` stream. */
 import type { Context } from '../context.js';
+import { notFound } from '../errors.js';
 import { addComment, createPost, followUser, likePost, requirePost, unfollowUser, unlikePost } from '../social/service.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
@@ -88,9 +89,9 @@ builder.queryFields((t) => ({
     type: 'Post',
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const id = String(args.id);
-      await requirePost(ctx.app, id);
-      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id } });
+      const post = await ctx.app.prisma.post.findUnique({ ...query, where: { id: String(args.id) } });
+      if (!post) throw notFound('Post', String(args.id));
+      return post;
     },
   }),
   posts: t.prismaConnection({
