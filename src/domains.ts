@@ -2,6 +2,7 @@
  * Domain services that react to the instance's lifecycle (connections opening and closing, the
  * heartbeat) register here. Returns a function that stops them.
  */
+import { stopTypingIndicators } from './chat/typing.js';
 import type { Services } from './context.js';
 import { registerPresence } from './presence/service.js';
 
@@ -10,6 +11,7 @@ type Stop = () => Promise<void> | void;
 export function registerDomainListeners(services: Services): () => Promise<void> {
   const stops: Stop[] = [];
   stops.push(registerPresence(services));
+  stops.push(() => stopTypingIndicators(services));
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };

@@ -5,6 +5,7 @@ import './notifications.js';
 import './operations.js';
 import './social.js';
 import './presence.js';
+import './chat.js';
 import './bookings.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

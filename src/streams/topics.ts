@@ -29,7 +29,8 @@ export interface StreamPayloads {
     MESSAGE: { messageId: string };
     MEMBER_JOINED: { userId: string };
     MEMBER_LEFT: { userId: string };
-    TYPING: { userId: string; isTyping: boolean };
+    /** `origin` marks the instance that sent it (see chat/typing.ts); clients never see it. */
+    TYPING: { userId: string; isTyping: boolean; origin?: string };
   };
   /** `user:<userId>`: the user's stored notifications. */
   user: {

@@ -1,0 +1,267 @@
+/** Chat: conversations, messages, membership, typing, and the `conversationEvents` stream. */
+import type { Context } from '../context.js';
+import * as chat from '../chat/service.js';
+import { ConversationKind } from '../generated/prisma/enums.js';
+import type { AnyEventOf } from '../streams/index.js';
+import { builder } from './builder.js';
+import { addMixedEnvelopeFields } from './streams.js';
+import { UserType } from './users.js';
+import { viewerOf } from './viewer.js';
+
+const ConversationKindEnum = builder.enumType(ConversationKind, { name: 'ConversationKind' });
+
+const ConversationEventKind = builder.enumType('ConversationEventKind', {
+  values: ['MESSAGE', 'MEMBER_JOINED', 'MEMBER_LEFT', 'TYPING', 'GAP'] as const,
+  description: 'TYPING is ephemeral (cursor null, never replayed). GAP: events were missed; refetch the history.',
+});
+
+/** Per request: is the viewer a member of the conversation? One lookup however many fields ask. */
+const membership = new WeakMap<Context, Map<string, Promise<boolean>>>();
+
+function viewerIsMember(ctx: Context, conversationId: string): Promise<boolean> {
+  let known = membership.get(ctx);
+  if (!known) membership.set(ctx, (known = new Map()));
+  let answer = known.get(conversationId);
+  if (!answer) {
+    answer = ctx.viewer ? chat.isMember(ctx.app.prisma, conversationId, ctx.viewer.id) : Promise.resolve(false);
+    known.set(conversationId, answer);
+  }
+  return answer;
+}
+
+/** Records conversations the viewer is known to be a member of, sparing the lookup. */
+function knownMember<T extends { id: string }>(ctx: Context, conversations: T[]): T[] {
+  let known = membership.get(ctx);
+  if (!known) membership.set(ctx, (known = new Map()));
+  for (const c of conversations) known.set(c.id, Promise.resolve(true));
+  return conversations;
+}
+
+const membersOnly = (conversation: { id: string }, _args: unknown, ctx: Context) => viewerIsMember(ctx, conversation.id);
+
+const MessageType = builder.prismaObject('Message', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    text: t.exposeString('text'),
+    sender: t.relation('sender'),
+    clientMessageId: t.exposeString('clientMessageId', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('Conversation', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.expose('kind', { type: ConversationKindEnum }),
+    title: t.exposeString('title', { nullable: true }),
+    isPrivate: t.exposeBoolean('isPrivate'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastMessageAt: t.expose('lastMessageAt', { type: 'DateTime', description: 'When the last message was sent (creation time before any).' }),
+    memberCount: t.relationCount('members'),
+    viewerIsMember: t.boolean({ resolve: (c, _args, ctx) => viewerIsMember(ctx, c.id) }),
+    members: t.field({
+      type: [UserType],
+      description: 'Members only (FORBIDDEN otherwise), in the order they joined.',
+      authScopes: membersOnly,
+      select: (_args, _ctx, nestedSelection) => ({
+        members: { orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }], select: { user: nestedSelection(true) } },
+      }),
+      resolve: (c) => c.members.map((m) => m.user),
+    }),
+    messages: t.relatedConnection('messages', {
+      cursor: 'id',
+      description: 'Members only. Oldest first: `last: n` is the newest n, `before: startCursor` pages back.',
+      authScopes: membersOnly,
+      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+    }),
+    lastMessage: t.field({
+      type: MessageType,
+      nullable: true,
+      authScopes: membersOnly,
+      select: (_args, _ctx, nestedSelection) => ({
+        messages: nestedSelection({ take: 1, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+      }),
+      resolve: (c) => c.messages[0] ?? null,
+    }),
+    unreadCount: t.int({
+      description: "Messages from others since the viewer's markConversationRead (0 for non-members).",
+      resolve: (c, _args, ctx) => chat.unreadCount(ctx.app.prisma, viewerOf(ctx).id, c.id),
+    }),
+  }),
+});
+
+const ConversationEvent = builder.objectRef<AnyEventOf<'conversation'>>('ConversationEvent').implement({
+  fields: (t) => ({
+    kind: t.field({ type: ConversationEventKind, resolve: (e) => e.kind }),
+    message: t.prismaField({
+      type: 'Message',
+      nullable: true,
+      resolve: (query, e, _args, ctx) =>
+        e.kind === 'MESSAGE'
+          ? ctx.app.prisma.message.findFirst({ ...query, where: { id: e.data.messageId, conversationId: conversationIdOf(e) } })
+          : noEntity(query),
+    }),
+    member: t.prismaField({
+      type: 'User',
+      nullable: true,
+      description: 'Who joined, left or is typing.',
+      resolve: (query, e, _args, ctx) =>
+        e.kind === 'MEMBER_JOINED' || e.kind === 'MEMBER_LEFT' || e.kind === 'TYPING'
+          ? ctx.app.prisma.user.findUnique({ ...query, where: { id: e.data.userId } })
+          : noEntity(query),
+    }),
+    isTyping: t.boolean({ nullable: true, resolve: (e) => (e.kind === 'TYPING' ? e.data.isTyping : null) }),
+  }),
+});
+
+addMixedEnvelopeFields(ConversationEvent);
+
+function conversationIdOf(e: { topic: string }): string {
+  return e.topic.slice('conversation:'.length);
+}
+
+/** No entity for this kind of event. Consumes Pothos's query, whose unused-query check would warn on every such event. */
+function noEntity(query: object): null {
+  void { ...query };
+  return null;
+}
+
+const CreateConversationInput = builder.inputType('CreateConversationInput', {
+  fields: (t) => ({
+    kind: t.field({ type: ConversationKindEnum }),
+    title: t.string({ required: false, description: 'GROUP: required, 1-100 characters. DIRECT: none.' }),
+    memberIds: t.idList({ description: 'Who else is in it (the caller always is). DIRECT: the one other user.' }),
+    isPrivate: t.boolean({ required: false, description: 'GROUP: private groups are joined only by being added (default false).' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  conversation: t.prismaField({
+    type: 'Conversation',
+    authScopes: { signedIn: true },
+    description: 'Members only (FORBIDDEN otherwise).',
+    args: { id: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.id);
+      await chat.assertMember(ctx.app.prisma, id, viewerOf(ctx).id);
+      return knownMember(ctx, [await ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } })])[0];
+    },
+  }),
+  conversations: t.prismaConnection({
+    type: 'Conversation',
+    cursor: 'id',
+    authScopes: { signedIn: true },
+    description: "The viewer's conversations, most recently active first.",
+    resolve: async (query, _root, _args, ctx) =>
+      knownMember(
+        ctx,
+        await ctx.app.prisma.conversation.findMany({
+          ...query,
+          where: { members: { some: { userId: viewerOf(ctx).id } } },
+          orderBy: [{ lastMessageAt: 'desc' }, { id: 'desc' }],
+        }),
+      ),
+  }),
+  publicConversations: t.prismaConnection({
+    type: 'Conversation',
+    cursor: 'id',
+    authScopes: { signedIn: true },
+    description: 'Public groups anyone signed in can join, most recently active first.',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.app.prisma.conversation.findMany({
+        ...query,
+        where: { kind: 'GROUP', isPrivate: false },
+        orderBy: [{ lastMessageAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createConversation: t.prismaField({
+    type: 'Conversation',
+    authScopes: { signedIn: true },
+    description: 'A DIRECT conversation of the same two users is returned, not created again.',
+    args: { input: t.arg({ type: CreateConversationInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { id } = await chat.createConversation(ctx.app, viewerOf(ctx).id, { ...input, memberIds: input.memberIds.map(String) });
+      return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  joinConversation: t.prismaField({
+    type: 'Conversation',
+    authScopes: { signedIn: true },
+    description: 'Joins a public group (FORBIDDEN for private groups and direct conversations).',
+    args: { conversationId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.conversationId);
+      await chat.joinConversation(ctx.app, viewerOf(ctx).id, id);
+      return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  addMembers: t.prismaField({
+    type: 'Conversation',
+    authScopes: { signedIn: true },
+    description: 'A member of a group adds users to it.',
+    args: { conversationId: t.arg.id(), userIds: t.arg.idList() },
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.conversationId);
+      await chat.addMembers(ctx.app, viewerOf(ctx).id, id, args.userIds.map(String));
+      return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  leaveConversation: t.boolean({
+    authScopes: { signedIn: true },
+    description: 'Leaves a group: true when the viewer left, false when they were not a member.',
+    args: { conversationId: t.arg.id() },
+    resolve: (_root, args, ctx) => chat.leaveConversation(ctx.app, viewerOf(ctx).id, String(args.conversationId)),
+  }),
+  sendMessage: t.prismaField({
+    type: 'Message',
+    authScopes: { signedIn: true },
+    description:
+      'Members only; 1-4000 characters after trimming. A retry with the same clientMessageId returns the first message ' +
+      '(CONFLICT if that id was used in another conversation).',
+    args: { conversationId: t.arg.id(), text: t.arg.string(), clientMessageId: t.arg.string({ required: false }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await chat.sendMessage(ctx.app, viewerOf(ctx).id, {
+        conversationId: String(args.conversationId),
+        text: args.text,
+        clientMessageId: args.clientMessageId,
+      });
+      return ctx.app.prisma.message.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  setTyping: t.boolean({
+    authScopes: { signedIn: true },
+    description: 'Ephemeral: tells the other members; ends by itself unless renewed within a few seconds.',
+    args: { conversationId: t.arg.id(), isTyping: t.arg.boolean() },
+    resolve: async (_root, args, ctx) => {
+      await chat.setTyping(ctx.app, viewerOf(ctx).id, String(args.conversationId), args.isTyping);
+      return true;
+    },
+  }),
+  markConversationRead: t.prismaField({
+    type: 'Conversation',
+    authScopes: { signedIn: true },
+    description: "Members only: sets the viewer's read marker after the last message (unreadCount becomes 0).",
+    args: { conversationId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.conversationId);
+      await chat.markConversationRead(ctx.app, viewerOf(ctx).id, id);
+      return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+}));
+
+builder.subscriptionField('conversationEvents', (t) =>
+  t.field({
+    type: ConversationEvent,
+    authScopes: { signedIn: true },
+    description:
+      'Members only. MESSAGE / MEMBER_JOINED / MEMBER_LEFT are resumable with `after`; TYPING is live only and not ' +
+      "sent to the typist. Ends (completes) when the viewer leaves.",
+    args: { conversationId: t.arg.id(), after: t.arg.string({ required: false }) },
+    subscribe: (_root, args, ctx) => chat.conversationEvents(ctx.app, viewerOf(ctx).id, String(args.conversationId), args.after),
+    resolve: (event) => event as AnyEventOf<'conversation'>,
+  }),
+);

@@ -1,0 +1,64 @@
+/** GraphQL documents and small helpers shared by the chat suites. */
+import { gqlOk, type TestUser } from '../support/client.js';
+import type { TestServer } from '../support/server.js';
+
+export const EVENTS = `subscription($id: ID!, $after: String) {
+  conversationEvents(conversationId: $id, after: $after) {
+    kind cursor at isTyping member { id } message { id text clientMessageId sender { id } }
+  }
+}`;
+
+export const CREATE = `mutation($input: CreateConversationInput!) {
+  createConversation(input: $input) { id kind title isPrivate members { id } }
+}`;
+
+export const SEND = `mutation($id: ID!, $text: String!, $clientMessageId: String) {
+  sendMessage(conversationId: $id, text: $text, clientMessageId: $clientMessageId) { id text clientMessageId sender { id } }
+}`;
+
+export const HISTORY = `query($id: ID!, $last: Int, $before: String) {
+  conversation(id: $id) {
+    id members { id }
+    messages(last: $last, before: $before) { edges { node { id text } } pageInfo { hasPreviousPage startCursor } }
+  }
+}`;
+
+export const JOIN = `mutation($id: ID!) { joinConversation(conversationId: $id) { id members { id } } }`;
+export const ADD = `mutation($id: ID!, $userIds: [ID!]!) { addMembers(conversationId: $id, userIds: $userIds) { id members { id } } }`;
+export const LEAVE = `mutation($id: ID!) { leaveConversation(conversationId: $id) }`;
+export const TYPING = `mutation($id: ID!, $isTyping: Boolean!) { setTyping(conversationId: $id, isTyping: $isTyping) }`;
+
+/** Creates a group of `owner` and `members`; returns its id. */
+export async function createGroup(url: string, owner: TestUser, members: TestUser[], options: { isPrivate?: boolean; title?: string } = {}): Promise<string> {
+  const data = await gqlOk(
+    url,
+    CREATE,
+    { input: { kind: 'GROUP', title: options.title ?? 'group', memberIds: members.map((m) => m.id), isPrivate: options.isPrivate ?? false } },
+    owner.token,
+  );
+  return data.createConversation.id;
+}
+
+/** Sends a message and returns it. */
+export async function send(url: string, sender: TestUser, conversationId: string, text: string, clientMessageId?: string) {
+  return (await gqlOk(url, SEND, { id: conversationId, text, clientMessageId }, sender.token)).sendMessage as {
+    id: string;
+    text: string;
+    clientMessageId: string | null;
+  };
+}
+
+/** The texts of a conversation's newest `last` messages, oldest first. */
+export async function historyTexts(url: string, viewer: TestUser, conversationId: string, last = 100): Promise<string[]> {
+  const data = await gqlOk(url, HISTORY, { id: conversationId, last }, viewer.token);
+  return data.conversation.messages.edges.map((e: any) => e.node.text);
+}
+
+/** Waits until the server has closed every subscription of earlier tests, so `waitForSubscriptions` counts only new ones. */
+export async function noSubscriptionsLeft(server: TestServer, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (server.pulse.services.streams.activeCount() > 0) {
+    if (Date.now() > deadline) throw new Error(`subscriptions still open: ${server.pulse.services.streams.activeCount()}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
