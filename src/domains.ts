@@ -4,6 +4,7 @@
  */
 import { stopTypingIndicators } from './chat/typing.js';
 import type { Services } from './context.js';
+import { leaveQueueOnDisconnect } from './matchmaking/service.js';
 import { registerPresence } from './presence/service.js';
 
 type Stop = () => Promise<void> | void;
@@ -12,6 +13,8 @@ export function registerDomainListeners(services: Services): () => Promise<void>
   const stops: Stop[] = [];
   stops.push(registerPresence(services));
   stops.push(() => stopTypingIndicators(services));
+  // After presence: the queue asks presence whether a closing user is still connected elsewhere.
+  stops.push(leaveQueueOnDisconnect(services));
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };

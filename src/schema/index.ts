@@ -5,6 +5,8 @@ import './notifications.js';
 import './operations.js';
 import './social.js';
 import './presence.js';
+import './matches.js';
+import './matchmaking.js';
 import './chat.js';
 import './bookings.js';
 

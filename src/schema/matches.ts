@@ -1,0 +1,199 @@
+/** Matches (looking for group) by region: types, the `matches` list, mutations and the `matchFeed` stream. */
+import { ApplicationStatus, MatchStatus, Region } from '../generated/prisma/enums.js';
+import type { Context } from '../context.js';
+import { acceptApplication, applyToMatch, closeMatch, createVoiceChannel, postMatch } from '../matches/service.js';
+import { Topics, type StreamEvent } from '../streams/index.js';
+import { builder } from './builder.js';
+import { addLoggedEnvelopeFields } from './streams.js';
+import { viewerOf } from './viewer.js';
+
+export const RegionEnum = builder.enumType(Region, { name: 'Region' });
+const MatchStatusEnum = builder.enumType(MatchStatus, { name: 'MatchStatus' });
+const ApplicationStatusEnum = builder.enumType(ApplicationStatus, { name: 'ApplicationStatus' });
+
+/** The viewer's id, or one no user has: the visibility filters below then match nothing for a signed-out caller. */
+const viewerIdOrNobody = (ctx: Context) => ctx.viewer?.id ?? '';
+
+builder.prismaObject('Match', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    game: t.exposeString('game'),
+    region: t.expose('region', { type: RegionEnum }),
+    slots: t.exposeInt('slots', { description: 'Players wanted besides the creator.' }),
+    openSlots: t.int({ description: 'Slots not yet taken by an accepted player.', resolve: (m) => Math.max(0, m.slots - m.acceptedCount) }),
+    mode: t.exposeString('mode', { nullable: true }),
+    description: t.exposeString('description', { nullable: true }),
+    status: t.expose('status', { type: MatchStatusEnum }),
+    creator: t.relation('creator'),
+    players: t.prismaField({
+      type: ['User'],
+      description: 'Accepted players, in the order they applied (the creator is not one of them).',
+      resolve: (query, match, _args, ctx) =>
+        ctx.app.prisma.user.findMany({
+          ...query,
+          where: { applications: { some: { matchId: match.id, status: 'ACCEPTED' } } },
+          orderBy: { createdAt: 'asc' },
+        }),
+    }),
+    applications: t.prismaField({
+      type: ['MatchApplication'],
+      description: "All applications for the creator; the viewer's own for anyone else (none when signed out).",
+      resolve: (query, match, _args, ctx) => {
+        const viewerId = viewerIdOrNobody(ctx);
+        return ctx.app.prisma.matchApplication.findMany({
+          ...query,
+          where: { matchId: match.id, ...(viewerId === match.creatorId ? {} : { applicantId: viewerId }) },
+          orderBy: { createdAt: 'asc' },
+        });
+      },
+    }),
+    voiceChannel: t.prismaField({
+      type: 'VoiceChannel',
+      nullable: true,
+      description: 'The voice channel: visible to the creator and accepted players only (null otherwise).',
+      resolve: (query, match, _args, ctx) => {
+        const viewerId = viewerIdOrNobody(ctx);
+        return ctx.app.prisma.voiceChannel.findFirst({
+          ...query,
+          where: {
+            matchId: match.id,
+            match: { OR: [{ creatorId: viewerId }, { applications: { some: { applicantId: viewerId, status: 'ACCEPTED' } } }] },
+          },
+        });
+      },
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('MatchApplication', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    match: t.relation('match'),
+    applicant: t.relation('applicant'),
+    message: t.exposeString('message', { nullable: true }),
+    status: t.expose('status', { type: ApplicationStatusEnum }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('VoiceChannel', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    match: t.relation('match'),
+    inviteUrl: t.exposeString('inviteUrl'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const MatchFeedKind = builder.enumType('MatchFeedKind', {
+  values: ['POSTED', 'UPDATED', 'CLOSED', 'GAP'] as const,
+  description: 'GAP: events were missed (older than what is retained); refetch `matches`.',
+});
+
+const MatchFeedEvent = builder.objectRef<StreamEvent<'region'>>('MatchFeedEvent').implement({
+  fields: (t) => ({
+    kind: t.field({ type: MatchFeedKind, resolve: (e) => e.kind }),
+    match: t.prismaField({
+      type: 'Match',
+      nullable: true,
+      description: 'The match as it is now; null on GAP.',
+      resolve: (query, e, _args, ctx) =>
+        e.kind === 'GAP' ? null : ctx.app.prisma.match.findUnique({ ...query, where: { id: e.data.matchId } }),
+    }),
+  }),
+});
+addLoggedEnvelopeFields(MatchFeedEvent);
+
+const PostMatchInput = builder.inputType('PostMatchInput', {
+  fields: (t) => ({
+    game: t.string(),
+    region: t.field({ type: RegionEnum }),
+    slots: t.int({ description: 'Players wanted besides you (1-50).' }),
+    mode: t.string({ required: false }),
+    description: t.string({ required: false }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  matches: t.prismaConnection({
+    type: 'Match',
+    cursor: 'id',
+    description: 'Matches, newest first, optionally of one region and status.',
+    args: { region: t.arg({ type: RegionEnum, required: false }), status: t.arg({ type: MatchStatusEnum, required: false }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.app.prisma.match.findMany({
+        ...query,
+        where: { ...(args.region ? { region: args.region } : {}), ...(args.status ? { status: args.status } : {}) },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+  match: t.prismaField({
+    type: 'Match',
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: (query, _root, args, ctx) => ctx.app.prisma.match.findUnique({ ...query, where: { id: String(args.id) } }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  postMatch: t.prismaField({
+    type: 'Match',
+    authScopes: { signedIn: true },
+    args: { input: t.arg({ type: PostMatchInput }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { id } = await postMatch(ctx.app, viewerOf(ctx).id, input);
+      return ctx.app.prisma.match.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  applyToMatch: t.prismaField({
+    type: 'MatchApplication',
+    authScopes: { signedIn: true },
+    description: 'Applies to an open match; its creator is notified (CONNECTION_REQUEST).',
+    args: { matchId: t.arg.id(), message: t.arg.string({ required: false }) },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await applyToMatch(ctx.app, viewerOf(ctx).id, String(args.matchId), args.message);
+      return ctx.app.prisma.matchApplication.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  acceptApplication: t.prismaField({
+    type: 'MatchApplication',
+    authScopes: { signedIn: true },
+    description: 'Creator only: takes one open slot for the applicant (PLAYER_ACCEPTED); the match turns FULL with the last slot.',
+    args: { applicationId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await acceptApplication(ctx.app, viewerOf(ctx).id, String(args.applicationId));
+      return ctx.app.prisma.matchApplication.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  createVoiceChannel: t.prismaField({
+    type: 'VoiceChannel',
+    authScopes: { signedIn: true },
+    description: 'Creator only: opens the voice channel (VOICE_CREATED to every accepted player); again returns the same channel.',
+    args: { matchId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createVoiceChannel(ctx.app, viewerOf(ctx).id, String(args.matchId));
+      return ctx.app.prisma.voiceChannel.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  closeMatch: t.prismaField({
+    type: 'Match',
+    authScopes: { signedIn: true },
+    description: 'Creator only: closes the match (CLOSED on the feed).',
+    args: { matchId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await closeMatch(ctx.app, viewerOf(ctx).id, String(args.matchId));
+      return ctx.app.prisma.match.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+}));
+
+builder.subscriptionField('matchFeed', (t) =>
+  t.field({
+    type: MatchFeedEvent,
+    description: "One region's matches as they are posted, updated and closed. Public; resumable with `after`.",
+    args: { region: t.arg({ type: RegionEnum }), after: t.arg.string({ required: false }) },
+    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.region(args.region), { after: args.after }),
+    resolve: (event) => event as StreamEvent<'region'>,
+  }),
+);

@@ -1,0 +1,133 @@
+/** Matchmaking queue: tickets, game sessions, the queue mutations and the viewer's `matchmaking` stream. */
+import { GameStatus } from '../generated/prisma/enums.js';
+import { endGame, joinQueue, leaveQueue, startGame, TEAM_SIZES, viewerTicket, type QueueTicketView } from '../matchmaking/service.js';
+import { Topics, type StreamEvent } from '../streams/index.js';
+import { builder } from './builder.js';
+import { RegionEnum } from './matches.js';
+import { viewerOf } from './viewer.js';
+
+const GameStatusEnum = builder.enumType(GameStatus, { name: 'GameStatus' });
+
+builder.prismaObject('GameSession', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    mode: t.exposeString('mode'),
+    region: t.expose('region', { type: RegionEnum }),
+    status: t.expose('status', { type: GameStatusEnum }),
+    players: t.prismaField({
+      type: ['User'],
+      resolve: (query, game, _args, ctx) =>
+        ctx.app.prisma.user.findMany({ ...query, where: { gamePlayers: { some: { gameId: game.id } } }, orderBy: { createdAt: 'asc' } }),
+    }),
+    winner: t.relation('winner', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const QueueTicket = builder.objectRef<QueueTicketView>('QueueTicket').implement({
+  description: 'A place in the matchmaking queue of one mode and region.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    mode: t.exposeString('mode'),
+    region: t.field({ type: RegionEnum, resolve: (ticket) => ticket.region }),
+    position: t.exposeInt('position', { description: '1-based, oldest first.' }),
+    game: t.prismaField({
+      type: 'GameSession',
+      nullable: true,
+      description: 'Set when joining completed a team at once.',
+      resolve: (query, ticket, _args, ctx) =>
+        ticket.gameId ? ctx.app.prisma.gameSession.findUnique({ ...query, where: { id: ticket.gameId } }) : null,
+    }),
+  }),
+});
+
+const MatchmakingKind = builder.enumType('MatchmakingKind', {
+  values: ['QUEUED', 'POSITION', 'LEFT', 'MATCH_FOUND', 'GAME_STARTED', 'GAME_ENDED'] as const,
+});
+
+type QueueEvent = StreamEvent<'queue'>;
+
+const MatchmakingEvent = builder.objectRef<QueueEvent>('MatchmakingEvent').implement({
+  description: "The viewer's queue and game signals. Ephemeral: not stored, not replayed.",
+  fields: (t) => ({
+    kind: t.field({ type: MatchmakingKind, resolve: (e) => e.kind as Exclude<QueueEvent['kind'], 'GAP'> }),
+    position: t.int({ nullable: true, resolve: (e) => ('position' in e.data ? e.data.position : null) }),
+    game: t.prismaField({
+      type: 'GameSession',
+      nullable: true,
+      resolve: (query, e, _args, ctx) =>
+        'gameId' in e.data ? ctx.app.prisma.gameSession.findUnique({ ...query, where: { id: e.data.gameId } }) : null,
+    }),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  queueTicket: t.field({
+    type: QueueTicket,
+    nullable: true,
+    authScopes: { signedIn: true },
+    description: "The viewer's place in the matchmaking queue, or null.",
+    resolve: (_root, _args, ctx) => viewerTicket(ctx.app, viewerOf(ctx).id),
+  }),
+  currentGame: t.prismaField({
+    type: 'GameSession',
+    nullable: true,
+    authScopes: { signedIn: true },
+    description: "The viewer's game that is formed or started, or null.",
+    resolve: (query, _root, _args, ctx) =>
+      ctx.app.prisma.gameSession.findFirst({
+        ...query,
+        where: { status: { in: ['FORMED', 'STARTED'] }, players: { some: { userId: viewerOf(ctx).id } } },
+        orderBy: { createdAt: 'desc' },
+      }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  joinQueue: t.field({
+    type: QueueTicket,
+    authScopes: { signedIn: true },
+    description: `Queues the viewer (CONFLICT if already queued or in a game). Modes: ${Object.entries(TEAM_SIZES)
+      .map(([mode, size]) => `${mode} (${size})`)
+      .join(', ')}.`,
+    args: { mode: t.arg.string(), region: t.arg({ type: RegionEnum }) },
+    resolve: (_root, args, ctx) => joinQueue(ctx.app, viewerOf(ctx).id, args.mode, args.region),
+  }),
+  leaveQueue: t.boolean({
+    authScopes: { signedIn: true },
+    description: 'Leaves the queue; false when the viewer was not queued.',
+    resolve: (_root, _args, ctx) => leaveQueue(ctx.app, viewerOf(ctx).id),
+  }),
+  startGame: t.prismaField({
+    type: 'GameSession',
+    authScopes: { signedIn: true },
+    description: 'Players only: FORMED -> STARTED.',
+    args: { gameId: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      await startGame(ctx.app, viewerOf(ctx).id, String(args.gameId));
+      return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: String(args.gameId) } });
+    },
+  }),
+  endGame: t.prismaField({
+    type: 'GameSession',
+    authScopes: { signedIn: true },
+    description: 'Players only: STARTED -> ENDED, with an optional winner among the players.',
+    args: { gameId: t.arg.id(), winnerId: t.arg.id({ required: false }) },
+    resolve: async (query, _root, args, ctx) => {
+      await endGame(ctx.app, viewerOf(ctx).id, String(args.gameId), args.winnerId == null ? null : String(args.winnerId));
+      return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: String(args.gameId) } });
+    },
+  }),
+}));
+
+builder.subscriptionField('matchmaking', (t) =>
+  t.field({
+    type: MatchmakingEvent,
+    authScopes: { signedIn: true },
+    description: "The viewer's own queue position, matches found and game changes.",
+    subscribe: (_root, _args, ctx) =>
+      ctx.app.streams.subscribe(Topics.queue(viewerOf(ctx).id), { check: (e) => (e.kind === 'GAP' ? 'skip' : 'deliver') }),
+    resolve: (event) => event as QueueEvent,
+  }),
+);
