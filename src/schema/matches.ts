@@ -28,12 +28,14 @@ builder.prismaObject('Match', {
     players: t.prismaField({
       type: ['User'],
       description: 'Accepted players, in the order they applied (the creator is not one of them).',
-      resolve: (query, match, _args, ctx) =>
-        ctx.app.prisma.user.findMany({
-          ...query,
-          where: { applications: { some: { matchId: match.id, status: 'ACCEPTED' } } },
-          orderBy: { createdAt: 'asc' },
-        }),
+      resolve: async (query, match, _args, ctx) => {
+        const accepted = await ctx.app.prisma.matchApplication.findMany({
+          where: { matchId: match.id, status: 'ACCEPTED' },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          select: { applicant: query },
+        });
+        return accepted.map((a) => a.applicant);
+      },
     }),
     applications: t.prismaField({
       type: ['MatchApplication'],
@@ -43,7 +45,7 @@ builder.prismaObject('Match', {
         return ctx.app.prisma.matchApplication.findMany({
           ...query,
           where: { matchId: match.id, ...(viewerId === match.creatorId ? {} : { applicantId: viewerId }) },
-          orderBy: { createdAt: 'asc' },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         });
       },
     }),

@@ -25,6 +25,7 @@ describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
   let alice: TestUser;
   let bob: TestUser;
   let carol: TestUser;
+  let dave: TestUser;
   const cleanup = disposers();
   const api = matchApi(() => server.url);
 
@@ -32,7 +33,7 @@ describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
     server = await startTestServer({ database: kind });
     const adminUser = await registerUser(server.url, 'admin');
     admin = await makeAdmin(server, adminUser.username);
-    [creator, alice, bob, carol] = await Promise.all(['creator', 'alice', 'bob', 'carol'].map((name) => registerUser(server.url, name)));
+    [creator, alice, bob, carol, dave] = await Promise.all(['creator', 'alice', 'bob', 'carol', 'dave'].map((name) => registerUser(server.url, name)));
   });
   afterEach(async () => {
     await cleanup.run();
@@ -90,8 +91,9 @@ describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
   });
 
   it('apply -> accept -> voice notifies the creator, the accepted players and nobody else', async () => {
-    const subs = Object.fromEntries([creator, alice, bob, carol].map((u) => [u.id, notifications(u)]));
-    await waitForSubscriptions(server, 4);
+    // Carol applies but is not accepted (until the end); Dave is not involved at all.
+    const subs = Object.fromEntries([creator, alice, bob, carol, dave].map((u) => [u.id, notifications(u)]));
+    await waitForSubscriptions(server, 5);
     const match = await api.post(creator, { game: 'Apex', slots: 3 });
     const aliceApp = await api.apply(alice, match.id, 'support main');
     const bobApp = await api.apply(bob, match.id);
@@ -115,13 +117,14 @@ describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
       expect(voiceEvent.notifications).toMatchObject({ kind: 'VOICE_CREATED', notification: { subjectId: match.id, actor: { id: creator.id } } });
       expect(voiceEvent.notifications.notification.message).toContain(voice.inviteUrl);
     }
-    // Carol (pending) and the creator get nothing more: their next event is the sentinel.
-    await sentinel([creator, alice, bob, carol]);
-    for (const user of [creator, alice, bob, carol]) expect((await subs[user.id].next()).notifications.notification.message).toBe('sentinel');
+    // Carol (pending), Dave and the creator get nothing more: their next event is the sentinel.
+    await sentinel([creator, alice, bob, carol, dave]);
+    for (const user of [creator, alice, bob, carol, dave]) expect((await subs[user.id].next()).notifications.notification.message).toBe('sentinel');
     expect(subs[creator.id].received).toHaveLength(4);
     expect(subs[alice.id].received).toHaveLength(3);
     expect(subs[bob.id].received).toHaveLength(3);
     expect(subs[carol.id].received).toHaveLength(1);
+    expect(subs[dave.id].received).toHaveLength(1);
 
     // The invite URL is visible to the creator and accepted players only.
     expect((await api.match(creator, match.id)).voiceChannel).toEqual({ id: voice.id, inviteUrl: voice.inviteUrl });
@@ -155,6 +158,7 @@ describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
     expect(second.match).toMatchObject({ status: 'FULL', openSlots: 0 });
     await expectError(gql(server.url, ACCEPT, { applicationId: applications[2].id }, creator.token), 'CONFLICT');
     await expectError(gql(server.url, ACCEPT, { applicationId: applications[0].id }, creator.token), 'CONFLICT');
+    await expectError(gql(server.url, APPLY, { matchId: match.id }, dave.token), 'CONFLICT');
 
     const events = await na.take(3);
     expect(events.map((e) => e.matchFeed.kind)).toEqual(['POSTED', 'UPDATED', 'UPDATED']);
