@@ -17,6 +17,7 @@ import { bearerToken } from './auth/tokens.js';
 import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
+import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
 import { createMetrics } from './transport/metrics.js';
 import { countOperations, maskUnexpectedErrors, rateLimit, trackInFlight } from './transport/plugins.js';
 
@@ -60,6 +61,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Pulse' } : false,
+    renderGraphiQL: renderLocalGraphiQL,
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
@@ -110,6 +112,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         return;
       }
       if (path.startsWith('/graphql')) return void (await yoga(req, res, { req }));
+      if (config.graphiql && serveGraphiQLAsset(req, res)) return;
       if (options.staticHandler?.(req, res)) return;
       json(res, 404, { error: 'Not found' });
     } catch (error) {

@@ -4,6 +4,7 @@
  */
 import { createPulse, type Pulse } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { webHandler } from '../../src/transport/web.js';
 import { createTestDatabase, TEST_REDIS_URL, type DatabaseKind, type TestDatabase } from './database.js';
 
 export interface TestServer {
@@ -21,6 +22,8 @@ export interface StartOptions {
   /** Use Redis (TEST_REDIS_URL) for the bus. */
   redis?: boolean;
   config?: Partial<Config>;
+  /** Serve a built web page (a directory like client/dist) at `/`, as `npm start` does. */
+  web?: string;
 }
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
@@ -40,8 +43,9 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
       ...options.config,
     },
   );
-  const pulse = await createPulse(config);
-  const { url, wsUrl } = await pulse.server.listen(0, '127.0.0.1');
+  const pulse = await createPulse(config, options.web ? { staticHandler: webHandler(options.web) } : {});
+  // `config: { port }` pins the port, so a restarted server is reachable at the same URL.
+  const { url, wsUrl } = await pulse.server.listen(config.port, '127.0.0.1');
   let stopped: Promise<void> | null = null;
   return {
     url,

@@ -1,0 +1,74 @@
+/** Looking for group: the board of one region, live (POSTED / UPDATED / CLOSED), and a form to post a match. */
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import type { MatchCardFragment, Region } from '../gql/graphql.js';
+import { MatchesDocument, MatchFeedDocument, PostMatchDocument } from '../operations/matches.js';
+
+const REGIONS: Region[] = ['NA', 'EU', 'ASIA', 'SA', 'OCE'];
+
+export function MatchBoard() {
+  const [region, setRegion] = useState<Region>('NA');
+  return (
+    <section className="panel" data-testid="match-board">
+      <h2>
+        Match board{' '}
+        <select data-testid="region-select" value={region} onChange={(e) => setRegion(e.target.value as Region)}>
+          {REGIONS.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </h2>
+      {/* Keyed by region: a new region starts a new list and a new feed. */}
+      <RegionBoard key={region} region={region} />
+    </section>
+  );
+}
+
+function RegionBoard({ region }: { region: Region }) {
+  const { data, error } = useQuery(MatchesDocument, { variables: { region, first: 20 } });
+  // Matches posted since the list was loaded; updates to known ones arrive through the cache (Match:id).
+  const [posted, setPosted] = useState<MatchCardFragment[]>([]);
+  useSubscription(MatchFeedDocument, {
+    variables: { region },
+    onData: ({ data: event }) => {
+      const match = event.data?.matchFeed.match;
+      if (match) setPosted((list) => [match, ...list.filter((m) => m.id !== match.id)]);
+    },
+  });
+  const [postMatch, posting] = useMutation(PostMatchDocument);
+  const [game, setGame] = useState('');
+  const [slots, setSlots] = useState(2);
+
+  const known = new Set(posted.map((m) => m.id));
+  const matches = [...posted, ...(data?.matches.edges.map((e) => e.node).filter((m) => !known.has(m.id)) ?? [])];
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const result = await postMatch({ variables: { input: { game, region, slots } } }).catch(() => null);
+    if (result?.data) setGame('');
+  };
+
+  return (
+    <>
+      {error ? <p className="error">{error.message}</p> : null}
+      <ul className="list">
+        {matches.length === 0 ? <li className="muted">No matches in {region} yet.</li> : null}
+        {matches.map((m) => (
+          <li key={m.id} data-testid="match-item">
+            <strong>{m.game}</strong> {m.mode ? `(${m.mode}) ` : ''}by {m.creator.displayName} · {m.openSlots}/{m.slots} open ·{' '}
+            <span className={`status ${m.status}`}>{m.status}</span>
+            {m.description ? <div className="muted">{m.description}</div> : null}
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={submit} className="row">
+        <input data-testid="post-match-game" placeholder="Game" value={game} onChange={(e) => setGame(e.target.value)} required />
+        <input type="number" min={1} max={50} value={slots} onChange={(e) => setSlots(Number(e.target.value))} aria-label="Slots" />
+        <button data-testid="post-match-submit" disabled={posting.loading}>
+          Post match
+        </button>
+      </form>
+      {posting.error ? <p className="error">{posting.error.message}</p> : null}
+    </>
+  );
+}

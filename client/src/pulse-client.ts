@@ -1,0 +1,175 @@
+/**
+ * `createPulseClient`: an Apollo Client 4 for Pulse. Queries and mutations go over HTTP with the
+ * token on every request; subscriptions go over one graphql-ws socket that reconnects forever
+ * (exponential backoff with jitter), reads the token again on every connect, and RESUMES every
+ * active subscription after the last event it delivered, so nothing is lost or repeated across a
+ * server restart or a move to another instance.
+ */
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
+import { SetContextLink } from '@apollo/client/link/context';
+import { OperationTypeNode, print, type DocumentNode } from 'graphql';
+import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
+import { Observable } from 'rxjs';
+
+/** What the subscription socket is doing; `reconnecting` covers the wait between attempts. */
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface PulseClientOptions {
+  /** HTTP endpoint, e.g. `http://localhost:4000/graphql` or `/graphql` in a page served by Pulse. */
+  url: string;
+  /** WebSocket endpoint; derived from `url` (http -> ws) when omitted. */
+  wsUrl?: string;
+  /** Called for every HTTP request and on every (re)connect of the socket, so a refreshed token is used. */
+  getToken: () => string | null | undefined | Promise<string | null | undefined>;
+  /** A subscription reported `kind: GAP` (events were trimmed before it could resume): refetch what it shows. */
+  onGap?: (operationName: string, variables: Record<string, unknown>) => void;
+  onConnectionChange?: (state: ConnectionState) => void;
+  /** A WebSocket implementation for Node (`ws`); browsers use their own. */
+  webSocketImpl?: unknown;
+  /** false: connect at once and stay connected, even with no subscription (the page shows the state). */
+  lazy?: boolean;
+}
+
+/** An Apollo Client plus the socket it subscribes over. */
+export type PulseClient = ApolloClient & {
+  readonly ws: Client;
+  /** Stops Apollo and closes the socket for good. */
+  dispose(): Promise<void>;
+};
+
+const RETRY_BASE_MS = 250;
+const RETRY_MAX_MS = 10_000;
+
+/** Exponential backoff with "equal jitter": half the step fixed, half random, so clients spread out after a restart. */
+export function retryDelayMs(retries: number, random = Math.random): number {
+  const step = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** retries);
+  return step / 2 + random() * (step / 2);
+}
+
+export function createPulseClient(options: PulseClientOptions): PulseClient {
+  const lazy = options.lazy ?? true;
+  let disposed = false;
+  let active = 0;
+  const report = (state: ConnectionState) => options.onConnectionChange?.(state);
+  const authorization = async (): Promise<string | null> => {
+    const token = await options.getToken();
+    return token ? `Bearer ${token}` : null;
+  };
+
+  const ws = createClient({
+    url: options.wsUrl ?? toWebSocketUrl(options.url),
+    webSocketImpl: options.webSocketImpl,
+    lazy,
+    // A function, so the token is read again for every connection_init (after a refresh, on reconnect).
+    connectionParams: async () => {
+      const value = await authorization();
+      return value ? { authorization: value } : {};
+    },
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelayMs(retries))),
+    on: {
+      connecting: (isRetry) => report(isRetry ? 'reconnecting' : 'connecting'),
+      connected: () => report('connected'),
+      closed: () => report(disposed ? 'closed' : !lazy || active > 0 ? 'reconnecting' : 'idle'),
+    },
+  });
+
+  const http = new SetContextLink(async (previous) => {
+    const value = await authorization();
+    return value ? { headers: { ...previous.headers, authorization: value } } : {};
+  }).concat(new HttpLink({ uri: options.url }));
+
+  const subscriptions = new ResumableWsLink(ws, options.onGap, (delta) => (active += delta));
+  const apollo = new ApolloClient({
+    link: ApolloLink.split((operation) => operation.operationType === OperationTypeNode.SUBSCRIPTION, subscriptions, http),
+    cache: new InMemoryCache(),
+  });
+
+  return Object.assign(apollo, {
+    ws,
+    async dispose() {
+      disposed = true;
+      apollo.stop();
+      await ws.dispose();
+      report('closed');
+    },
+  });
+}
+
+/**
+ * Sends subscriptions over graphql-ws and keeps each one resumable. graphql-ws re-sends a
+ * subscription's payload object on every reconnect (it serializes it afresh per attempt), so moving
+ * that object's `after` variable to the cursor of the last delivered event makes the server replay
+ * exactly what was missed. Ephemeral events (cursor null) leave the position where it was.
+ */
+class ResumableWsLink extends ApolloLink {
+  constructor(
+    private readonly ws: Client,
+    private readonly onGap: PulseClientOptions['onGap'],
+    private readonly countActive: (delta: number) => void,
+  ) {
+    super();
+  }
+
+  override request(operation: ApolloLink.Operation): Observable<ApolloLink.Result> {
+    return new Observable((observer) => {
+      const resumable = declaresVariable(operation.query, 'after');
+      const payload: Mutable<SubscribePayload> = {
+        query: print(operation.query),
+        operationName: operation.operationName,
+        variables: { ...operation.variables },
+        extensions: operation.extensions,
+      };
+      this.countActive(1);
+      const unsubscribe = this.ws.subscribe<Record<string, unknown>>(payload, {
+        next: (result) => {
+          const event = firstField(result.data);
+          if (resumable && typeof event?.cursor === 'string' && event.cursor) {
+            payload.variables = { ...payload.variables, after: event.cursor };
+          }
+          if (event?.kind === 'GAP') this.onGap?.(operation.operationName ?? '', { ...operation.variables });
+          observer.next(result as ApolloLink.Result);
+        },
+        error: (error) => observer.error(toError(error)),
+        complete: () => observer.complete(),
+      });
+      return () => {
+        this.countActive(-1);
+        unsubscribe();
+      };
+    });
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function declaresVariable(document: DocumentNode, name: string): boolean {
+  return document.definitions.some(
+    (d) => d.kind === 'OperationDefinition' && d.variableDefinitions?.some((v) => v.variable.name.value === name),
+  );
+}
+
+/** The subscription's root field (the stream envelope). */
+function firstField(data: unknown): Record<string, unknown> | null {
+  if (!data || typeof data !== 'object') return null;
+  const value = Object.values(data)[0];
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : null;
+}
+
+function toError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  if (Array.isArray(error)) return new CombinedGraphQLErrors({ errors: error });
+  if (error && typeof error === 'object' && 'code' in error) {
+    const { code, reason } = error as { code: number; reason?: string };
+    return new Error(`Socket closed with ${code}${reason ? ` ${reason}` : ''}`);
+  }
+  return new Error(String(error));
+}
+
+function toWebSocketUrl(url: string): string {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  const absolute = new URL(url, base);
+  absolute.protocol = absolute.protocol === 'https:' ? 'wss:' : 'ws:';
+  return absolute.toString();
+}

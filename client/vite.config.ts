@@ -1,0 +1,9 @@
+/** Builds the web page into client/dist (served by Pulse at `/`); `vite client` serves it with a proxy to a local Pulse. */
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  plugins: [react()],
+  build: { outDir: 'dist', emptyOutDir: true },
+  server: { proxy: { '/graphql': { target: 'http://localhost:4000', ws: true } } },
+});

@@ -1,0 +1,50 @@
+/**
+ * Headless Debian Chromium driven by playwright-core (no browser download works here), and the web
+ * page built once per test file into test/artifacts so the page under test is the current source.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
+
+const run = promisify(execFile);
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const ARTIFACTS = resolve(import.meta.dirname, '../artifacts');
+
+/**
+ * Whether the browser suites run. In CI a missing Chromium is a failure, never a skip: the suite
+ * runs and `launchChromium` throws, naming what to install.
+ */
+export const RUN_BROWSER_TESTS = existsSync(CHROMIUM_PATH) || Boolean(process.env.CI);
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Builds client/ into test/artifacts/<name> and returns the directory to serve. */
+export async function buildPage(name: string): Promise<string> {
+  const outDir = resolve(ARTIFACTS, name);
+  // The same build as `npm run build:web`, in its own process: vitest's NODE_ENV=test would make
+  // a development build in this one.
+  const vite = resolve(import.meta.dirname, '../../node_modules/vite/bin/vite.js');
+  await run(process.execPath, [vite, 'build', 'client', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  return outDir;
+}
+
+export async function screenshotPath(name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  return resolve(ARTIFACTS, `${name}.png`);
+}

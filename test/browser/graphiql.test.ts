@@ -1,0 +1,56 @@
+/**
+ * GraphiQL at /graphql in headless Chromium, with its bundle served by Pulse (no CDN): it runs a
+ * subscription over WebSocket, a mutation sent over HTTP commits, and the event shows in the result pane.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gqlOk, registerUser } from '../support/client.js';
+import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { launchChromium, RUN_BROWSER_TESTS, screenshotPath } from './chromium.js';
+
+describe.runIf(RUN_BROWSER_TESTS)('GraphiQL', () => {
+  let browser: Browser;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([launchChromium(), startTestServer()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('runs a subscription in the browser and shows the event a mutation over HTTP caused', async () => {
+    const organiser = await registerUser(server.url, 'organiser');
+    const { createEvent } = await gqlOk(
+      server.url,
+      'mutation($input: CreateEventInput!) { createEvent(input: $input) { id } }',
+      { input: { title: 'GraphiQL night', startsAt: new Date(Date.now() + 86400_000).toISOString(), capacity: 12 } },
+      organiser.token,
+    );
+    const subscription = `subscription { seatUpdates(eventId: "${createEvent.id}") { kind availableSeats capacity } }`;
+
+    const page = await browser.newPage();
+    const offsite: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(new URL(server.url).origin) && !request.url().startsWith('blob:')) offsite.push(request.url());
+    });
+    await page.goto(`${server.url}?query=${encodeURIComponent(subscription)}`);
+    await page.locator('.graphiql-execute-button').waitFor({ timeout: 30_000 });
+    await page.locator('.graphiql-query-editor').getByText('seatUpdates').waitFor({ timeout: 30_000 });
+    await page.locator('.graphiql-execute-button').click();
+    await waitForSubscriptions(server, 1, 30_000);
+
+    const booker = await registerUser(server.url, 'booker');
+    await gqlOk(server.url, 'mutation($id: ID!) { bookSeats(eventId: $id, seats: 3) { id } }', { id: createEvent.id }, booker.token);
+
+    const response = page.locator('.graphiql-response');
+    await response.getByText('"BOOKED"').waitFor({ timeout: 20_000 });
+    const text = (await response.innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain('"availableSeats": 9');
+    expect(text).toContain('"capacity": 12');
+    await page.screenshot({ path: await screenshotPath('graphiql'), fullPage: true });
+    // Everything GraphiQL loaded came from Pulse itself.
+    expect(offsite).toEqual([]);
+  });
+});

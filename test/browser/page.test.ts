@@ -1,0 +1,131 @@
+/**
+ * The web page in headless Chromium, two browser contexts signed in as two demo users: what one
+ * does appears live in the other's panels (match board, seats, chat, post likes and notifications).
+ * Embedded mode (one instance, PGlite); with PostgreSQL and Redis also two instances, one user on each.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoData } from '../../src/seed.js';
+import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
+import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath } from './chromium.js';
+
+/** Live subscriptions one signed-in page holds: notifications, match feed, seats, conversation, post. */
+const SUBSCRIPTIONS_PER_PAGE = 5;
+const WAIT = { timeout: 20_000 };
+
+interface Setup {
+  /** The servers alice's and bob's pages are served by (the same one in embedded mode). */
+  servers: [TestServer, TestServer];
+  stop(): Promise<void>;
+}
+
+const setups: [string, (web: string) => Promise<Setup>][] = [
+  [
+    'embedded (one instance, PGlite)',
+    async (web) => {
+      const server = await startTestServer({ database: 'pglite', web });
+      return { servers: [server, server], stop: () => server.stop() };
+    },
+  ],
+];
+if (TEST_DATABASE_URL && TEST_REDIS_URL) {
+  setups.push([
+    'scaled (two instances, PostgreSQL + Redis)',
+    async (web) => {
+      const database = await createTestDatabase('postgres');
+      const a = await startTestServer({ database, redis: true, web, config: { instanceId: 'page-a' } });
+      const b = await startTestServer({ database, redis: true, web, config: { instanceId: 'page-b' } });
+      return {
+        servers: [a, b],
+        async stop() {
+          await Promise.all([a.stop(), b.stop()]);
+          await database.drop();
+        },
+      };
+    },
+  ]);
+}
+
+/** Script errors of every page, reported by the last test. */
+const pageErrors: string[] = [];
+
+async function signIn(context: BrowserContext, server: TestServer, username: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`${username}: ${error.message}`));
+  await page.goto(new URL('/', server.url).toString());
+  await page.getByTestId('signin-user').selectOption(username);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('viewer').filter({ hasText: username }).waitFor(WAIT);
+  await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor(WAIT);
+  return page;
+}
+
+describe.runIf(RUN_BROWSER_TESTS).each(setups)('web page, %s', (name, start) => {
+  let browser: Browser;
+  let setup: Setup;
+  let alice: Page;
+  let bob: Page;
+  const tag = name.split(' ')[0];
+
+  beforeAll(async () => {
+    const web = await buildPage(`web-${tag}`);
+    [browser, setup] = await Promise.all([launchChromium(), start(web)]);
+    await seedDemoData(setup.servers[0].pulse.services.prisma);
+    alice = await signIn(await browser.newContext(), setup.servers[0], 'alice');
+    bob = await signIn(await browser.newContext(), setup.servers[1], 'bob');
+    // Every panel's subscription is live on its server before anyone acts.
+    if (setup.servers[0] === setup.servers[1]) await waitForSubscriptions(setup.servers[0], 2 * SUBSCRIPTIONS_PER_PAGE);
+    else await Promise.all(setup.servers.map((s) => waitForSubscriptions(s, SUBSCRIPTIONS_PER_PAGE)));
+  });
+  afterAll(async () => {
+    for (const [user, page] of [['alice', alice], ['bob', bob]] as const) {
+      if (page) await page.screenshot({ path: await screenshotPath(`page-${tag}-${user}`), fullPage: true }).catch(() => {});
+    }
+    await browser?.close();
+    await setup?.stop();
+  });
+
+  it('a match posted by one user appears on the other one’s board', async () => {
+    const game = `Rocket League ${Math.random().toString(36).slice(2, 7)}`;
+    await alice.getByTestId('post-match-game').fill(game);
+    await alice.getByTestId('post-match-submit').click();
+    const card = bob.getByTestId('match-item').filter({ hasText: game });
+    await card.waitFor(WAIT);
+    expect(await card.textContent()).toContain('by Alice');
+  });
+
+  it('a seat booked by one user updates the other one’s count, and so does cancelling it', async () => {
+    const seats = async (page: Page) => Number(await page.getByTestId('seats-available').textContent());
+    const before = await seats(alice);
+    expect(await seats(bob)).toBe(before);
+    await bob.getByTestId('book-seat').click();
+    await alice.getByTestId('seats-available').filter({ hasText: new RegExp(`^${before - 1}$`) }).waitFor(WAIT);
+    await bob.getByTestId('my-booking').waitFor(WAIT);
+    await bob.getByTestId('cancel-booking').click();
+    await alice.getByTestId('seats-available').filter({ hasText: new RegExp(`^${before}$`) }).waitFor(WAIT);
+    await bob.getByTestId('seats-available').filter({ hasText: new RegExp(`^${before}$`) }).waitFor(WAIT);
+  });
+
+  it('a chat message sent by one user appears in the other one’s conversation, after a typing indicator', async () => {
+    const text = `hello bob ${Math.random().toString(36).slice(2, 7)}`;
+    await alice.getByTestId('chat-input').pressSequentially('hello', { delay: 10 });
+    await bob.getByTestId('typing').filter({ hasText: 'Alice is typing' }).waitFor(WAIT);
+    await alice.getByTestId('chat-input').fill(text);
+    await alice.getByTestId('chat-send').click();
+    await bob.getByTestId('chat-message').filter({ hasText: text }).waitFor(WAIT);
+    await alice.getByTestId('chat-message').filter({ hasText: text }).waitFor(WAIT);
+    expect(await alice.getByTestId('chat-message').filter({ hasText: text }).count()).toBe(1);
+  });
+
+  it('a like on bob’s post updates his count and notifies him', async () => {
+    await alice.getByTestId('like-toggle').filter({ hasText: 'Like' }).click();
+    await bob.getByTestId('post-like-count').filter({ hasText: /^1$/ }).waitFor(WAIT);
+    await bob.getByTestId('notification').filter({ hasText: /Alice/ }).first().waitFor(WAIT);
+    await alice.getByTestId('like-toggle').filter({ hasText: 'Unlike' }).waitFor(WAIT);
+  });
+
+  it('raised no script error in either page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
