@@ -4,7 +4,7 @@ import * as chat from '../chat/service.js';
 import { ConversationKind } from '../generated/prisma/enums.js';
 import type { AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
-import { addMixedEnvelopeFields } from './streams.js';
+import { addMixedEnvelopeFields, noEntity } from './streams.js';
 import { UserType } from './users.js';
 import { viewerOf } from './viewer.js';
 
@@ -121,11 +121,6 @@ function conversationIdOf(e: { topic: string }): string {
 }
 
 /** No entity for this kind of event. Consumes Pothos's query, whose unused-query check would warn on every such event. */
-function noEntity(query: object): null {
-  void { ...query };
-  return null;
-}
-
 const CreateConversationInput = builder.inputType('CreateConversationInput', {
   fields: (t) => ({
     kind: t.field({ type: ConversationKindEnum }),

@@ -5,9 +5,9 @@ import './notifications.js';
 import './operations.js';
 import './social.js';
 import './presence.js';
+import './chat.js';
 import './matches.js';
 import './matchmaking.js';
-import './chat.js';
 import './bookings.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

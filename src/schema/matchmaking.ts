@@ -4,6 +4,7 @@ import { endGame, joinQueue, leaveQueue, startGame, TEAM_SIZES, viewerTicket, ty
 import { Topics, type StreamEvent } from '../streams/index.js';
 import { builder } from './builder.js';
 import { RegionEnum } from './matches.js';
+import { noEntity } from './streams.js';
 import { viewerOf } from './viewer.js';
 
 const GameStatusEnum = builder.enumType(GameStatus, { name: 'GameStatus' });
@@ -36,7 +37,7 @@ const QueueTicket = builder.objectRef<QueueTicketView>('QueueTicket').implement(
       nullable: true,
       description: 'Set when joining completed a team at once.',
       resolve: (query, ticket, _args, ctx) =>
-        ticket.gameId ? ctx.app.prisma.gameSession.findUnique({ ...query, where: { id: ticket.gameId } }) : null,
+        ticket.gameId ? ctx.app.prisma.gameSession.findUnique({ ...query, where: { id: ticket.gameId } }) : noEntity(query),
     }),
   }),
 });
@@ -56,7 +57,7 @@ const MatchmakingEvent = builder.objectRef<QueueEvent>('MatchmakingEvent').imple
       type: 'GameSession',
       nullable: true,
       resolve: (query, e, _args, ctx) =>
-        'gameId' in e.data ? ctx.app.prisma.gameSession.findUnique({ ...query, where: { id: e.data.gameId } }) : null,
+        'gameId' in e.data ? ctx.app.prisma.gameSession.findUnique({ ...query, where: { id: e.data.gameId } }) : noEntity(query),
     }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
   }),

@@ -3,7 +3,7 @@ import { NotificationKind } from '../generated/prisma/enums.js';
 import { markRead } from '../notifications/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
 import { builder } from './builder.js';
-import { addLoggedEnvelopeFields } from './streams.js';
+import { addLoggedEnvelopeFields, noEntity } from './streams.js';
 import { viewerOf } from './viewer.js';
 
 export const NotificationKindEnum = builder.enumType('NotificationKind', {
@@ -31,7 +31,7 @@ const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEv
       nullable: true,
       resolve: (query, e, _args, ctx) =>
         e.kind === 'GAP'
-          ? null
+          ? noEntity(query)
           : ctx.app.prisma.notification.findFirst({ ...query, where: { id: e.data.notificationId, userId: viewerOf(ctx).id } }),
     }),
   }),

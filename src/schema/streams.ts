@@ -27,3 +27,12 @@ export function addMixedEnvelopeFields<Shape extends EventPosition>(ref: ObjectR
     at: t.field({ type: 'DateTime', resolve: (event) => event.at }),
   }));
 }
+
+/**
+ * The entity of an event that has none (GAP, or a kind without that entity). Touches Pothos's
+ * `query` so the Prisma plugin does not report it as unused.
+ */
+export function noEntity(query: object): null {
+  void { ...query };
+  return null;
+}

@@ -22,10 +22,11 @@ export function maskUnexpectedErrors(logger: Logger): Plugin<PluginContext> {
       return {
         onExecuteDone(payload) {
           return handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
-            if (!result.errors?.some(isUnexpected)) return;
+            if (!result.errors?.some((e) => isUnexpected(e) || isBadVariable(e))) return;
             setResult({
               ...result,
               errors: result.errors.map((error) => {
+                if (isBadVariable(error)) return badVariable(error);
                 if (!isUnexpected(error)) return error;
                 logger.error({ err: error.originalError, requestId, path: error.path }, 'unexpected error');
                 return new GraphQLError('Unexpected error.', {
@@ -40,6 +41,20 @@ export function maskUnexpectedErrors(logger: Logger): Plugin<PluginContext> {
       };
     },
   };
+}
+
+const BAD_VARIABLE = /^Variable "\$([^"]+)" /;
+
+/** graphql-js reports a variable that does not coerce (a wrong enum value, a bad DateTime) without a code. */
+function isBadVariable(error: GraphQLError): boolean {
+  return !error.extensions?.code && !error.path && BAD_VARIABLE.test(error.message);
+}
+
+function badVariable(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    extensions: { code: 'BAD_USER_INPUT', field: BAD_VARIABLE.exec(error.message)?.[1] },
+  });
 }
 
 function isUnexpected(error: GraphQLError): boolean {

@@ -149,3 +149,15 @@ describe('graceful stop', () => {
     expect(streams.bus.stats()).toEqual({ topics: 0, listeners: 0 });
   });
 });
+
+describe('variables that do not coerce', () => {
+  it('are BAD_USER_INPUT naming the variable', async () => {
+    const server = await startTestServer();
+    try {
+      const result = await gql(server.url, `mutation($input: RegisterInput!) { register(input: $input) { token } }`, { input: { username: 42 } });
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
