@@ -21,7 +21,11 @@ export interface PulseClientOptions {
   wsUrl?: string;
   /** Called for every HTTP request and on every (re)connect of the socket, so a refreshed token is used. */
   getToken: () => string | null | undefined | Promise<string | null | undefined>;
-  /** A subscription reported `kind: GAP` (events were trimmed before it could resume): refetch what it shows. */
+  /**
+   * A subscription may have missed events: refetch what it shows. Called when it reports `kind: GAP`
+   * (events were trimmed before it could resume; the GAP event is still delivered), and when the
+   * socket came back before it had delivered any event, so there was no cursor to resume from.
+   */
   onGap?: (operationName: string, variables: Record<string, unknown>) => void;
   onConnectionChange?: (state: ConnectionState) => void;
   /** A WebSocket implementation for Node (`ws`); browsers use their own. */
@@ -49,6 +53,7 @@ export function retryDelayMs(retries: number, random = Math.random): number {
 export function createPulseClient(options: PulseClientOptions): PulseClient {
   const lazy = options.lazy ?? true;
   let disposed = false;
+  let connected = false;
   let active = 0;
   const report = (state: ConnectionState) => options.onConnectionChange?.(state);
   const authorization = async (): Promise<string | null> => {
@@ -70,8 +75,14 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
     retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelayMs(retries))),
     on: {
       connecting: (isRetry) => report(isRetry ? 'reconnecting' : 'connecting'),
-      connected: () => report('connected'),
-      closed: () => report(disposed ? 'closed' : !lazy || active > 0 ? 'reconnecting' : 'idle'),
+      connected: () => {
+        connected = true;
+        report('connected');
+      },
+      closed: () => {
+        connected = false;
+        report(disposed ? 'closed' : !lazy || active > 0 ? 'reconnecting' : 'idle');
+      },
     },
   });
 
@@ -80,7 +91,11 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
     return value ? { headers: { ...previous.headers, authorization: value } } : {};
   }).concat(new HttpLink({ uri: options.url }));
 
-  const subscriptions = new ResumableWsLink(ws, options.onGap, (delta) => (active += delta));
+  const subscriptions = new ResumableWsLink(ws, {
+    onGap: options.onGap,
+    isConnected: () => connected,
+    countActive: (delta) => (active += delta),
+  });
   const apollo = new ApolloClient({
     link: ApolloLink.split((operation) => operation.operationType === OperationTypeNode.SUBSCRIPTION, subscriptions, http),
     cache: new InMemoryCache(),
@@ -106,8 +121,11 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
 class ResumableWsLink extends ApolloLink {
   constructor(
     private readonly ws: Client,
-    private readonly onGap: PulseClientOptions['onGap'],
-    private readonly countActive: (delta: number) => void,
+    private readonly hooks: {
+      onGap: PulseClientOptions['onGap'];
+      isConnected: () => boolean;
+      countActive: (delta: number) => void;
+    },
   ) {
     super();
   }
@@ -121,21 +139,29 @@ class ResumableWsLink extends ApolloLink {
         variables: { ...operation.variables },
         extensions: operation.extensions,
       };
-      this.countActive(1);
+      const gap = () => this.hooks.onGap?.(operation.operationName ?? '', { ...operation.variables });
+      // The first connection this subscription is sent on is its start; any later one is a resubscribe.
+      let connections = this.hooks.isConnected() ? 1 : 0;
+      const stopWatching = this.ws.on('connected', () => {
+        connections++;
+        if (connections > 1 && resumable && payload.variables?.after == null) gap();
+      });
+      this.hooks.countActive(1);
       const unsubscribe = this.ws.subscribe<Record<string, unknown>>(payload, {
         next: (result) => {
           const event = firstField(result.data);
           if (resumable && typeof event?.cursor === 'string' && event.cursor) {
             payload.variables = { ...payload.variables, after: event.cursor };
           }
-          if (event?.kind === 'GAP') this.onGap?.(operation.operationName ?? '', { ...operation.variables });
+          if (event?.kind === 'GAP') gap();
           observer.next(result as ApolloLink.Result);
         },
         error: (error) => observer.error(toError(error)),
         complete: () => observer.complete(),
       });
       return () => {
-        this.countActive(-1);
+        this.hooks.countActive(-1);
+        stopWatching();
         unsubscribe();
       };
     });

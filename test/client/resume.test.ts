@@ -13,6 +13,7 @@ import {
   BroadcastDocument,
   createPulseClient,
   NotificationEventsDocument,
+  SeatUpdatesDocument,
   ViewerDocument,
   type ConnectionState,
   type PulseClient,
@@ -110,6 +111,7 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
     let gate: Promise<void> | null = null;
     let tokenReads = 0;
     const states: ConnectionState[] = [];
+    const gaps: [string, Record<string, unknown>][] = [];
     const pulse = client(first, {
       getToken: async () => {
         tokenReads++;
@@ -117,10 +119,21 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
         return alice.token;
       },
       onConnectionChange: (state) => states.push(state),
+      onGap: (name, variables) => gaps.push([name, variables]),
     });
 
     const sub = new Received<NotificationEvent>(pulse);
-    await waitForSubscriptions(first, 1);
+    // A second stream that delivers nothing before the restart has no cursor to resume from: its
+    // seats change while the client is away, and the caller is told to refetch rather than left unaware.
+    const { createEvent } = await gqlOk(
+      first.url,
+      'mutation($input: CreateEventInput!) { createEvent(input: $input) { id } }',
+      { input: { title: 'Restart party', startsAt: new Date(Date.now() + 86400_000).toISOString(), capacity: 5 } },
+      alice.token,
+    );
+    const seats: unknown[] = [];
+    const seatSubscription = pulse.subscribe({ query: SeatUpdatesDocument, variables: { eventId: createEvent.id } }).subscribe({ next: (r) => seats.push(r.data) });
+    await waitForSubscriptions(first, 2);
     await send(first, 'before 1');
     await send(first, 'before 2');
     await sub.until(2);
@@ -131,8 +144,13 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
     await first.stop();
     second = await startTestServer({ database, config: { port: Number(new URL(first.url).port) } });
     for (const message of ['while away 1', 'while away 2', 'while away 3']) await send(second, message);
+    await gqlOk(second.url, 'mutation($id: ID!) { bookSeats(eventId: $id) { id } }', { id: createEvent.id }, alice.token);
+    expect(gaps).toEqual([]);
     held.resolve();
-    await waitForSubscriptions(second, 1);
+    await waitForSubscriptions(second, 2);
+    expect(gaps).toEqual([['SeatUpdates', { eventId: createEvent.id }]]);
+    expect(seats).toEqual([]);
+    seatSubscription.unsubscribe();
     await send(second, 'after 1');
     await send(second, 'after 2');
 
@@ -148,6 +166,8 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
     expect(tokenReads).toBeGreaterThan(readsBeforeRestart);
     expect(states).toContain('reconnecting');
     expect(states.at(-1)).toBe('connected');
+    // The notifications stream resumed from its cursor: it needed no refetch.
+    expect(gaps).toHaveLength(1);
     sub.subscription.unsubscribe();
   });
 
