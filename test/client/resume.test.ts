@@ -101,10 +101,12 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
     const first = await startTestServer({ database });
     let second: TestServer | null = null;
     cleanup.defer(() => Promise.all([first.stop(), second?.stop()]));
-    const restartAdmin = await makeAdmin(first, (await registerUser(first.url, 'admin')).username);
+    const adminName = (await registerUser(first.url, 'admin')).username;
+    let adminToken = await makeAdmin(first, adminName);
     const alice = await registerUser(first.url, 'alice');
+    let aliceToken = alice.token;
     const send = (server: TestServer, message: string) =>
-      gqlOk(server.url, 'mutation($input: BroadcastInput!) { broadcast(input: $input) }', { input: { userIds: [alice.id], message } }, restartAdmin);
+      gqlOk(server.url, 'mutation($input: BroadcastInput!) { broadcast(input: $input) }', { input: { userIds: [alice.id], message } }, adminToken);
 
     // The socket reads the token on every connect; a test gate holds the reconnect back so that
     // some events are certainly committed while the client is away.
@@ -116,7 +118,7 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
       getToken: async () => {
         tokenReads++;
         await gate;
-        return alice.token;
+        return aliceToken;
       },
       onConnectionChange: (state) => states.push(state),
       onGap: (name, variables) => gaps.push([name, variables]),
@@ -142,9 +144,14 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
     gate = held.promise;
     const readsBeforeRestart = tokenReads;
     await first.stop();
-    second = await startTestServer({ database, config: { port: Number(new URL(first.url).port) } });
+    // The new instance signs with another secret: the old token is refused (4403), so the client
+    // only gets back in because it reads the token again, and gets the refreshed one.
+    second = await startTestServer({ database, config: { port: Number(new URL(first.url).port), jwtSecret: 'another-secret-another-secret-0123456789' } });
+    aliceToken = await second.pulse.services.tokens.sign({ userId: alice.id, role: 'USER' });
+    adminToken = await makeAdmin(second, adminName);
+    expect(await gqlOk(second.url, '{ viewer { id } }', {}, alice.token).catch((e: Error) => e.message)).toMatch(/UNAUTHENTICATED|invalid/);
     for (const message of ['while away 1', 'while away 2', 'while away 3']) await send(second, message);
-    await gqlOk(second.url, 'mutation($id: ID!) { bookSeats(eventId: $id) { id } }', { id: createEvent.id }, alice.token);
+    await gqlOk(second.url, 'mutation($id: ID!) { bookSeats(eventId: $id) { id } }', { id: createEvent.id }, aliceToken);
     expect(gaps).toEqual([]);
     held.resolve();
     await waitForSubscriptions(second, 2);
