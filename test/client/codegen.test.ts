@@ -2,7 +2,7 @@
  * Codegen (client preset): deterministic, the committed client/src/gql is what it generates today,
  * and an operation asking for a field the schema lacks fails both generation and typechecking.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { generate } from '@graphql-codegen/cli';
 import ts from 'typescript';
@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import config from '../../codegen.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const scratch = resolve(root, 'test/artifacts/codegen');
 
 type Output = { filename: string; content: string };
 
@@ -34,30 +33,31 @@ describe('codegen', () => {
   });
 
   it('refuses an operation with a field the schema does not have, naming it', async () => {
-    await mkdir(scratch, { recursive: true });
-    const file = resolve(scratch, 'wrong-field.ts');
-    await writeFile(file, `import { graphql } from '../../../client/src/gql/index.js';\nexport const Stale = graphql(\`query Stale { viewer { userName } }\`);\n`);
-    await expect(generate({ ...config, cwd: root, documents: [file] }, false)).rejects.toThrow(/Cannot query field "userName" on type "User"/);
+    await expect(generate({ ...config, cwd: root, documents: ['query Stale { viewer { userName } }'] }, false)).rejects.toThrow(
+      /Cannot query field "userName" on type "User"/,
+    );
   });
 
   it('fails typechecking when an operation no longer matches its generated document', async () => {
     const viewer = await viewerOperation();
     const stale = viewer.replace(/\busername\b/, 'userName');
     expect(stale).not.toBe(viewer);
-    await mkdir(scratch, { recursive: true });
-    const file = resolve(scratch, 'typed.ts');
-    await writeFile(
-      file,
-      [
-        `import type { TypedDocumentNode } from '@graphql-typed-document-node/core';`,
-        `import { graphql } from '../../../client/src/gql/index.js';`,
-        `export const current: TypedDocumentNode<any, any> = graphql(${JSON.stringify(viewer)});`,
-        `export const stale: TypedDocumentNode<any, any> = graphql(${JSON.stringify(stale)});`,
-        '',
-      ].join('\n'),
-    );
+    // Compiled from memory as if it were a file in client/src, so nothing is written to the tree.
+    const file = resolve(root, 'client/src/typecheck-probe.ts');
+    const source = [
+      `import type { TypedDocumentNode } from '@graphql-typed-document-node/core';`,
+      `import { graphql } from './gql/index.js';`,
+      `export const current: TypedDocumentNode<any, any> = graphql(${JSON.stringify(viewer)});`,
+      `export const stale: TypedDocumentNode<any, any> = graphql(${JSON.stringify(stale)});`,
+    ].join('\n');
     const tsconfig = ts.getParsedCommandLineOfConfigFile(resolve(root, 'client/tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
-    const program = ts.createProgram([file], { ...tsconfig!.options, noEmit: true });
+    const options = { ...tsconfig!.options, noEmit: true };
+    const host = ts.createCompilerHost(options);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (name, language, ...rest) => (name === file ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, ...rest));
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (name) => name === file || fileExists(name);
+    const program = ts.createProgram([file], options, host);
     const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(file));
     const lines = diagnostics.map((d) => d.file!.getLineAndCharacterOfPosition(d.start!).line + 1);
     expect(lines).toEqual([4]);

@@ -13,6 +13,7 @@ import {
   BroadcastDocument,
   createPulseClient,
   NotificationEventsDocument,
+  retryDelayMs,
   SeatUpdatesDocument,
   ViewerDocument,
   type ConnectionState,
@@ -61,6 +62,13 @@ async function durableDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'pulse-resume-'));
   return { target: { kind: 'pglite', dir }, name: `resume_${Date.now().toString(36)}`, drop: () => rm(dir, { recursive: true, force: true }) };
 }
+
+it('backs off exponentially with jitter, capped at 10 s', () => {
+  expect([0, 1, 2, 3].map((n) => retryDelayMs(n, () => 0))).toEqual([125, 250, 500, 1000]);
+  expect([0, 1, 2, 3].map((n) => retryDelayMs(n, () => 1))).toEqual([250, 500, 1000, 2000]);
+  expect(retryDelayMs(1000, () => 0)).toBe(5000);
+  expect(retryDelayMs(1000, () => 1)).toBe(10_000);
+});
 
 describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
   const cleanup = disposers();
