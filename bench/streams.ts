@@ -10,13 +10,17 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Topics } from '../src/streams/index.js';
-import { createTestDatabase } from '../test/support/database.js';
-import { startTestServer } from '../test/support/server.js';
-import { gqlOk } from '../test/support/client.js';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const embedded = process.env.BENCH_EMBEDDED === '1';
+// The test harness reads these when it is first imported: set them before importing it.
+if (!embedded) {
+  process.env.TEST_DATABASE_URL ??= databaseUrl;
+  process.env.TEST_REDIS_URL ??= redisUrl;
+}
+const { createTestDatabase } = await import('../test/support/database.js');
+const { startTestServer } = await import('../test/support/server.js');
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 2000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200);
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 2000);
@@ -27,8 +31,6 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
-  if (!embedded) process.env.TEST_REDIS_URL ??= redisUrl;
-  if (!embedded) process.env.TEST_DATABASE_URL ??= databaseUrl;
   const database = embedded ? await createTestDatabase('pglite') : await createTestDatabase('postgres');
   const server = await startTestServer({ database, redis: !embedded, config: { maxSubscriptionsPerConnection: 10_000 } });
   const { streams, prisma } = server.pulse.services;
