@@ -5,10 +5,9 @@
  * It listens on the bus before reading the statuses, so no change is lost in between. Signals from
  * different instances may arrive out of order, so each carries the version (time) of its change and
  * the feed drops one older than what it already knows, and one that does not change the status.
- * Like StreamSubscription it is a hand-written iterator, so `return()` takes effect at once.
  */
 import type { Bus } from '../streams/bus.js';
-import { Topics, type StreamEvent } from '../streams/index.js';
+import { EventQueue, Topics, type StreamEvent } from '../streams/index.js';
 import type { PresenceStore } from './store.js';
 
 export type PresenceStatus = 'ONLINE' | 'OFFLINE';
@@ -20,93 +19,59 @@ export interface PresenceUpdate {
   at: string;
 }
 
-export class PresenceFeed implements AsyncIterableIterator<PresenceUpdate> {
-  private readonly outbox: PresenceUpdate[] = [];
+/**
+ * Opens a watcher's feed: listens to every user's topic, then emits their current statuses.
+ * `onEnd` runs when the feed ends (to release its statistics).
+ */
+export async function openPresenceFeed(
+  bus: Bus,
+  store: PresenceStore,
+  userIds: string[],
+  hooks: { onEnd(): void; onDeliver(): void },
+): Promise<AsyncIterableIterator<PresenceUpdate>> {
+  const unlisten: (() => void)[] = [];
+  const known = new Map<string, { status: PresenceStatus; version: number }>();
   /** Signals that arrived before the statuses were read; null once they were. */
-  private early: { userId: string; event: StreamEvent<'presence'> }[] | null = [];
-  private readonly known = new Map<string, { status: PresenceStatus; version: number }>();
-  private readonly unlisten: (() => void)[] = [];
-  private waiting: ((result: IteratorResult<PresenceUpdate>) => void) | null = null;
-  private closed = false;
+  let early: { userId: string; event: StreamEvent<'presence'> }[] | null = [];
+  const queue = new EventQueue<PresenceUpdate>(() => {
+    for (const off of unlisten.splice(0)) off();
+    hooks.onEnd();
+  }, hooks.onDeliver);
 
-  private constructor() {}
-
-  /** Listens to every user's topic, then emits their current statuses. */
-  static async open(bus: Bus, store: PresenceStore, userIds: string[]): Promise<PresenceFeed> {
-    const feed = new PresenceFeed();
-    try {
-      await Promise.all(
-        userIds.map(async (userId) => {
-          const off = await bus.subscribe(Topics.presence(userId).name, (event) => feed.receive(userId, event as StreamEvent<'presence'>));
-          if (feed.closed) off();
-          else feed.unlisten.push(off);
-        }),
-      );
-      const { online, version } = await store.status(userIds);
-      const at = new Date().toISOString();
-      for (const userId of userIds) feed.apply(userId, online.has(userId) ? 'ONLINE' : 'OFFLINE', version, at);
-      for (const { userId, event } of feed.early ?? []) feed.applyEvent(userId, event);
-      feed.early = null;
-    } catch (error) {
-      await feed.return();
-      throw error;
+  const apply = (userId: string, status: PresenceStatus, version: number, at: string): void => {
+    const current = known.get(userId);
+    if (current) {
+      if (version < current.version) return;
+      current.version = version;
+      if (status === current.status) return;
     }
-    return feed;
-  }
+    known.set(userId, { status, version });
+    queue.push({ userId, status, at });
+  };
+  const applyEvent = (userId: string, event: StreamEvent<'presence'>): void => {
+    if (event.kind !== 'GAP') apply(userId, event.kind, event.data.version, event.at);
+  };
 
-  private receive(userId: string, event: StreamEvent<'presence'>): void {
-    if (this.closed) return;
-    if (this.early) this.early.push({ userId, event });
-    else this.applyEvent(userId, event);
-  }
-
-  private applyEvent(userId: string, event: StreamEvent<'presence'>): void {
-    if (event.kind === 'GAP') return;
-    this.apply(userId, event.kind, event.data.version, event.at);
-  }
-
-  private apply(userId: string, status: PresenceStatus, version: number, at: string): void {
-    const known = this.known.get(userId);
-    if (known) {
-      if (version < known.version) return;
-      known.version = version;
-      if (status === known.status) return;
-    }
-    this.known.set(userId, { status, version });
-    const update = { userId, status, at };
-    if (this.waiting) {
-      const waiting = this.waiting;
-      this.waiting = null;
-      waiting({ value: update, done: false });
-    } else {
-      this.outbox.push(update);
-    }
-  }
-
-  next(): Promise<IteratorResult<PresenceUpdate>> {
-    const update = this.outbox.shift();
-    if (update) return Promise.resolve({ value: update, done: false });
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  async return(): Promise<IteratorResult<PresenceUpdate>> {
-    if (!this.closed) {
-      this.closed = true;
-      for (const off of this.unlisten.splice(0)) off();
-      this.outbox.length = 0;
-      this.waiting?.({ value: undefined, done: true });
-      this.waiting = null;
-    }
-    return { value: undefined, done: true };
-  }
-
-  async throw(error?: unknown): Promise<IteratorResult<PresenceUpdate>> {
-    await this.return();
+  try {
+    await Promise.all(
+      userIds.map(async (userId) => {
+        const off = await bus.subscribe(Topics.presence(userId).name, (event) => {
+          if (queue.closed) return;
+          if (early) early.push({ userId, event: event as StreamEvent<'presence'> });
+          else applyEvent(userId, event as StreamEvent<'presence'>);
+        });
+        if (queue.closed) off();
+        else unlisten.push(off);
+      }),
+    );
+    const { online, version } = await store.status(userIds);
+    const at = new Date().toISOString();
+    for (const userId of userIds) apply(userId, online.has(userId) ? 'ONLINE' : 'OFFLINE', version, at);
+    for (const { userId, event } of early) applyEvent(userId, event);
+    early = null;
+  } catch (error) {
+    queue.end();
     throw error;
   }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
+  return queue;
 }

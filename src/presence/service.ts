@@ -6,7 +6,7 @@
 import type { Services } from '../context.js';
 import { badInput, notFound } from '../errors.js';
 import { Topics } from '../streams/index.js';
-import { PresenceFeed } from './feed.js';
+import { openPresenceFeed, type PresenceUpdate } from './feed.js';
 import { LocalPresenceStore, RedisPresenceStore, type PresenceStore, type Transition } from './store.js';
 
 /** How many users one `presence` subscription may watch. */
@@ -97,12 +97,19 @@ export function registerPresence(app: Services): () => Promise<void> {
  * A watcher's feed of `userIds`: the current status of each first, then changes. BAD_USER_INPUT for
  * an empty or too long list, NOT_FOUND for an unknown user.
  */
-export async function watchPresence(app: Services, userIds: readonly string[]): Promise<PresenceFeed> {
+export async function watchPresence(app: Services, userIds: readonly string[]): Promise<AsyncIterableIterator<PresenceUpdate>> {
   const ids = [...new Set(userIds)];
   if (ids.length === 0) throw badInput('userIds', 'Name at least one user.');
   if (ids.length > MAX_WATCHED_USERS) throw badInput('userIds', `Watch at most ${MAX_WATCHED_USERS} users at once.`);
   const found = new Set((await app.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((u) => u.id));
   const missing = ids.find((id) => !found.has(id));
   if (missing !== undefined) throw notFound('User', missing);
-  return PresenceFeed.open(app.streams.bus, presenceOf(app).store, ids);
+  // Counted in the stream statistics once it is live (listening, statuses read), like a stream subscription.
+  let release = () => {};
+  const feed = await openPresenceFeed(app.streams.bus, presenceOf(app).store, ids, {
+    onEnd: () => release(),
+    onDeliver: () => app.streams.delivered(),
+  });
+  release = app.streams.track('presence');
+  return feed;
 }

@@ -8,11 +8,12 @@
 import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { append } from './log.js';
-import { StreamSubscription, type SubscribeOptions } from './subscription.js';
+import { openSubscription, type SubscribeOptions } from './subscription.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
+export { EventQueue } from './queue.js';
 export * from './topics.js';
 
 /** What a unit of work gets: the transaction, and a way to append events to streams. */
@@ -88,7 +89,7 @@ export class Streams {
   /** A subscriber's iterator over one stream; rejects with BAD_USER_INPUT for a cursor of another stream. */
   subscribe<F extends Family>(topic: Topic<F>, options: SubscribeOptions = {}): Promise<AsyncIterableIterator<StreamEvent<F>>> {
     const counters = this.counters;
-    return StreamSubscription.open(this.db, this.bus, topic.name, options, {
+    return openSubscription(this.db, this.bus, topic.name, options, {
       onOpen: (family) => (counters.active[family] = (counters.active[family] ?? 0) + 1),
       onLive: () => this.live++,
       onClose: (family, wasLive) => {
@@ -97,6 +98,27 @@ export class Streams {
       },
       onDeliver: () => counters.delivered++,
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
+  }
+
+  /**
+   * Counts a subscription that is not a single stream (presence watches several ephemeral topics)
+   * in the same statistics; call the returned function when it ends.
+   */
+  track(family: string): () => void {
+    this.counters.active[family] = (this.counters.active[family] ?? 0) + 1;
+    this.live++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.counters.active[family]--;
+      this.live--;
+    };
+  }
+
+  /** Counts one event delivered by a subscription tracked with `track`. */
+  delivered(): void {
+    this.counters.delivered++;
   }
 
   stats(): StreamStats {

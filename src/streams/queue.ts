@@ -1,0 +1,86 @@
+/**
+ * A push-fed AsyncIterator: producers `push` values, the consumer (graphql-ws) pulls with `next`.
+ *
+ * Hand-written rather than an async generator so that `return()` takes effect at once even while
+ * the consumer is waiting: an async generator parked on `await` cannot be returned, which is how
+ * subscription iterators leak. Every subscription iterator in Pulse is one of these.
+ */
+export class EventQueue<T> implements AsyncIterableIterator<T> {
+  private readonly buffered: T[] = [];
+  private waiting: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void } | null = null;
+  private failure: unknown = null;
+  private ended = false;
+
+  /** `onEnd` runs once, when the consumer returns or the producer ends or fails the queue. */
+  constructor(
+    private readonly onEnd: () => void = () => {},
+    private readonly onDeliver: () => void = () => {},
+  ) {}
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  push(value: T): void {
+    if (this.ended) return;
+    if (this.waiting) {
+      const waiting = this.waiting;
+      this.waiting = null;
+      this.onDeliver();
+      waiting.resolve({ value, done: false });
+    } else {
+      this.buffered.push(value);
+    }
+  }
+
+  /** Ends the queue with an error: the consumer's next `next()` rejects with it. */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    if (this.waiting) {
+      const waiting = this.waiting;
+      this.waiting = null;
+      waiting.reject(error);
+    } else {
+      this.failure = error;
+    }
+    this.end();
+  }
+
+  /** Ends the queue; values not yet taken are dropped. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.buffered.length = 0;
+    this.waiting?.resolve({ value: undefined, done: true });
+    this.waiting = null;
+    this.onEnd();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.buffered.length > 0) {
+      this.onDeliver();
+      return Promise.resolve({ value: this.buffered.shift()!, done: false });
+    }
+    if (this.failure !== null) {
+      const failure = this.failure;
+      this.failure = null;
+      return Promise.reject(failure);
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    this.end();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.end();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
