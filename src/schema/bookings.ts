@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import { BookingStatus } from '../generated/prisma/enums.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
-import { addLoggedEnvelopeFields } from './streams.js';
+import { addLoggedEnvelopeFields, noEntity } from './streams.js';
 import { viewerOf } from './viewer.js';
 
 const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
@@ -75,8 +75,14 @@ const SeatUpdate = builder.objectRef<SeatEvent>('SeatUpdate').implement({
     booking: t.prismaField({
       type: 'Booking',
       nullable: true,
+      description: 'The booking that changed the seats: shown to its booker and to the organiser only (null for everyone else).',
       resolve: (query, e, _args, ctx) =>
-        e.kind === 'BOOKED' || e.kind === 'CANCELLED' ? ctx.app.prisma.booking.findUnique({ ...query, where: { id: e.data.bookingId } }) : null,
+        (e.kind === 'BOOKED' || e.kind === 'CANCELLED') && ctx.viewer
+          ? ctx.app.prisma.booking.findFirst({
+              ...query,
+              where: { id: e.data.bookingId, OR: [{ userId: ctx.viewer.id }, { event: { organizerId: ctx.viewer.id } }] },
+            })
+          : noEntity(query),
     }),
   }),
 });

@@ -161,17 +161,28 @@ describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
       { kind: 'CANCELLED', availableSeats: 5, capacity: 5 },
       { kind: 'CAPACITY_CHANGED', availableSeats: 7, capacity: 7 },
     ]);
-    expect(events[0].booking).toMatchObject({ id: booking.id, seats: 2 });
-    expect(events[1].booking?.id).toBe(booking.id);
-    expect(events[2].booking).toBeNull();
+    // Who booked is not shown to anonymous subscribers.
+    expect(events.map((e) => e.booking)).toEqual([null, null, null]);
     expect(new Set(events.map((e) => e.cursor)).size).toBe(3);
     expect(sub.pending).toHaveLength(0);
+  });
+
+  it('shows the booking on seat updates to its booker and the organiser only', async () => {
+    const event = await createEvent(5);
+    const watchers = [alice, organizer, bob].map((user) => seatUpdates(event.id, undefined, user.token));
+    await Promise.all(watchers.map((w) => w.ws.connected));
+    await waitForSubscriptions(server, 3);
+    const booking = await book(alice, event.id, 1);
+    const [asBooker, asOrganizer, asStranger] = await Promise.all(watchers.map(async (w) => (await w.sub.next()).seatUpdates));
+    expect(asBooker.booking).toMatchObject({ id: booking.id, seats: 1 });
+    expect(asOrganizer.booking).toMatchObject({ id: booking.id, seats: 1 });
+    expect(asStranger).toMatchObject({ kind: 'BOOKED', availableSeats: 4, booking: null });
   });
 
   it("does not deliver another event's seat changes", async () => {
     const watched = await createEvent(10, 'Watched');
     const other = await createEvent(10, 'Other');
-    const { ws, sub } = seatUpdates(watched.id, undefined, bob.token);
+    const { ws, sub } = seatUpdates(watched.id, undefined, organizer.token);
     await ws.connected;
     await waitForSubscriptions(server, 1);
 

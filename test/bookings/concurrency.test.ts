@@ -32,8 +32,9 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('bookings under concurrency,
     (await gqlOk(a.url, CREATE_EVENT, { input: { title: 'Race', startsAt: nextWeek(), capacity } }, organizer.token)).createEvent.id as string;
   /** Instance A for even indexes, B for odd ones. */
   const on = (i: number) => (i % 2 === 0 ? a : b);
+  /** The organiser watches: they see the booking behind each change (anonymous watchers see counts only). */
   const subscribe = async (server: TestServer, eventId: string, after?: string) => {
-    const ws = cleanup.add(connectWs(server.wsUrl));
+    const ws = cleanup.add(connectWs(server.wsUrl, organizer.token));
     const sub = ws.subscribe<{ seatUpdates: SeatUpdate }>(SEAT_UPDATES, { eventId, after });
     await ws.connected;
     return { ws, sub };
