@@ -15,22 +15,24 @@ export async function append<F extends Family, K extends KindOf<F>>(
   data: StreamPayloads[F][K],
   retention: number,
 ): Promise<StreamEvent<F, K>> {
-  const [row] = await tx.$queryRaw<{ seq: number; trimmedThrough: number }[]>`
-    INSERT INTO "StreamTopic" ("topic", "seq") VALUES (${topic.name}, 1)
-    ON CONFLICT ("topic") DO UPDATE SET "seq" = "StreamTopic"."seq" + 1
-    RETURNING "seq", "trimmedThrough"`;
+  // One statement: take the next seq under the topic row's lock and store the event.
+  const [row] = await tx.$queryRaw<{ seq: number; trimmedThrough: number; createdAt: Date }[]>`
+    WITH next AS (
+      INSERT INTO "StreamTopic" ("topic", "seq") VALUES (${topic.name}, 1)
+      ON CONFLICT ("topic") DO UPDATE SET "seq" = "StreamTopic"."seq" + 1
+      RETURNING "seq", "trimmedThrough"
+    )
+    INSERT INTO "StreamEvent" ("topic", "seq", "kind", "data")
+    SELECT ${topic.name}, next."seq", ${kind}, ${JSON.stringify(data)}::jsonb FROM next
+    RETURNING "seq", "createdAt", (SELECT "trimmedThrough" FROM next) AS "trimmedThrough"`;
   const seq = Number(row.seq);
-  const stored = await tx.streamEvent.create({
-    data: { topic: topic.name, seq, kind, data: data as object },
-    select: { createdAt: true },
-  });
   // Trim in batches of a tenth of the retention, so most appends do no extra work.
   const keepFrom = seq - retention;
   if (keepFrom - Number(row.trimmedThrough) >= Math.max(1, Math.ceil(retention / 10))) {
     await tx.streamEvent.deleteMany({ where: { topic: topic.name, seq: { lte: keepFrom } } });
     await tx.streamTopic.update({ where: { topic: topic.name }, data: { trimmedThrough: keepFrom } });
   }
-  return { topic: topic.name, seq, kind, data, at: stored.createdAt.toISOString() } as StreamEvent<F, K>;
+  return { topic: topic.name, seq, kind, data, at: new Date(row.createdAt).toISOString() } as StreamEvent<F, K>;
 }
 
 /** The last seq handed out for a topic and the highest seq trimmed away (0 and 0 for a new topic). */
