@@ -210,6 +210,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       if (heartbeat) clearInterval(heartbeat);
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // 1001 Going Away to every socket; graphql-ws returns their subscriptions' iterators.
+      app.connections.shutdown();
       await ws.dispose();
       const deadline = Date.now() + 10_000;
       while (inFlight.mutations > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -161,7 +161,8 @@ export async function endGame(app: Services, viewerId: string, gameId: string, w
 }
 
 /**
- * A player whose last connection closes (or stops answering pings) leaves the queue. "Last" is
+ * A player whose last connection closes (or stops answering pings) leaves the queue; a close caused
+ * by this instance shutting down does not count. "Last" is
  * across instances: once this instance's presence entry for the user is gone, the presence store
  * says whether another instance still holds a connection. Returns a stop function that waits for
  * removals in flight. Register it after presence, so presence's own bookkeeping of the same close
@@ -176,8 +177,10 @@ export function leaveQueueOnDisconnect(app: Services): () => Promise<void> {
     if (!online.has(userId)) await leaveQueue(app, userId);
   };
   app.connections.listen({
-    closed(userId, _connectionId, last) {
-      if (!last) return;
+    closed(userId, _connectionId, last, shutdown) {
+      // An instance stopping (a deploy) is not the player leaving: they reconnect elsewhere and keep
+      // their place, as they would if the instance had crashed.
+      if (!last || shutdown) return;
       const removal: Promise<unknown> = removeIfGone(userId)
         .catch((err) => app.logger.error({ err, userId }, 'removing a disconnected player from the queue failed'))
         .finally(() => inFlight.delete(removal));

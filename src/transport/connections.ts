@@ -12,8 +12,11 @@ export interface ConnectionInfo {
 export interface ConnectionListener {
   /** An authenticated connection opened; `first` when the user had none open on this instance. */
   opened?(userId: string, connectionId: string, first: boolean): void | Promise<void>;
-  /** An authenticated connection closed (or was terminated); `last` when it was the user's last here. */
-  closed?(userId: string, connectionId: string, last: boolean): void | Promise<void>;
+  /**
+   * An authenticated connection closed (or was terminated); `last` when it was the user's last here.
+   * `shutdown` when this instance closed it because it is stopping (the client will reconnect elsewhere).
+   */
+  closed?(userId: string, connectionId: string, last: boolean, shutdown: boolean): void | Promise<void>;
   /** Called periodically (every heartbeat) with the users connected here, to refresh shared state. */
   heartbeat?(userIds: string[]): void | Promise<void>;
 }
@@ -22,8 +25,14 @@ export class Connections {
   private readonly open = new Map<string, ConnectionInfo>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly listeners: ConnectionListener[] = [];
+  private stopping = false;
 
   constructor(private readonly onListenerError: (error: unknown) => void = () => {}) {}
+
+  /** From now on, closes are this instance stopping, not users leaving. */
+  shutdown(): void {
+    this.stopping = true;
+  }
 
   listen(listener: ConnectionListener): void {
     this.listeners.push(listener);
@@ -62,7 +71,8 @@ export class Connections {
     const last = !ids || ids.size === 0;
     if (last) this.byUser.delete(info.userId);
     const userId = info.userId;
-    await this.notify((l) => l.closed?.(userId, id, last));
+    const shutdown = this.stopping;
+    await this.notify((l) => l.closed?.(userId, id, last, shutdown));
   }
 
   async heartbeat(): Promise<void> {

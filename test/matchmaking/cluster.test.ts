@@ -116,3 +116,22 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matchmaking across two inst
     expect((await gqlOk(server(0).url, TICKET, {}, u.token)).queueTicket).toBeNull();
   });
 });
+
+describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matchmaking when an instance stops gracefully', () => {
+  it('keeps the places of players connected to it (they reconnect elsewhere), as a crash would', async () => {
+    const cluster = await startCluster(2);
+    try {
+      const [a, b] = cluster.servers;
+      const player = await registerUser(a.url, 'deploy');
+      const ws = connectWs(a.wsUrl, player.token);
+      ws.subscribe<MatchmakingEvent>(MATCHMAKING);
+      await waitForSubscriptions(a, 1);
+      await gqlOk(a.url, JOIN, { mode: 'squad', region: 'EU' }, player.token);
+      await a.stop();
+      expect(await ws.closed).toBe(1001);
+      expect((await gqlOk(b.url, TICKET, {}, player.token)).queueTicket).toMatchObject({ mode: 'squad', region: 'EU', position: 1 });
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
