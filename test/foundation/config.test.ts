@@ -1,0 +1,56 @@
+/** Configuration is validated once; a bad value stops start-up with a message naming the variable. */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const SECRET = 'x'.repeat(32);
+
+function errorFor(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be rejected`);
+}
+
+describe('configuration', () => {
+  it('has working defaults: embedded PGlite, in-process bus, port 4000', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 4000, database: { kind: 'pglite', dir: '.data/pglite' }, redisUrl: null, heartbeatMs: 30_000, jwtTtlSeconds: 7 * 86400 });
+    expect(loadConfig({ DATABASE_URL: 'memory:' }).database).toEqual({ kind: 'pglite', dir: null });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db?schema=pulse' }).database).toMatchObject({ kind: 'postgres', schema: 'pulse' });
+    expect(loadConfig({ JWT_TTL: '12h' }).jwtTtlSeconds).toBe(43_200);
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443' }).allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ JWT_TTL: 'forever' }, 'JWT_TTL'],
+    [{ HEARTBEAT_MS: '0' }, 'HEARTBEAT_MS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ALLOWED_ORIGINS: 'example.com' }, 'ALLOWED_ORIGINS'],
+    [{ GRAPHIQL: 'maybe' }, 'GRAPHIQL'],
+  ])('rejects %j naming %s', (env, variable) => {
+    const error = errorFor(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  it('production with a secret is accepted, without GraphiQL or demo data', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toMatchObject({ graphiql: false, seedDemoData: false });
+  });
+
+  it('npm start refuses to start on a bad value and names it', () => {
+    const result = spawnSync('npx', ['tsx', 'src/main.ts'], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('PORT must be a whole number');
+  });
+});
