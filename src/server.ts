@@ -19,7 +19,7 @@ import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
 import { createMetrics } from './transport/metrics.js';
-import { countOperations, maskUnexpectedErrors, rateLimit, trackInFlight } from './transport/plugins.js';
+import { countOperations, maskUnexpectedErrors, rateLimit, rejectNulCharacters, trackInFlight } from './transport/plugins.js';
 
 /** What graphql-ws keeps per connection (its `ctx.extra`). */
 type ConnectionExtra = {
@@ -92,6 +92,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         blockFieldSuggestion: { enabled: config.nodeEnv === 'production' },
       }),
       maskUnexpectedErrors(logger),
+      rejectNulCharacters(),
       rateLimit(limiter),
       trackInFlight(inFlight),
       countOperations(metrics.operations),

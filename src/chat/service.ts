@@ -197,8 +197,10 @@ export async function sendMessage(app: Services, viewerId: string, input: SendMe
   const byClientId = clientMessageId === null ? null : { senderId_clientMessageId: { senderId: viewerId, clientMessageId } };
   if (byClientId) {
     // A retry of a message that is already stored: answer without taking any lock.
+    // Another conversation's id falls through to the checks below, so an unknown or foreign
+    // conversation is NOT_FOUND / FORBIDDEN before it can be a CONFLICT.
     const first = await app.prisma.message.findUnique({ where: byClientId });
-    if (first) return retried(first, input.conversationId);
+    if (first?.conversationId === input.conversationId) return first;
   }
   return app.streams.write(async (w) => {
     const conversation = await lockConversation(w.tx, input.conversationId);

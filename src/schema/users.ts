@@ -1,5 +1,6 @@
 /** Users and authentication: `User`, `viewer`, `register`, `login`. */
 import { Role } from '../generated/prisma/enums.js';
+import { notFound } from '../errors.js';
 import { login, register } from '../users/service.js';
 import { builder } from './builder.js';
 
@@ -48,7 +49,12 @@ builder.queryField('user', (t) =>
     type: 'User',
     nullable: true,
     args: { id: t.arg.id() },
-    resolve: (query, _root, args, ctx) => ctx.app.prisma.user.findUnique({ ...query, where: { id: String(args.id) } }),
+    description: 'One user; NOT_FOUND for an id that names none.',
+    resolve: async (query, _root, args, ctx) => {
+      const user = await ctx.app.prisma.user.findUnique({ ...query, where: { id: String(args.id) } });
+      if (!user) throw notFound('User', String(args.id));
+      return user;
+    },
   }),
 );
 

@@ -161,3 +161,30 @@ describe('variables that do not coerce', () => {
     }
   });
 });
+
+describe('arguments the database or a library would reject', () => {
+  it('NUL characters, bad connection cursors and unknown users get documented codes, not "Unexpected error."', async () => {
+    const server = await startTestServer();
+    try {
+      const user = await registerUser(server.url, 'nul');
+      const nulVariable = await gql(server.url, `query($id: ID!) { user(id: $id) { id } }`, { id: 'x\u0000y' }, user.token);
+      expect(nulVariable.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+      const nulLiteral = await gql(server.url, `mutation { login(username: "a\\u0000b", password: "whatever pw") { token } }`);
+      expect(nulLiteral.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'username' });
+      const ws = connectWs(server.wsUrl, user.token);
+      const { errors } = await ws.subscribe(`subscription($after: String) { notifications(after: $after) { kind } }`, { after: '\u0000' }).ended();
+      expect((errors as any)[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+      await ws.dispose();
+
+      const badCursor = await gql(server.url, `{ notifications(first: 2, after: "zzz") { edges { cursor } } }`, {}, user.token);
+      expect(badCursor.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+      const negative = await gql(server.url, `{ notifications(first: -1) { edges { cursor } } }`, {}, user.token);
+      expect(negative.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+
+      expect(errorCode(await gql(server.url, `{ user(id: "nobody") { id } }`))).toBe('NOT_FOUND');
+      expect((await gqlOk(server.url, `query($id: ID!) { user(id: $id) { username } }`, { id: user.id })).user.username).toBe(user.username);
+    } finally {
+      await server.stop();
+    }
+  });
+});
