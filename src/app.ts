@@ -34,7 +34,7 @@ export async function createPulse(
     await database.close();
     throw error;
   }
-  const bus = createBus(config.redisUrl, config.redisPrefix);
+  const bus = createBus(config.redisUrl, config.redisPrefix, (err) => logger.error({ err }, 'Redis is unreachable (retrying)'));
   const { secret, generated } = await resolveJwtSecret(config);
   if (generated) logger.warn('JWT_SECRET is not set: using a generated development secret (set JWT_SECRET in production).');
 

@@ -18,6 +18,8 @@ export interface Config {
   jwtSecret: string | null;
   jwtTtlSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Trust the first X-Forwarded-For entry as the client's address (behind a proxy that sets it). */
+  trustProxy: boolean;
   /** null: any origin; otherwise the WebSocket upgrade and CORS accept only these. */
   allowedOrigins: string[] | null;
   heartbeatMs: number;
@@ -129,6 +131,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     jwtTtlSeconds: durationSeconds(env, 'JWT_TTL', 7 * 86400),
     logLevel,
     allowedOrigins,
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     heartbeatMs,
     streamRetention: int(env, 'STREAM_RETENTION', 10_000, 1),
     graphiql: bool(env, 'GRAPHIQL', nodeEnv !== 'production'),

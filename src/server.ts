@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, parse, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -27,6 +27,10 @@ type ConnectionExtra = {
   request: IncomingMessage;
   connectionId: string;
   viewer: Viewer | null;
+  /** When the connection's token expires (ms since epoch); later operations on it are refused. */
+  expiresAt: number | null;
+  /** Set by onClose: the socket is gone (possibly while onConnect was still verifying the token). */
+  closed?: boolean;
 };
 
 type ServerContext = Partial<YogaInitialContext> & {
@@ -46,15 +50,28 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
   const inFlight = { mutations: 0 };
   const metrics = createMetrics(app.streams, app.connections, config.instanceId, config.nodeEnv !== 'test');
   const limiter = app.streams.bus.redis
-    ? new RateLimiterRedis({ storeClient: app.streams.bus.redis, keyPrefix: `${config.redisPrefix}rl`, points: config.rateLimitPerMinute, duration: 60 })
+    ? new RateLimiterRedis({
+        storeClient: app.streams.bus.redis,
+        keyPrefix: `${config.redisPrefix}rl`,
+        points: config.rateLimitPerMinute,
+        duration: 60,
+        // While Redis is unreachable, limit per instance rather than failing every operation.
+        insuranceLimiter: new RateLimiterMemory({ points: config.rateLimitPerMinute, duration: 60 }),
+      })
     : new RateLimiterMemory({ points: config.rateLimitPerMinute, duration: 60 });
 
-  async function viewerFromHeader(header: unknown): Promise<Viewer | null> {
+  async function authenticate(header: unknown): Promise<{ viewer: Viewer | null; expiresAt: number | null }> {
     const token = bearerToken(header);
-    if (!token) return null;
+    if (!token) return { viewer: null, expiresAt: null };
     const claims = await app.tokens.verify(token);
     if (!claims) throw new PulseError('UNAUTHENTICATED', 'The token is invalid or expired; sign in again.');
-    return { id: claims.userId, role: claims.role };
+    return { viewer: { id: claims.userId, role: claims.role }, expiresAt: claims.expiresAt };
+  }
+
+  /** The caller's address: the first X-Forwarded-For entry when TRUST_PROXY says a proxy sets it. */
+  function clientIp(forwardedFor: string | string[] | null | undefined, socketAddress: string | undefined): string | undefined {
+    const header = Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor;
+    return (config.trustProxy && header?.split(',')[0]?.trim()) || socketAddress;
   }
 
   const yoga = createYoga<ServerContext, Context>({
@@ -73,13 +90,15 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     maskedErrors: { isDev: false },
     context: async (initial) => {
       const extra = initial.extra;
-      const viewer = extra ? extra.viewer : await viewerFromHeader(initial.request?.headers.get('authorization'));
+      const viewer = extra ? extra.viewer : (await authenticate(initial.request?.headers.get('authorization'))).viewer;
       return {
         app,
         viewer,
         requestId: initial.request?.headers.get('x-request-id') ?? randomUUID(),
         connectionId: extra?.connectionId ?? null,
-        ip: extra?.request.socket.remoteAddress ?? initial.req?.socket.remoteAddress,
+        ip: extra
+          ? clientIp(extra.request.headers['x-forwarded-for'], extra.request.socket.remoteAddress)
+          : clientIp(initial.request?.headers.get('x-forwarded-for'), initial.req?.socket.remoteAddress),
       } as Context;
     },
     plugins: [
@@ -138,18 +157,25 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          ctx.extra.viewer = await viewerFromHeader(header);
+          Object.assign(ctx.extra, await authenticate(header));
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
+        // The socket may have closed while the token was checked: onClose has run, register nothing.
+        if (ctx.extra.closed) return false;
         ctx.extra.connectionId = randomUUID();
         await app.connections.opened(ctx.extra.connectionId, ctx.extra.viewer?.id ?? null);
         return true;
       },
       onClose: async (ctx) => {
+        ctx.extra.closed = true;
         if (ctx.extra.connectionId) await app.connections.closed(ctx.extra.connectionId);
       },
       onSubscribe: async (ctx, id, payload: SubscribePayload) => {
+        if (ctx.extra.expiresAt && Date.now() >= ctx.extra.expiresAt) {
+          ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired');
+          return [new PulseError('UNAUTHENTICATED', 'The token expired; reconnect with a new one.')];
+        }
         // graphql-ws has already reserved this id in ctx.subscriptions: count the others.
         const running = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
         if (running >= config.maxSubscriptionsPerConnection) {
@@ -159,7 +185,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
             }),
           ];
         }
-        const { schema: enveloped, execute, subscribe, contextFactory, validate } = yoga.getEnveloped({
+        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,

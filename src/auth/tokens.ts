@@ -10,6 +10,11 @@ export interface TokenClaims {
   role: 'USER' | 'ADMIN';
 }
 
+export interface VerifiedClaims extends TokenClaims {
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
 export class Tokens {
   private readonly key: Uint8Array;
 
@@ -31,11 +36,11 @@ export class Tokens {
   }
 
   /** The claims of a valid token, or null if it is malformed, forged or expired. */
-  async verify(token: string): Promise<TokenClaims | null> {
+  async verify(token: string): Promise<VerifiedClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: 'pulse' });
-      if (typeof payload.sub !== 'string') return null;
-      return { userId: payload.sub, role: payload.role === 'ADMIN' ? 'ADMIN' : 'USER' };
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
+      return { userId: payload.sub, role: payload.role === 'ADMIN' ? 'ADMIN' : 'USER', expiresAt: payload.exp * 1000 };
     } catch {
       return null;
     }

@@ -136,7 +136,8 @@ export async function acceptApplication(app: Services, viewerId: string, applica
 }
 
 async function notifyVoice(w: Writer, voice: VoiceChannel, userIds: string[], actorId: string, game: string) {
-  for (const userId of userIds) {
+  // In id order: transactions that notify the same users lock their topics in the same order.
+  for (const userId of [...userIds].sort()) {
     await notify(w, {
       userId,
       kind: 'VOICE_CREATED',

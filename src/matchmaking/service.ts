@@ -83,7 +83,8 @@ async function formGames(w: Writer, mode: string, region: Region, teamSize: numb
       data: { mode, region, players: { create: tickets.map((t) => ({ userId: t.userId })) } },
       select: { id: true },
     });
-    for (const { userId } of tickets) {
+    // In id order: transactions that notify the same users lock their topics in the same order.
+    for (const { userId } of [...tickets].sort((a, b) => (a.userId < b.userId ? -1 : 1))) {
       await notify(w, { userId, kind: 'MATCH_FOUND', message: `Your ${mode} game in ${region} is ready.`, subjectId: game.id });
       w.signal(Topics.queue(userId), 'MATCH_FOUND', { gameId: game.id });
       formed.set(userId, game.id);

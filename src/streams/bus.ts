@@ -103,10 +103,22 @@ export class RedisBus implements Bus {
   constructor(
     url: string,
     private readonly prefix = 'pulse:',
+    onError: (error: Error) => void = () => {},
   ) {
-    const options = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
+    // While Redis is unreachable, commands wait in ioredis's offline queue for at most
+    // `commandTimeout`, then fail: nothing (a publish, a rate-limit check, /readyz) hangs forever.
+    const options = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, commandTimeout: 5_000 };
     this.redis = new Redis(url, options);
     this.subscriber = new Redis(url, options);
+    // ioredis reconnects by itself; without a listener each failed attempt is an "Unhandled error event".
+    let lastReport = 0;
+    for (const client of [this.redis, this.subscriber]) {
+      client.on('error', (error: Error) => {
+        if (Date.now() - lastReport < 30_000) return;
+        lastReport = Date.now();
+        onError(error);
+      });
+    }
     this.pubsub = new RedisPubSub({ publisher: this.redis, subscriber: this.subscriber });
   }
 
@@ -146,19 +158,23 @@ export class RedisBus implements Bus {
 
   async ping(): Promise<boolean> {
     try {
-      return (await this.redis.ping()) === 'PONG';
+      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 2_000).unref());
+      const pong = this.redis.ping().catch(() => 'failed'); // may settle after the race is lost
+      return (await Promise.race([pong, timeout])) === 'PONG';
     } catch {
       return false;
     }
   }
 
   async close(): Promise<void> {
-    this.pubsub.close();
-    await Promise.allSettled([this.redis.quit(), this.subscriber.quit()]);
+    // QUIT on a connection that is not up would wait for its command timeout: just drop it.
+    await Promise.allSettled(
+      [this.redis, this.subscriber].map((client) => (client.status === 'ready' ? client.quit() : client.disconnect())),
+    );
   }
 }
 
 /** The bus for a configuration: Redis when a URL is given, in-process otherwise. */
-export function createBus(redisUrl: string | null, prefix?: string): Bus {
-  return redisUrl ? new RedisBus(redisUrl, prefix) : new MemoryBus();
+export function createBus(redisUrl: string | null, prefix?: string, onError?: (error: Error) => void): Bus {
+  return redisUrl ? new RedisBus(redisUrl, prefix, onError) : new MemoryBus();
 }

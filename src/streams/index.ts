@@ -32,13 +32,21 @@ export interface StreamStats {
   active: Record<string, number>;
 }
 
-/** PostgreSQL errors worth retrying the whole transaction for: serialization failure, deadlock. */
-const RETRYABLE = new Set(['40001', '40P01']);
+/**
+ * Errors worth retrying the whole transaction for: PostgreSQL's serialization failure and deadlock,
+ * and Prisma's name for them on model queries (P2034, "write conflict or a deadlock").
+ */
+const RETRYABLE = new Set(['40001', '40P01', 'P2034']);
 
 function isRetryable(error: unknown): boolean {
-  const e = error as { code?: string; meta?: { code?: string }; cause?: { code?: string }; message?: string };
-  const code = e?.meta?.code ?? e?.cause?.code ?? e?.code;
-  return (code !== undefined && RETRYABLE.has(code)) || /deadlock detected|could not serialize/i.test(e?.message ?? '');
+  const e = error as {
+    code?: string;
+    meta?: { code?: string; driverAdapterError?: { cause?: { originalCode?: string } } };
+    cause?: { code?: string };
+    message?: string;
+  };
+  const codes = [e?.code, e?.meta?.code, e?.cause?.code, e?.meta?.driverAdapterError?.cause?.originalCode];
+  return codes.some((code) => code !== undefined && RETRYABLE.has(code)) || /deadlock detected|could not serialize|write conflict/i.test(e?.message ?? '');
 }
 
 export class Streams {
@@ -73,7 +81,9 @@ export class Streams {
           };
           return work(writer);
         });
-        await this.publishAll(outgoing);
+        // Not awaited: the change is committed and in the log, so a slow or unreachable bus must not
+        // hold the mutation's answer (subscribers fill gaps from the log; resuming clients replay).
+        void this.publishAll(outgoing);
         return result;
       } catch (error) {
         if (attempt >= 5 || !isRetryable(error)) throw error;

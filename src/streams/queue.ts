@@ -11,10 +11,16 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   private failure: unknown = null;
   private ended = false;
 
-  /** `onEnd` runs once, when the consumer returns or the producer ends or fails the queue. */
+  /**
+   * `onEnd` runs once, when the consumer returns or the producer ends or fails the queue.
+   * A consumer that falls `maxBuffered` values behind (a client that stopped reading) does not grow
+   * the server's memory: the backlog is dropped and replaced by what `onOverflow` returns (a GAP
+   * event telling the client to refetch), or by nothing.
+   */
   constructor(
     private readonly onEnd: () => void = () => {},
     private readonly onDeliver: () => void = () => {},
+    private readonly overflow: { maxBuffered: number; onOverflow(): T | null } = { maxBuffered: 10_000, onOverflow: () => null },
   ) {}
 
   get closed(): boolean {
@@ -29,6 +35,11 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       this.onDeliver();
       waiting.resolve({ value, done: false });
     } else {
+      if (this.buffered.length >= this.overflow.maxBuffered) {
+        this.buffered.length = 0;
+        const replacement = this.overflow.onOverflow();
+        if (replacement !== null) this.buffered.push(replacement);
+      }
       this.buffered.push(value);
     }
   }

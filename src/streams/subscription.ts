@@ -33,6 +33,8 @@ export interface SubscriptionHooks {
 }
 
 const PAGE = 500;
+/** Events one subscriber may fall behind before its backlog is replaced by a GAP. */
+const MAX_BUFFERED = 5_000;
 
 /** Opens a subscription: validates the cursor (BAD_USER_INPUT before anything is open), listens, replays. */
 export async function openSubscription(
@@ -51,12 +53,19 @@ export async function openSubscription(
   let draining = false;
   let last = 0;
 
-  const queue = new EventQueue<StreamEvent>(() => {
-    unlisten?.();
-    unlisten = null;
-    inbox.length = 0;
-    hooks.onClose(family, live);
-  }, hooks.onDeliver);
+  const gapAfter = (seq: number) => ({ topic, seq, kind: 'GAP', data: {}, at: new Date().toISOString() }) as StreamEvent;
+  const queue = new EventQueue<StreamEvent>(
+    () => {
+      unlisten?.();
+      unlisten = null;
+      inbox.length = 0;
+      hooks.onClose(family, live);
+    },
+    hooks.onDeliver,
+    // A client that stops reading loses its backlog, not the server its memory: it gets a GAP
+    // (positioned before the event that overflowed) and refetches.
+    { maxBuffered: MAX_BUFFERED, onOverflow: () => gapAfter(last - 1) },
+  );
   hooks.onOpen(family);
 
   async function emit(event: StreamEvent): Promise<void> {
@@ -66,10 +75,15 @@ export async function openSubscription(
     else if (verdict === 'deliver') queue.push(event);
   }
 
-  /** Delivers logged events after `last` and before `before` (no bound when null), in pages. */
+  /**
+   * Delivers logged events after `last` and before `before` (no bound when null), in pages. Seqs
+   * have no holes, so a missing `last + 1` was trimmed by retention while we read: one GAP says so.
+   */
   async function fill(before: number | null): Promise<void> {
     for (;;) {
       const page = await readRange(db, topic, last, before, PAGE);
+      const next = page.length > 0 ? page[0].seq! : before;
+      if (next !== null && next > last + 1) await emit(gapAfter(next - 1));
       for (const event of page) {
         if (queue.closed) return;
         await emit(event);
@@ -109,7 +123,7 @@ export async function openSubscription(
       } else if (after < trimmedThrough || after > headSeq) {
         // Older than retention (or from another database): say so once, then continue from the head.
         last = headSeq;
-        await emit({ topic, seq: headSeq, kind: 'GAP', data: {}, at: new Date().toISOString() } as StreamEvent);
+        await emit(gapAfter(headSeq));
       } else {
         last = after;
         await fill(null);
