@@ -32,7 +32,7 @@ export interface Config {
   rateLimitPerMinute: number;
   /** How long a presence entry outlives an instance that died without cleaning up. */
   presenceTtlMs: number;
-  /** Seconds a typing indicator lasts unless renewed. */
+  /** Milliseconds a typing indicator lasts unless renewed. */
   typingTtlMs: number;
   seedDemoData: boolean;
   instanceId: string;

@@ -1,6 +1,6 @@
 // Prisma migrations without the native schema engine: Prisma's own engine compiled to WASM
 // (@prisma/schema-engine-wasm), talking to the database through a driver adapter.
-// See /work/shared/STACK.md ("Prisma 7 with no download of engine binaries").
+// Why the WASM engine: `prisma migrate` would download a native engine, which offline machines cannot (README, "Database migrations").
 //
 // - applyMigrations: what `prisma migrate deploy` does (same `_prisma_migrations` table).
 // - createMigrationSql: what `prisma migrate dev --create-only` would write, computed with `diff`

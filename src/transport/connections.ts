@@ -6,7 +6,6 @@
 export interface ConnectionInfo {
   id: string;
   userId: string | null;
-  openedAt: Date;
 }
 
 export interface ConnectionListener {
@@ -47,12 +46,8 @@ export class Connections {
     return [...this.byUser.keys()];
   }
 
-  isConnectedHere(userId: string): boolean {
-    return this.byUser.has(userId);
-  }
-
   async opened(id: string, userId: string | null): Promise<void> {
-    this.open.set(id, { id, userId, openedAt: new Date() });
+    this.open.set(id, { id, userId });
     if (!userId) return;
     let ids = this.byUser.get(userId);
     const first = !ids;

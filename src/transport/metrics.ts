@@ -60,4 +60,3 @@ export function createMetrics(streams: Streams, connections: Connections, instan
   };
 }
 
-export type Metrics = ReturnType<typeof createMetrics>;
