@@ -29,11 +29,4 @@ export interface SeatUpdate {
 /** A date a week from now, as the API takes it. */
 export const nextWeek = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
 
-/** Waits until the server has closed every subscription of the previous test, so counts start from zero. */
-export async function noSubscriptionsLeft(server: TestServer, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (server.pulse.services.streams.activeCount() > 0) {
-    if (Date.now() > deadline) throw new Error(`${server.pulse.services.streams.activeCount()} subscriptions still open`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+export { noSubscriptionsLeft } from '../support/server.js';

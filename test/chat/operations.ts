@@ -54,11 +54,4 @@ export async function historyTexts(url: string, viewer: TestUser, conversationId
   return data.conversation.messages.edges.map((e: any) => e.node.text);
 }
 
-/** Waits until the server has closed every subscription of earlier tests, so `waitForSubscriptions` counts only new ones. */
-export async function noSubscriptionsLeft(server: TestServer, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (server.pulse.services.streams.activeCount() > 0) {
-    if (Date.now() > deadline) throw new Error(`subscriptions still open: ${server.pulse.services.streams.activeCount()}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+export { noSubscriptionsLeft } from '../support/server.js';

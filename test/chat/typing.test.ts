@@ -3,6 +3,7 @@ import { typingIndicators } from '../../src/chat/typing.js';
 import { connectWs, disposers, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startCluster, startTestServer, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
+import { waitUntil } from '../support/wait.js';
 import { EVENTS, TYPING, createGroup, noSubscriptionsLeft, send } from './operations.js';
 
 // Short, so the tests do not wait long for an expiry; long enough that the few requests a test makes
@@ -12,11 +13,7 @@ const TYPING_TTL_MS = 1_000;
 /** Waits until `server` holds `count` pending typing expiries (handed over between instances through the bus). */
 async function pendingTyping(server: TestServer, count: number, ms = 10_000): Promise<void> {
   const typing = typingIndicators(server.pulse.services);
-  const deadline = Date.now() + ms;
-  while (typing.size !== count) {
-    if (Date.now() > deadline) throw new Error(`expected ${count} pending typing expiries, have ${typing.size}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await waitUntil(() => typing.size === count, `${count} pending typing expiries`, ms);
 }
 
 describe.each(DATABASE_KINDS)('typing expiry on %s', (kind) => {

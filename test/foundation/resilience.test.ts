@@ -5,14 +5,8 @@ import WebSocket from 'ws';
 import { EventQueue } from '../../src/streams/queue.js';
 import { connectWs, errorCode, gql, gqlOk, registerUser, withTimeout } from '../support/client.js';
 import { startTestServer, TEST_JWT_SECRET, waitForSubscriptions } from '../support/server.js';
+import { waitUntil } from '../support/wait.js';
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 describe('resilience', () => {
   it('with Redis unreachable, mutations still answer (committed, in the log) and /readyz says 503', async () => {
@@ -43,7 +37,7 @@ describe('resilience', () => {
         return new Promise<void>((resolve) => socket.on('close', () => resolve()));
       });
       await Promise.all(sockets);
-      await until(() => connections.count === 0, 'every connection to be unregistered');
+      await waitUntil(() => connections.count === 0, 'every connection to be unregistered');
       expect(connections.users()).toEqual([]);
       // The server still serves.
       const ws = connectWs(server.wsUrl, user.token);

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectWs, disposers, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
+import { waitUntil } from '../support/wait.js';
 
 const NOTIFICATIONS = `subscription($after: String) { notifications(after: $after) { kind cursor notification { message } } }`;
 const BROADCAST = `mutation($input: BroadcastInput!) { broadcast(input: $input) }`;
@@ -134,14 +135,14 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('streams across two instance
         maxChannels = Number(subscribers);
       }
       for (const sub of batch) sub.unsubscribe();
-      await waitUntil(() => a.pulse.services.streams.activeCount() === 0);
+      await waitUntil(() => a.pulse.services.streams.activeCount() === 0, 'no active subscription');
     }
     // While subscribed, the instance held exactly one Redis subscription for the topic, whatever the local count.
     expect(maxChannels).toBe(1);
     await waitUntil(async () => {
       const [, subscribers] = (await redis.pubsub('NUMSUB', topicChannel)) as [string, number];
       return Number(subscribers) === 0;
-    });
+    }, 'the topic channel unsubscribed in Redis');
     const channels = (await redis.pubsub('CHANNELS', `${a.pulse.services.config.redisPrefix}*`)) as string[];
     expect(channels).toEqual([]);
     expect(a.pulse.services.streams.bus.stats()).toEqual({ topics: 0, listeners: 0 });
@@ -149,11 +150,3 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('streams across two instance
     expect(a.pulse.services.streams.liveCount()).toBe(0);
   }, 180_000);
 });
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}

@@ -50,11 +50,4 @@ export async function expectError(request: Promise<{ errors?: { extensions?: Rec
 
 export { gql };
 
-/** Waits (no sleeps) until the server has no open subscriptions, so the next test's counts start at zero. */
-export async function noSubscriptionsLeft(server: TestServer, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (server.pulse.services.streams.activeCount() > 0) {
-    if (Date.now() > deadline) throw new Error(`${server.pulse.services.streams.activeCount()} subscriptions still open`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+export { noSubscriptionsLeft } from '../support/server.js';

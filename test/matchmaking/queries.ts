@@ -1,6 +1,7 @@
 /** GraphQL documents and small helpers shared by the matchmaking tests. */
 import { expect } from 'vitest';
 import type { TestServer } from '../support/server.js';
+import { waitUntil } from '../support/wait.js';
 
 export const GAME_FIELDS = 'id mode region status players { id } winner { id }';
 export const MATCHMAKING = `subscription { matchmaking { kind position at game { ${GAME_FIELDS} } } }`;
@@ -35,10 +36,6 @@ export async function expectError(request: Promise<{ errors?: { extensions?: Rec
 }
 
 /** Waits (no sleeps) until `predicate` holds for the server, e.g. a connection count after a close. */
-export async function until(server: TestServer, predicate: (s: TestServer) => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate(server)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+export function until(server: TestServer, predicate: (s: TestServer) => boolean, what: string, ms = 10_000): Promise<void> {
+  return waitUntil(() => predicate(server), what, ms);
 }

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectWs, disposers, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { waitUntil } from '../support/wait.js';
 
 const STATS = `{ serverStats { instanceId startedAt uptimeSeconds openConnections activeSubscriptions subscriptions { kind count } eventsPublished eventsDelivered busKind busTopics } }`;
 const BROADCAST = `mutation($input: BroadcastInput!) { broadcast(input: $input) }`;
@@ -20,14 +21,6 @@ interface Stats {
   busTopics: number;
 }
 
-/** Waits (no sleeps) until the condition on the server's live counters holds. */
-async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 const byKind = (stats: Stats) => Object.fromEntries(stats.subscriptions.map((s) => [s.kind, s.count]));
 
@@ -51,7 +44,7 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
   });
   afterEach(async () => {
     await cleanup.run();
-    await until(() => services().connections.count === 0 && services().streams.activeCount() === 0, 'sockets to close');
+    await waitUntil(() => services().connections.count === 0 && services().streams.activeCount() === 0, 'sockets to close');
   });
   afterAll(() => server?.stop());
 
@@ -83,18 +76,18 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
     expect(notifications.pending).toHaveLength(0);
 
     na2.unsubscribe();
-    await until(() => services().streams.activeCount() === 2, 'the unsubscribed feed to close');
+    await waitUntil(() => services().streams.activeCount() === 2, 'the unsubscribed feed to close');
     expect(byKind(await stats())).toEqual({ region: 1, user: 1 });
 
     await anonymous.dispose();
-    await until(() => services().connections.count === 1, 'the anonymous socket to close');
+    await waitUntil(() => services().connections.count === 1, 'the anonymous socket to close');
     const left = await stats();
     expect(left.openConnections).toBe(1);
     expect(byKind(left)).toEqual({ user: 1 });
     expect(left.busTopics).toBe(1);
 
     await aliceWs.drop();
-    await until(() => services().connections.count === 0 && services().streams.activeCount() === 0, 'the dropped socket to close');
+    await waitUntil(() => services().connections.count === 0 && services().streams.activeCount() === 0, 'the dropped socket to close');
     expect(await stats()).toMatchObject({ openConnections: 0, activeSubscriptions: 0, subscriptions: [] });
   });
 

@@ -8,6 +8,7 @@ import { Topics, type StreamEvent } from '../../src/streams/index.js';
 import { connectWs, deferred, disposers, registerUser, withTimeout, type TestSubscription, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startCluster, startTestServer, TEST_JWT_SECRET, type TestCluster, type TestServer } from '../support/server.js';
+import { waitUntil } from '../support/wait.js';
 
 const PRESENCE = `subscription($ids: [ID!]!) { presence(userIds: $ids) { user { id } status at } }`;
 // Short, so that ping timeouts and expiries happen within a test.
@@ -19,15 +20,6 @@ type Watcher = TestSubscription;
 /** The next `count` presence events as [userId, status]. */
 async function nextStatuses(sub: Watcher, count = 1): Promise<[string, string][]> {
   return (await sub.take(count)).map((e) => [e.presence.user.id, e.presence.status]);
-}
-
-/** Polls on every turn of the event loop until `condition` holds; no sleeps. */
-async function waitUntil(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 /** Waits until `server` has processed closed connections down to `open`, and stored and announced the result. */

@@ -6,6 +6,7 @@ import { createPulse, type Pulse } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { webHandler } from '../../src/transport/web.js';
 import { createTestDatabase, TEST_REDIS_URL, type DatabaseKind, type TestDatabase } from './database.js';
+import { waitUntil } from './wait.js';
 
 export interface TestServer {
   url: string;
@@ -98,11 +99,10 @@ export async function makeAdmin(server: TestServer, username: string): Promise<s
  * counter on every turn of the event loop; no sleeps.
  */
 export async function waitForSubscriptions(server: TestServer, count: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (server.pulse.services.streams.liveCount() < count) {
-    if (Date.now() > deadline) {
-      throw new Error(`expected ${count} live subscriptions, have ${server.pulse.services.streams.liveCount()}`);
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await waitUntil(() => server.pulse.services.streams.liveCount() >= count, `${count} live subscriptions`, ms);
+}
+
+/** Waits until `server` has closed every subscription of earlier tests, so counts start from zero. */
+export async function noSubscriptionsLeft(server: TestServer, ms = 10_000): Promise<void> {
+  await waitUntil(() => server.pulse.services.streams.activeCount() === 0, 'every subscription closed', ms);
 }
