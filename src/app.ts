@@ -1,71 +1,107 @@
 /**
- * One Pulse instance: opens storage (migrating it), the bus and the stream layer, builds the
- * services, and serves them. `main.ts` runs one; tests start several in one process.
+ * The composition root: builds every per-instance service in dependency order, passes each its
+ * dependencies explicitly, and closes them in reverse. Nothing else creates per-instance state.
+ * `main.ts` runs one instance; tests start several in one process.
  */
 import { pino, type Logger } from 'pino';
 import { resolveJwtSecret, Tokens } from './auth/tokens.js';
+import { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { openDatabase } from './db/index.js';
 import { applyMigrations } from './db/migrate.js';
-import { registerDomainListeners } from './domains.js';
+import { leaveQueueOnDisconnect } from './matchmaking/service.js';
+import { Presence } from './presence/service.js';
+import { connectRedis } from './redis/clients.js';
 import { createServer, type HttpServer } from './server.js';
 import { createBus } from './streams/bus.js';
 import { Streams } from './streams/index.js';
 import { Connections } from './transport/connections.js';
+import { createMetrics } from './transport/metrics.js';
+import { createRateLimiter } from './transport/rate-limiter.js';
 
 export interface Pulse {
   services: Services;
   server: HttpServer;
-  /** Stops serving, then closes the bus and the database. */
+  /** Stops serving, then closes every service in the reverse order of creation. */
   stop(): Promise<void>;
 }
 
-export async function createPulse(
-  config: Config,
-  options: { logger?: Logger; staticHandler?: NonNullable<Parameters<typeof createServer>[1]>['staticHandler'] } = {},
-): Promise<Pulse> {
+type StaticHandler = NonNullable<Parameters<typeof createServer>[1]>['staticHandler'];
+
+export async function createPulse(config: Config, options: { logger?: Logger; staticHandler?: StaticHandler } = {}): Promise<Pulse> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
-  const database = await openDatabase(config.database);
+  const closers: (() => Promise<void> | void)[] = [];
+  /** Registers how to close what was just built; `stop` runs them last-built first. */
+  const owned = <T>(service: T, close: (service: T) => Promise<void> | void): T => {
+    closers.push(() => close(service));
+    return service;
+  };
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
+
   try {
+    const database = owned(await openDatabase(config.database), (db) => db.close());
     const applied = await applyMigrations(database.factory, { log: (msg) => logger.debug(msg) });
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  const bus = createBus(config.redisUrl, config.redisPrefix, (err) => logger.error({ err }, 'Redis is unreachable (retrying)'));
-  const { secret, generated } = await resolveJwtSecret(config);
-  if (generated) logger.warn('JWT_SECRET is not set: using a generated development secret (set JWT_SECRET in production).');
 
-  const services: Services = {
-    config,
-    database,
-    prisma: database.prisma,
-    streams: new Streams(database.prisma, bus, {
+    const redis = config.redisUrl
+      ? owned(
+          connectRedis(config.redisUrl, (err) => logger.error({ err }, 'Redis is unreachable (retrying)')),
+          (r) => r.close(),
+        )
+      : null;
+    const bus = owned(createBus(redis, config.redisPrefix), (b) => b.close());
+    const streams = new Streams(database.prisma, bus, {
       retention: config.streamRetention,
       onPublishError: (err) => logger.error({ err }, 'publishing a committed stream event failed'),
-    }),
-    tokens: new Tokens(secret, config.jwtTtlSeconds),
-    logger,
-    connections: new Connections((err) => logger.error({ err }, 'connection listener failed')),
-    startedAt: new Date(),
-  };
-  const stopDomains = registerDomainListeners(services);
-  const server = createServer(services, { staticHandler: options.staticHandler });
+    });
+    const connections = new Connections((err) => logger.error({ err }, 'connection listener failed'));
+    const presence = owned(new Presence(streams, connections, config, redis?.command ?? null), (p) => p.stop());
+    const typing = owned(
+      new TypingIndicators(streams, config.typingTtlMs, (err) => logger.error({ err }, 'typing signal failed')),
+      (t) => t.stop(),
+    );
+    const { secret, generated } = await resolveJwtSecret(config);
+    if (generated) logger.warn('JWT_SECRET is not set: using a generated development secret (set JWT_SECRET in production).');
 
-  let stopping: Promise<void> | null = null;
-  return {
-    services,
-    server,
-    stop() {
-      stopping ??= (async () => {
-        await server.close();
-        await stopDomains();
-        await bus.close();
-        await database.close();
-      })();
-      return stopping;
-    },
-  };
+    const services: Services = {
+      config,
+      logger,
+      database,
+      prisma: database.prisma,
+      redis: redis?.command ?? null,
+      streams,
+      connections,
+      presence,
+      typing,
+      tokens: new Tokens(secret, config.jwtTtlSeconds),
+      rateLimiter: createRateLimiter(config, redis?.command ?? null),
+      metrics: createMetrics(streams, connections, config.instanceId, config.nodeEnv !== 'test'),
+      startedAt: new Date(),
+    };
+
+    // Connection listeners, in the order they must see a close: presence first, then the queue
+    // (which asks presence whether the player is still connected on another instance).
+    presence.start();
+    owned(leaveQueueOnDisconnect(services), (stop) => stop());
+
+    const server = createServer(services, { staticHandler: options.staticHandler });
+    let stopping: Promise<void> | null = null;
+    return {
+      services,
+      server,
+      stop() {
+        stopping ??= (async () => {
+          await server.close();
+          await closeAll();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 }

@@ -2,27 +2,38 @@
  * What every resolver receives: the services of this instance and who is asking.
  * Built per HTTP request, and per WebSocket operation from the connection's authenticated viewer.
  */
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Tokens } from './auth/tokens.js';
+import type { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Database, PrismaClient } from './db/index.js';
+import type { Presence } from './presence/service.js';
 import type { Streams } from './streams/index.js';
 import type { Connections } from './transport/connections.js';
+import type { Metrics } from './transport/metrics.js';
 
 export interface Viewer {
   id: string;
   role: 'USER' | 'ADMIN';
 }
 
-/** Long-lived services of one Pulse instance. */
+/** Everything one Pulse instance has, built and closed by the composition root (app.ts). */
 export interface Services {
   config: Config;
+  logger: Logger;
   database: Database;
   prisma: PrismaClient;
+  /** The command connection to Redis in scaled mode (presence, rate limits); null when embedded. */
+  redis: Redis | null;
   streams: Streams;
-  tokens: Tokens;
-  logger: Logger;
   connections: Connections;
+  presence: Presence;
+  typing: TypingIndicators;
+  tokens: Tokens;
+  rateLimiter: RateLimiterAbstract;
+  metrics: Metrics;
   startedAt: Date;
 }
 
@@ -32,4 +43,6 @@ export interface Context {
   requestId: string;
   /** The WebSocket connection the operation runs on, if any. */
   connectionId: string | null;
+  /** The caller's address (per-IP rate limits for anonymous callers). */
+  ip: string | undefined;
 }

@@ -11,14 +11,12 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken } from './auth/tokens.js';
 import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
-import { createMetrics } from './transport/metrics.js';
 import { countOperations, maskUnexpectedErrors, rateLimit, rejectNulCharacters, trackInFlight } from './transport/plugins.js';
 
 /** What graphql-ws keeps per connection (its `ctx.extra`). */
@@ -48,17 +46,7 @@ export interface HttpServer {
 export function createServer(app: Services, options: { staticHandler?: (req: IncomingMessage, res: ServerResponse) => boolean } = {}): HttpServer {
   const { config, logger } = app;
   const inFlight = { mutations: 0 };
-  const metrics = createMetrics(app.streams, app.connections, config.instanceId, config.nodeEnv !== 'test');
-  const limiter = app.streams.bus.redis
-    ? new RateLimiterRedis({
-        storeClient: app.streams.bus.redis,
-        keyPrefix: `${config.redisPrefix}rl`,
-        points: config.rateLimitPerMinute,
-        duration: 60,
-        // While Redis is unreachable, limit per instance rather than failing every operation.
-        insuranceLimiter: new RateLimiterMemory({ points: config.rateLimitPerMinute, duration: 60 }),
-      })
-    : new RateLimiterMemory({ points: config.rateLimitPerMinute, duration: 60 });
+  const { metrics, rateLimiter: limiter } = app;
 
   async function authenticate(header: unknown): Promise<{ viewer: Viewer | null; expiresAt: number | null }> {
     const token = bearerToken(header);
@@ -88,7 +76,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     },
     cors: config.allowedOrigins ? { origin: config.allowedOrigins, credentials: true } : undefined,
     maskedErrors: { isDev: false },
-    context: async (initial) => {
+    context: async (initial): Promise<Context> => {
       const extra = initial.extra;
       const viewer = extra ? extra.viewer : (await authenticate(initial.request?.headers.get('authorization'))).viewer;
       return {
@@ -99,7 +87,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         ip: extra
           ? clientIp(extra.request.headers['x-forwarded-for'], extra.request.socket.remoteAddress)
           : clientIp(initial.request?.headers.get('x-forwarded-for'), initial.req?.socket.remoteAddress),
-      } as Context;
+      };
     },
     plugins: [
       EnvelopArmorPlugin({

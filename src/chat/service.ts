@@ -10,7 +10,6 @@ import type { PrismaClient, Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { Conversation, ConversationKind, Message } from '../generated/prisma/client.js';
 import { Topics, type AnyEventOf, type StreamEvent, type Verdict, type Writer } from '../streams/index.js';
-import { typingIndicators } from './typing.js';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_TITLE_LENGTH = 100;
@@ -246,7 +245,7 @@ export async function unreadCount(prisma: PrismaClient, viewerId: string, conver
 /** Signals that the viewer started or stopped typing (members only); nothing is stored. */
 export async function setTyping(app: Services, viewerId: string, conversationId: string, isTyping: boolean): Promise<void> {
   await assertMember(app.prisma, conversationId, viewerId);
-  await typingIndicators(app).set(conversationId, viewerId, isTyping);
+  await app.typing.set(conversationId, viewerId, isTyping);
 }
 
 /**

@@ -8,7 +8,6 @@
  * typist, so an indicator does not end early because an older instance's timer ran out.
  */
 import { randomUUID } from 'node:crypto';
-import type { Services } from '../context.js';
 import { Topics, type AnyEventOf, type Streams } from '../streams/index.js';
 
 interface Pending {
@@ -90,21 +89,4 @@ export class TypingIndicators {
     clearTimeout(pending.timer);
     void pending.unlisten.then((unlisten) => unlisten?.());
   }
-}
-
-const perInstance = new WeakMap<Services, TypingIndicators>();
-
-/** The typing indicators of this instance (created on first use). */
-export function typingIndicators(app: Services): TypingIndicators {
-  let typing = perInstance.get(app);
-  if (!typing) {
-    typing = new TypingIndicators(app.streams, app.config.typingTtlMs, (err) => app.logger.error({ err }, 'typing signal failed'));
-    perInstance.set(app, typing);
-  }
-  return typing;
-}
-
-/** Stops this instance's typing expiries (registered with the domain listeners). */
-export function stopTypingIndicators(app: Services): void {
-  perInstance.get(app)?.stop();
 }

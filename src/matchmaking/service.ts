@@ -16,7 +16,6 @@ import type { Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../errors.js';
 import type { Region } from '../generated/prisma/client.js';
 import { notify } from '../notifications/service.js';
-import { presenceOf } from '../presence/service.js';
 import { Topics, type Writer } from '../streams/index.js';
 
 /** Players per game, by mode. */
@@ -166,12 +165,12 @@ export async function endGame(app: Services, viewerId: string, gameId: string, w
  * by this instance shutting down does not count. "Last" is
  * across instances: once this instance's presence entry for the user is gone, the presence store
  * says whether another instance still holds a connection. Returns a stop function that waits for
- * removals in flight. Register it after presence, so presence's own bookkeeping of the same close
- * is already in flight when this listener runs.
+ * removals in flight. Register it after `presence.start()` (app.ts does), so presence's own
+ * bookkeeping of the same close is already in flight when this listener runs.
  */
 export function leaveQueueOnDisconnect(app: Services): () => Promise<void> {
   const inFlight = new Set<Promise<unknown>>();
-  const presence = presenceOf(app);
+  const { presence } = app;
   const removeIfGone = async (userId: string) => {
     await presence.settled();
     const { online } = await presence.store.status([userId]);

@@ -3,9 +3,12 @@
  * instance. Connection lifecycle events update the store (store.ts) and announce ONLINE / OFFLINE
  * as ephemeral signals on `presence:<userId>`; `watchPresence` turns them into a watcher's feed.
  */
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
 import type { Services } from '../context.js';
 import { badInput, notFound } from '../errors.js';
-import { Topics } from '../streams/index.js';
+import { Topics, type Streams } from '../streams/index.js';
+import type { Connections } from '../transport/connections.js';
 import { openPresenceFeed, type PresenceUpdate } from './feed.js';
 import { LocalPresenceStore, RedisPresenceStore, type PresenceStore, type Transition } from './store.js';
 
@@ -18,16 +21,21 @@ export class Presence {
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = false;
 
-  constructor(private readonly app: Services) {
-    const redis = app.streams.bus.redis;
+  /** Shared entries in Redis when the instance has one (scaled mode), in memory otherwise. */
+  constructor(
+    private readonly streams: Streams,
+    private readonly connections: Connections,
+    config: Pick<Config, 'presenceTtlMs' | 'heartbeatMs' | 'redisPrefix' | 'instanceId'>,
+    redis: Redis | null,
+  ) {
     // Never less than two heartbeats: one late refresh must not expire a connected user.
-    const ttlMs = Math.max(app.config.presenceTtlMs, 2 * app.config.heartbeatMs);
-    this.store = redis ? new RedisPresenceStore(redis, app.config.redisPrefix, app.config.instanceId, ttlMs) : new LocalPresenceStore();
+    const ttlMs = Math.max(config.presenceTtlMs, 2 * config.heartbeatMs);
+    this.store = redis ? new RedisPresenceStore(redis, config.redisPrefix, config.instanceId, ttlMs) : new LocalPresenceStore();
   }
 
-  /** Registers the connection lifecycle listener; returns the function that stops it. */
-  start(): () => Promise<void> {
-    const { connections } = this.app;
+  /** Starts tracking this instance's connections (register before anything that asks presence about a close). */
+  start(): void {
+    const { connections } = this;
     connections.listen({
       opened: (userId, _id, first) => (first ? this.track(() => this.announce('ONLINE', userId, this.store.join(userId))) : undefined),
       closed: (userId, _id, last) => (last ? this.track(() => this.announce('OFFLINE', userId, this.store.leave(userId))) : undefined),
@@ -39,7 +47,6 @@ export class Presence {
           for (const t of await this.store.sweep()) await this.signal('OFFLINE', t);
         }),
     });
-    return () => this.stop();
   }
 
   /** Resolves once every presence change started so far has been stored and announced (tests, shutdown). */
@@ -48,12 +55,13 @@ export class Presence {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async stop(): Promise<void> {
+  /** Waits for changes in flight, then marks the users still connected here offline (this instance is going away). */
+  async stop(): Promise<void> {
     if (this.stopped) return;
     await this.settled();
     this.stopped = true;
     // Connections the transport has not reported closed yet: this instance is going away with them.
-    await Promise.allSettled(this.app.connections.users().map((userId) => this.announce('OFFLINE', userId, this.store.leave(userId))));
+    await Promise.allSettled(this.connections.users().map((userId) => this.announce('OFFLINE', userId, this.store.leave(userId))));
   }
 
   /** Runs `work` unless stopped, so that `settled` can wait for it. */
@@ -76,22 +84,8 @@ export class Presence {
   }
 
   private signal(status: 'ONLINE' | 'OFFLINE', t: Transition): Promise<void> {
-    return this.app.streams.signal(Topics.presence(t.userId), status, { version: t.version });
+    return this.streams.signal(Topics.presence(t.userId), status, { version: t.version });
   }
-}
-
-const instances = new WeakMap<Services, Presence>();
-
-/** The presence of one instance (created on first use). */
-export function presenceOf(app: Services): Presence {
-  let presence = instances.get(app);
-  if (!presence) instances.set(app, (presence = new Presence(app)));
-  return presence;
-}
-
-/** Starts tracking this instance's connections; returns the function that stops it. */
-export function registerPresence(app: Services): () => Promise<void> {
-  return presenceOf(app).start();
 }
 
 /**
@@ -107,7 +101,7 @@ export async function watchPresence(app: Services, userIds: readonly string[]): 
   if (missing !== undefined) throw notFound('User', missing);
   // Counted in the stream statistics once it is live (listening, statuses read), like a stream subscription.
   let release = () => {};
-  const feed = await openPresenceFeed(app.streams.bus, presenceOf(app).store, ids, {
+  const feed = await openPresenceFeed(app.streams.bus, app.presence.store, ids, {
     onEnd: () => release(),
     onDeliver: () => app.streams.delivered(),
   });

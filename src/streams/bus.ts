@@ -1,12 +1,12 @@
 /**
  * The bus: fans stream events out to every instance. In-process when `REDIS_URL` is unset;
- * graphql-redis-subscriptions' RedisPubSub over two ioredis clients when it is set.
+ * graphql-redis-subscriptions' RedisPubSub over the instance's two ioredis clients when it is set.
  *
  * Both keep one channel per topic, subscribed while at least one local listener wants it and
  * unsubscribed when the last one leaves, and fan a message out to local listeners once.
  */
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { Redis } from 'ioredis';
+import type { RedisClients } from '../redis/clients.js';
 import type { StreamEvent } from './topics.js';
 
 export type Listener = (event: StreamEvent) => void;
@@ -23,8 +23,6 @@ export interface Bus {
   /** Resolves once the listener is live; the returned function removes it. */
   subscribe(topic: string, listener: Listener): Promise<() => void>;
   stats(): BusStats;
-  /** A Redis client for shared state (presence), or null in embedded mode. */
-  readonly redis: Redis | null;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -64,7 +62,6 @@ class Listeners {
 
 export class MemoryBus implements Bus {
   readonly kind = 'memory';
-  readonly redis = null;
   private readonly listeners = new Listeners();
 
   async publish(topic: string, event: StreamEvent): Promise<void> {
@@ -92,8 +89,6 @@ export class MemoryBus implements Bus {
 
 export class RedisBus implements Bus {
   readonly kind = 'redis';
-  readonly redis: Redis;
-  private readonly subscriber: Redis;
   private readonly pubsub: RedisPubSub;
   private readonly listeners = new Listeners();
   /** Redis subscription id per topic (a promise while SUBSCRIBE is in flight). */
@@ -101,25 +96,10 @@ export class RedisBus implements Bus {
 
   /** `prefix` namespaces the channels, so deployments (or test files) can share one Redis. */
   constructor(
-    url: string,
+    private readonly redis: RedisClients,
     private readonly prefix = 'pulse:',
-    onError: (error: Error) => void = () => {},
   ) {
-    // While Redis is unreachable, commands wait in ioredis's offline queue for at most
-    // `commandTimeout`, then fail: nothing (a publish, a rate-limit check, /readyz) hangs forever.
-    const options = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, commandTimeout: 5_000 };
-    this.redis = new Redis(url, options);
-    this.subscriber = new Redis(url, options);
-    // ioredis reconnects by itself; without a listener each failed attempt is an "Unhandled error event".
-    let lastReport = 0;
-    for (const client of [this.redis, this.subscriber]) {
-      client.on('error', (error: Error) => {
-        if (Date.now() - lastReport < 30_000) return;
-        lastReport = Date.now();
-        onError(error);
-      });
-    }
-    this.pubsub = new RedisPubSub({ publisher: this.redis, subscriber: this.subscriber });
+    this.pubsub = new RedisPubSub({ publisher: redis.command, subscriber: redis.subscriber });
   }
 
   async publish(topic: string, event: StreamEvent): Promise<void> {
@@ -156,25 +136,19 @@ export class RedisBus implements Bus {
     return this.listeners.stats();
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 2_000).unref());
-      const pong = this.redis.ping().catch(() => 'failed'); // may settle after the race is lost
-      return (await Promise.race([pong, timeout])) === 'PONG';
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return this.redis.ping();
   }
 
   async close(): Promise<void> {
-    // QUIT on a connection that is not up would wait for its command timeout: just drop it.
-    await Promise.allSettled(
-      [this.redis, this.subscriber].map((client) => (client.status === 'ready' ? client.quit() : client.disconnect())),
-    );
+    // The clients belong to the instance (app.ts), which quits them after the bus: that ends the
+    // channel subscriptions too, without waiting on UNSUBSCRIBE replies from a Redis that may be down.
+    this.listeners.byTopic.clear();
+    this.subscriptions.clear();
   }
 }
 
-/** The bus for a configuration: Redis when a URL is given, in-process otherwise. */
-export function createBus(redisUrl: string | null, prefix?: string, onError?: (error: Error) => void): Bus {
-  return redisUrl ? new RedisBus(redisUrl, prefix, onError) : new MemoryBus();
+/** The bus for an instance: over its Redis clients in scaled mode, in-process otherwise. */
+export function createBus(redis: RedisClients | null, prefix?: string): Bus {
+  return redis ? new RedisBus(redis, prefix) : new MemoryBus();
 }

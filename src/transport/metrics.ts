@@ -60,3 +60,4 @@ export function createMetrics(streams: Streams, connections: Connections, instan
   };
 }
 
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { typingIndicators } from '../../src/chat/typing.js';
 import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
@@ -125,7 +124,7 @@ describe.each(DATABASE_KINDS)('messages on %s', (kind) => {
     await gqlOk(server.url, TYPING, { id: group, isTyping: false }, alice.token);
     expect((await bobSub.next()).conversationEvents).toMatchObject({ kind: 'TYPING', member: { id: alice.id }, isTyping: false });
     // Stopping clears the automatic end: nothing is left to signal later.
-    expect(typingIndicators(server.pulse.services).size).toBe(0);
+    expect(server.pulse.services.typing.size).toBe(0);
 
     // The typist saw only the messages, never their own TYPING.
     const aliceEvents = (await aliceSub.take(2)).map((e) => e.conversationEvents);

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { typingIndicators } from '../../src/chat/typing.js';
 import { connectWs, disposers, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startCluster, startTestServer, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
@@ -12,7 +11,7 @@ const TYPING_TTL_MS = 1_000;
 
 /** Waits until `server` holds `count` pending typing expiries (handed over between instances through the bus). */
 async function pendingTyping(server: TestServer, count: number, ms = 10_000): Promise<void> {
-  const typing = typingIndicators(server.pulse.services);
+  const typing = server.pulse.services.typing;
   await waitUntil(() => typing.size === count, `${count} pending typing expiries`, ms);
 }
 
@@ -46,7 +45,7 @@ describe.each(DATABASE_KINDS)('typing expiry on %s', (kind) => {
       ['TYPING', alice.id, false],
     ]);
     // The one timer has fired and nothing else is pending: the next event is the next message.
-    expect(typingIndicators(server.pulse.services).size).toBe(0);
+    expect(server.pulse.services.typing.size).toBe(0);
     await send(server.url, alice, group, 'marker');
     expect((await sub.next()).conversationEvents.message.text).toBe('marker');
     expect(sub.pending).toHaveLength(0);

@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { presenceOf } from '../../src/presence/service.js';
 import { Topics, type StreamEvent } from '../../src/streams/index.js';
 import { connectWs, deferred, disposers, registerUser, withTimeout, type TestSubscription, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
@@ -25,7 +24,7 @@ async function nextStatuses(sub: Watcher, count = 1): Promise<[string, string][]
 /** Waits until `server` has processed closed connections down to `open`, and stored and announced the result. */
 async function settle(server: TestServer, open: number): Promise<void> {
   await waitUntil(() => server.pulse.services.connections.count <= open, `${open} open connections`);
-  await presenceOf(server.pulse.services).settled();
+  await server.pulse.services.presence.settled();
 }
 
 /** A graphql-ws connection over a socket that never answers pings (as a vanished network peer would not). */
