@@ -14,7 +14,7 @@ const config: CodegenConfig = {
   generates: {
     'client/src/gql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      presetConfig: { fragmentMasking: false, persistedDocuments: true },
       config: {
         // NodeNext resolution (Node tests import the client) needs explicit extensions.
         importExtension: '.js',

@@ -25,7 +25,14 @@ export async function createPulse(
   config: Config,
   options: { logger?: Logger; staticHandler?: NonNullable<Parameters<typeof createServer>[1]>['staticHandler'] } = {},
 ): Promise<Pulse> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      base: { instance: config.instanceId },
+      // pino-pretty runs in a worker thread, so formatting never blocks the event loop.
+      transport: config.logFormat === 'pretty' ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+    });
   const database = await openDatabase(config.database);
   try {
     const applied = await applyMigrations(database.factory, { log: (msg) => logger.debug(msg) });

@@ -19,6 +19,7 @@ import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
 import { createMetrics } from './transport/metrics.js';
+import { loadPersistedDocuments, persistedOperations, resolvePersisted } from './transport/persisted.js';
 import { countOperations, maskUnexpectedErrors, rateLimit, rejectNulCharacters, trackInFlight } from './transport/plugins.js';
 
 /** What graphql-ws keeps per connection (its `ctx.extra`). */
@@ -48,6 +49,7 @@ export interface HttpServer {
 export function createServer(app: Services, options: { staticHandler?: (req: IncomingMessage, res: ServerResponse) => boolean } = {}): HttpServer {
   const { config, logger } = app;
   const inFlight = { mutations: 0 };
+  const persisted = loadPersistedDocuments(config.persistedDocuments);
   const metrics = createMetrics(app.streams, app.connections, config.instanceId, config.nodeEnv !== 'test');
   const limiter = app.streams.bus.redis
     ? new RateLimiterRedis({
@@ -102,6 +104,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       } as Context;
     },
     plugins: [
+      persistedOperations(persisted),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },
@@ -171,7 +174,10 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         ctx.extra.closed = true;
         if (ctx.extra.connectionId) await app.connections.closed(ctx.extra.connectionId);
       },
-      onSubscribe: async (ctx, id, payload: SubscribePayload) => {
+      onSubscribe: async (ctx, id, sent: SubscribePayload) => {
+        // Trusted documents: the same rule as HTTP (src/transport/persisted.ts).
+        const payload = resolvePersisted(persisted, sent);
+        if (Array.isArray(payload)) return payload;
         if (ctx.extra.expiresAt && Date.now() >= ctx.extra.expiresAt) {
           ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired');
           return [new PulseError('UNAUTHENTICATED', 'The token expired; reconnect with a new one.')];
