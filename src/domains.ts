@@ -5,6 +5,7 @@
 import { stopTypingIndicators } from './chat/typing.js';
 import type { Services } from './context.js';
 import { leaveQueueOnDisconnect } from './matchmaking/service.js';
+import { registerOperationsMonitor } from './operations/monitor.js';
 import { registerPresence } from './presence/service.js';
 
 type Stop = () => Promise<void> | void;
@@ -15,6 +16,7 @@ export function registerDomainListeners(services: Services): () => Promise<void>
   stops.push(() => stopTypingIndicators(services));
   // After presence: the queue asks presence whether a closing user is still connected elsewhere.
   stops.push(leaveQueueOnDisconnect(services));
+  stops.push(registerOperationsMonitor(services));
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };

@@ -241,6 +241,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     },
     async close() {
       if (heartbeat) clearInterval(heartbeat);
+      metrics.dispose();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // 1001 Going Away to every socket; graphql-ws returns their subscriptions' iterators.
       app.connections.shutdown();
