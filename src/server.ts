@@ -17,7 +17,7 @@ import { bearerToken } from './auth/tokens.js';
 import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
-import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
+import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
 import { createMetrics } from './transport/metrics.js';
 import { loadPersistedDocuments, persistedOperations, resolvePersisted } from './transport/persisted.js';
 import { countOperations, maskUnexpectedErrors, rateLimit, rejectNulCharacters, trackInFlight } from './transport/plugins.js';
@@ -79,7 +79,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Pulse' } : false,
+    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Pulse', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,
     landingPage: false,
     logging: {
