@@ -3,6 +3,8 @@
  * stream, events per second, delivery latency), FORBIDDEN to anyone else; and the delivery-latency
  * histogram on /metrics.
  */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectWs, disposers, gqlOk, registerUser, type TestSubscription, type TestUser } from '../support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
@@ -95,6 +97,17 @@ describe('operationsStats on one instance', () => {
     expect(metrics).toContain('# TYPE pulse_delivery_latency_seconds histogram');
     const count = Number(/^pulse_delivery_latency_seconds_count\{[^}]*\} (\d+)$/m.exec(metrics)?.[1]);
     expect(count).toBeGreaterThanOrEqual(3); // the three deliveries of the first test at least
+  });
+
+  it('serves every Pulse metric the Grafana dashboard (deploy/grafana-dashboard.json) queries', async () => {
+    const dashboard = JSON.parse(await readFile(resolve(import.meta.dirname, '../../deploy/grafana-dashboard.json'), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const queried = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/\bpulse_\w+/g) ?? [])));
+    const metrics = await (await fetch(server.url.replace('/graphql', '/metrics'))).text();
+    const served = new Set([...metrics.matchAll(/^(pulse_\w+?)(?:_bucket|_sum|_count)?[{ ]/gm)].map(([, name]) => name));
+    expect(queried.size).toBeGreaterThanOrEqual(6);
+    expect([...queried].filter((name) => !served.has(name) && !served.has(name.replace(/_bucket$/, '')))).toEqual([]);
   });
 });
 
