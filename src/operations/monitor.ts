@@ -65,15 +65,19 @@ export class OperationsMonitor {
       onOverflow: () => null,
     });
     this.watchers.add(queue);
-    this.listening ??= this.app.streams.bus
-      .subscribe(TOPIC.name, (event) => this.received(event.data as unknown as InstanceStats))
-      .then(
-        (stop) => {
-          if (this.watchers.size > 0) this.stopListening = stop;
-          else stop();
-        },
-        (err) => this.app.logger.error({ err }, 'the operations view cannot hear the other instances'),
-      );
+    if (!this.listening) {
+      const listening: Promise<void> = this.app.streams.bus
+        .subscribe(TOPIC.name, (event) => this.received(event.data as unknown as InstanceStats))
+        .then(
+          // Every watcher may have left (and another may have started listening) meanwhile.
+          (stop) => {
+            if (this.listening === listening) this.stopListening = stop;
+            else stop();
+          },
+          (err) => this.app.logger.error({ err }, 'the operations view cannot hear the other instances'),
+        );
+      this.listening = listening;
+    }
     queue.push(this.snapshot());
     return queue;
   }
@@ -83,7 +87,7 @@ export class OperationsMonitor {
     if (this.watchers.size > 0) return;
     this.stopListening?.();
     this.stopListening = null;
-    this.listening = null;
+    this.listening = null; // a subscribe still pending sees this and removes its listener at once
     // Other instances' samples are heard again from the next watcher on.
     this.latest.clear();
   }
