@@ -6,7 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+# npm start runs node under npm and a shell: stop the whole process group it leads.
+cleanup() { [ -n "$pid" ] && kill -- "-$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 [ -f "$root/dist/main.js" ] && [ -f "$root/client/dist/index.html" ] || { echo "run npm run build first"; exit 1; }
@@ -19,7 +20,7 @@ npm ci --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error
 
 port=$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')
 NODE_ENV=production PORT=$port HOST=127.0.0.1 DATABASE_URL=memory: LOG_FORMAT=json \
-  JWT_SECRET=production-check-secret-0123456789abcdef npm start >"$work/server.log" 2>&1 &
+  JWT_SECRET=production-check-secret-0123456789abcdef setsid npm start >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "not ready"; cat "$work/server.log"; exit 1; }
