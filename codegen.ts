@@ -4,6 +4,7 @@
  * them; `npm run codegen:check` fails when the committed output is stale.
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
@@ -14,7 +15,11 @@ const config: CodegenConfig = {
   generates: {
     'client/src/gql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persistedDocuments: client/src/gql/persisted-documents.json, the server's trusted documents
+      // (src/transport/persisted.ts). They carry __typename as Apollo's cache asks for it, so the
+      // stored document is exactly what the typed client would have sent.
+      presetConfig: { fragmentMasking: false, persistedDocuments: true },
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       config: {
         // NodeNext resolution (Node tests import the client) needs explicit extensions.
         importExtension: '.js',

@@ -11,6 +11,7 @@ import type { Services } from './context.js';
 import { openDatabase } from './db/index.js';
 import { applyMigrations } from './db/migrate.js';
 import { leaveQueueOnDisconnect } from './matchmaking/service.js';
+import { OperationsMonitor } from './operations/monitor.js';
 import { Presence } from './presence/service.js';
 import { connectRedis } from './redis/clients.js';
 import { createServer, type HttpServer } from './server.js';
@@ -30,7 +31,14 @@ export interface Pulse {
 type StaticHandler = NonNullable<Parameters<typeof createServer>[1]>['staticHandler'];
 
 export async function createPulse(config: Config, options: { logger?: Logger; staticHandler?: StaticHandler } = {}): Promise<Pulse> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      base: { instance: config.instanceId },
+      // pino-pretty runs in a worker thread, so formatting never blocks the event loop.
+      transport: config.logFormat === 'pretty' ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+    });
   const closers: (() => Promise<void> | void)[] = [];
   /** Registers how to close what was just built; `stop` runs them last-built first. */
   const owned = <T>(service: T, close: (service: T) => Promise<void> | void): T => {
@@ -63,6 +71,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       new TypingIndicators(streams, config.typingTtlMs, (err) => logger.error({ err }, 'typing signal failed')),
       (t) => t.stop(),
     );
+    const monitor = new OperationsMonitor({ streams, connections, config, logger });
     const { secret, generated } = await resolveJwtSecret(config);
     if (generated) logger.warn('JWT_SECRET is not set: using a generated development secret (set JWT_SECRET in production).');
 
@@ -76,9 +85,10 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       connections,
       presence,
       typing,
+      monitor,
       tokens: new Tokens(secret, config.jwtTtlSeconds),
       rateLimiter: createRateLimiter(config, redis?.command ?? null),
-      metrics: createMetrics(streams, connections, config.instanceId, config.nodeEnv !== 'test'),
+      metrics: owned(createMetrics(streams, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
       startedAt: new Date(),
     };
 
@@ -86,6 +96,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
     // (which asks presence whether the player is still connected on another instance).
     presence.start();
     owned(leaveQueueOnDisconnect(services), (stop) => stop());
+    owned(monitor.start(), (stop) => stop());
 
     const server = createServer(services, { staticHandler: options.staticHandler });
     let stopping: Promise<void> | null = null;

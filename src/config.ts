@@ -18,6 +18,13 @@ export interface Config {
   jwtSecret: string | null;
   jwtTtlSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty`: human-readable lines (pino-pretty); `json`: one JSON object a line, for log collectors. */
+  logFormat: 'pretty' | 'json';
+  /**
+   * Trusted documents (client/src/gql/persisted-documents.json): `off` ignores hashes, `allow` runs
+   * known hashes and any document, `only` runs known hashes and nothing else.
+   */
+  persistedDocuments: 'off' | 'allow' | 'only';
   /** Trust the first X-Forwarded-For entry as the client's address (behind a proxy that sets it). */
   trustProxy: boolean;
   /** null: any origin; otherwise the WebSocket upgrade and CORS accept only these. */
@@ -116,6 +123,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   for (const origin of allowedOrigins ?? []) {
     if (!/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError('ALLOWED_ORIGINS', `entries must look like https://host[:port], got "${origin}"`);
   }
+  const logFormat = (env.LOG_FORMAT?.trim() || (process.stdout.isTTY ? 'pretty' : 'json')) as Config['logFormat'];
+  if (!['pretty', 'json'].includes(logFormat)) throw new ConfigError('LOG_FORMAT', `must be pretty or json, got "${logFormat}"`);
+  const persistedDocuments = (env.PERSISTED_DOCUMENTS?.trim() || 'allow') as Config['persistedDocuments'];
+  if (!['off', 'allow', 'only'].includes(persistedDocuments)) {
+    throw new ConfigError('PERSISTED_DOCUMENTS', `must be off, allow or only, got "${persistedDocuments}"`);
+  }
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', `must be a redis:// URL, got "${redisUrl}"`);
   const heartbeatMs = int(env, 'HEARTBEAT_MS', 30_000, 50, 3_600_000);
@@ -130,6 +143,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     jwtSecret,
     jwtTtlSeconds: durationSeconds(env, 'JWT_TTL', 7 * 86400),
     logLevel,
+    logFormat,
+    persistedDocuments,
     allowedOrigins,
     trustProxy: bool(env, 'TRUST_PROXY', false),
     heartbeatMs,

@@ -9,6 +9,7 @@ import type { Tokens } from './auth/tokens.js';
 import type { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Database, PrismaClient } from './db/index.js';
+import type { OperationsMonitor } from './operations/monitor.js';
 import type { Presence } from './presence/service.js';
 import type { Streams } from './streams/index.js';
 import type { Connections } from './transport/connections.js';
@@ -31,6 +32,8 @@ export interface Services {
   connections: Connections;
   presence: Presence;
   typing: TypingIndicators;
+  /** Samples this instance's figures for the operations view and collects the other instances'. */
+  monitor: OperationsMonitor;
   tokens: Tokens;
   rateLimiter: RateLimiterAbstract;
   metrics: Metrics;

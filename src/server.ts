@@ -16,7 +16,8 @@ import { bearerToken } from './auth/tokens.js';
 import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
-import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
+import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
+import { loadPersistedDocuments, persistedOperations, resolvePersisted } from './transport/persisted.js';
 import { countOperations, maskUnexpectedErrors, rateLimit, rejectNulCharacters, trackInFlight } from './transport/plugins.js';
 
 /** What graphql-ws keeps per connection (its `ctx.extra`). */
@@ -47,6 +48,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
   const { config, logger } = app;
   const inFlight = { mutations: 0 };
   const { metrics, rateLimiter: limiter } = app;
+  const persisted = loadPersistedDocuments(config.persistedDocuments);
 
   async function authenticate(header: unknown): Promise<{ viewer: Viewer | null; expiresAt: number | null }> {
     const token = bearerToken(header);
@@ -65,7 +67,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Pulse' } : false,
+    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Pulse', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     renderGraphiQL: renderLocalGraphiQL,
     landingPage: false,
     logging: {
@@ -90,6 +92,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       };
     },
     plugins: [
+      persistedOperations(persisted),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },
@@ -159,7 +162,10 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         ctx.extra.closed = true;
         if (ctx.extra.connectionId) await app.connections.closed(ctx.extra.connectionId);
       },
-      onSubscribe: async (ctx, id, payload: SubscribePayload) => {
+      onSubscribe: async (ctx, id, sent: SubscribePayload) => {
+        // Trusted documents: the same rule as HTTP (src/transport/persisted.ts).
+        const payload = resolvePersisted(persisted, sent);
+        if (Array.isArray(payload)) return payload;
         if (ctx.extra.expiresAt && Date.now() >= ctx.extra.expiresAt) {
           ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired');
           return [new PulseError('UNAUTHENTICATED', 'The token expired; reconnect with a new one.')];

@@ -7,6 +7,7 @@ export * from './operations/bookings.js';
 export * from './operations/chat.js';
 export * from './operations/matches.js';
 export * from './operations/notifications.js';
+export * from './operations/operations.js';
 export * from './operations/session.js';
 export * from './operations/social.js';
 export type * as Types from './gql/graphql.js';
@@ -16,10 +17,11 @@ import type * as bookings from './operations/bookings.js';
 import type * as chat from './operations/chat.js';
 import type * as matches from './operations/matches.js';
 import type * as notifications from './operations/notifications.js';
+import type * as operations from './operations/operations.js';
 import type * as session from './operations/session.js';
 import type * as social from './operations/social.js';
 
-type Operations = typeof bookings & typeof chat & typeof matches & typeof notifications & typeof session & typeof social;
+type Operations = typeof bookings & typeof chat & typeof matches & typeof notifications & typeof operations & typeof session & typeof social;
 /** The names of operations whose text matches no generated document (a field not in the schema, or codegen not run). */
 type Untyped = { [K in keyof Operations]: Operations[K] extends TypedDocumentNode<any, any> ? never : K }[keyof Operations];
 // Fails `npm run typecheck` naming the stale operation, even if nothing uses it yet.

@@ -7,6 +7,7 @@
  */
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { OperationTypeNode, print, type DocumentNode } from 'graphql';
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import { Observable } from 'rxjs';
@@ -96,8 +97,11 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
     isConnected: () => connected,
     countActive: (delta) => (active += delta),
   });
+  const transport = ApolloLink.split((operation) => operation.operationType === OperationTypeNode.SUBSCRIPTION, subscriptions, http);
+  // Trusted documents: the generated ones carry their hash, which is sent instead of the text.
+  const persisted = new PersistedQueryLink({ generateHash: (document) => trustedHash(document) ?? '' });
   const apollo = new ApolloClient({
-    link: ApolloLink.split((operation) => operation.operationType === OperationTypeNode.SUBSCRIPTION, subscriptions, http),
+    link: ApolloLink.split((operation) => trustedHash(operation.query) !== null, persisted.concat(transport), transport),
     cache: new InMemoryCache(),
   });
 
@@ -166,6 +170,12 @@ class ResumableWsLink extends ApolloLink {
       };
     });
   }
+}
+
+/** The hash graphql-codegen put on a generated document (`persistedDocuments: true`), if any. */
+function trustedHash(document: DocumentNode): string | null {
+  const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  return typeof hash === 'string' ? hash : null;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

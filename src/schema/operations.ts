@@ -1,4 +1,5 @@
-/** Operations: `serverStats` and the ADMIN-only `broadcast`. */
+/** Operations: `serverStats`, the ADMIN-only `broadcast` and the ADMIN-only `operationsStats` feed. */
+import { SAMPLE_INTERVAL_MS, type InstanceStats, type OperationsStats } from '../operations/monitor.js';
 import { broadcast, serverStats, type ServerStats } from '../operations/service.js';
 import { builder } from './builder.js';
 import { viewerOf } from './viewer.js';
@@ -39,5 +40,38 @@ builder.mutationField('broadcast', (t) =>
     description: 'ADMIN only: stores and delivers a BROADCAST notification; returns how many were sent.',
     args: { input: t.arg({ type: BroadcastInput }) },
     resolve: (_root, { input }, ctx) => broadcast(ctx.app, viewerOf(ctx).id, { userIds: input.userIds?.map(String), message: input.message }),
+  }),
+);
+
+const InstanceStatsType = builder.objectRef<InstanceStats>('InstanceStats').implement({
+  description: "One instance's figures over its last sampling interval (about a second).",
+  fields: (t) => ({
+    instanceId: t.exposeString('instanceId'),
+    at: t.field({ type: 'DateTime', resolve: (s) => s.at, description: 'When the instance took this sample.' }),
+    connections: t.exposeInt('connections', { description: 'Open WebSocket connections.' }),
+    subscriptions: t.field({ type: [SubscriptionCount], resolve: (s) => s.subscriptions, description: 'Active subscriptions by stream kind.' }),
+    publishedPerSecond: t.exposeFloat('publishedPerSecond', { description: 'Stream events this instance published on the bus, per second.' }),
+    deliveredPerSecond: t.exposeFloat('deliveredPerSecond', { description: 'Stream events this instance delivered to subscribers, per second.' }),
+    latencyP50Ms: t.exposeFloat('latencyP50Ms', { nullable: true, description: 'Median commit-to-delivery time of the events delivered; null when none were.' }),
+    latencyP99Ms: t.exposeFloat('latencyP99Ms', { nullable: true, description: '99th percentile commit-to-delivery time; null when no event was delivered.' }),
+    rssBytes: t.float({ resolve: (s) => s.rssBytes, description: 'Resident memory of the instance process, in bytes.' }),
+  }),
+});
+
+const OperationsStatsType = builder.objectRef<OperationsStats>('OperationsStats').implement({
+  description: 'The figures of every live instance, as the answering instance last heard them.',
+  fields: (t) => ({
+    at: t.field({ type: 'DateTime', resolve: (s) => s.at }),
+    instances: t.field({ type: [InstanceStatsType], resolve: (s) => s.instances }),
+  }),
+});
+
+builder.subscriptionField('operationsStats', (t) =>
+  t.field({
+    type: OperationsStatsType,
+    authScopes: { admin: true },
+    description: `ADMIN only: every instance's figures, now and then every ${SAMPLE_INTERVAL_MS / 1000} s (ephemeral: no cursor, no replay).`,
+    subscribe: (_root, _args, ctx) => ctx.app.monitor.watch(),
+    resolve: (stats) => stats,
   }),
 );

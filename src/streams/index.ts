@@ -52,6 +52,7 @@ function isRetryable(error: unknown): boolean {
 export class Streams {
   private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
   private live = 0;
+  private readonly deliveryObservers = new Set<(latencyMs: number) => void>();
   private readonly onPublishError: (error: unknown) => void;
 
   constructor(
@@ -106,7 +107,13 @@ export class Streams {
         counters.active[family] = (counters.active[family] ?? 1) - 1;
         if (wasLive) this.live--;
       },
-      onDeliver: () => counters.delivered++,
+      onDeliver: (event) => {
+        counters.delivered++;
+        if (this.deliveryObservers.size > 0 && event.seq !== null) {
+          const latencyMs = Date.now() - Date.parse(event.at);
+          for (const observe of this.deliveryObservers) observe(latencyMs);
+        }
+      },
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
 
@@ -129,6 +136,15 @@ export class Streams {
   /** Counts one event delivered by a subscription tracked with `track`. */
   delivered(): void {
     this.counters.delivered++;
+  }
+
+  /**
+   * Calls `observe` with the commit-to-delivery time (ms) of every logged event a subscriber takes
+   * (replays included: a resume from an old cursor delivers old events). Returns the remover.
+   */
+  observeDeliveries(observe: (latencyMs: number) => void): () => void {
+    this.deliveryObservers.add(observe);
+    return () => this.deliveryObservers.delete(observe);
   }
 
   stats(): StreamStats {

@@ -19,7 +19,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
    */
   constructor(
     private readonly onEnd: () => void = () => {},
-    private readonly onDeliver: () => void = () => {},
+    private readonly onDeliver: (value: T) => void = () => {},
     private readonly overflow: { maxBuffered: number; onOverflow(): T | null } = { maxBuffered: 10_000, onOverflow: () => null },
   ) {}
 
@@ -32,7 +32,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     if (this.waiting) {
       const waiting = this.waiting;
       this.waiting = null;
-      this.onDeliver();
+      this.onDeliver(value);
       waiting.resolve({ value, done: false });
     } else {
       if (this.buffered.length >= this.overflow.maxBuffered) {
@@ -69,8 +69,9 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.buffered.length > 0) {
-      this.onDeliver();
-      return Promise.resolve({ value: this.buffered.shift()!, done: false });
+      const value = this.buffered.shift()!;
+      this.onDeliver(value);
+      return Promise.resolve({ value, done: false });
     }
     if (this.failure !== null) {
       const failure = this.failure;

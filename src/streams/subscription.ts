@@ -29,7 +29,7 @@ export interface SubscriptionHooks {
   /** The subscription listens on the bus and knows its starting point: every later commit reaches it. */
   onLive(family: string): void;
   onClose(family: string, wasLive: boolean): void;
-  onDeliver(): void;
+  onDeliver(event: StreamEvent): void;
 }
 
 const PAGE = 500;

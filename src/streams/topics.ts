@@ -50,6 +50,23 @@ export interface StreamPayloads {
     ONLINE: { version: number };
     OFFLINE: { version: number };
   };
+  /** `ops:instances`: every instance's operations figures, once a second (ephemeral, ADMIN only). */
+  ops: {
+    STATS: InstanceStatsFacts;
+  };
+}
+
+/** One instance's figures over its last sampling interval (src/operations/monitor.ts). */
+export interface InstanceStatsFacts {
+  instanceId: string;
+  connections: number;
+  subscriptions: { kind: string; count: number }[];
+  publishedPerSecond: number;
+  deliveredPerSecond: number;
+  /** Commit-to-delivery time of the events delivered in the interval; null when none were. */
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  rssBytes: number;
 }
 
 export type Family = keyof StreamPayloads;
@@ -74,6 +91,7 @@ export const Topics = {
   user: topic('user'),
   queue: topic('queue'),
   presence: topic('presence'),
+  ops: topic('ops'),
 } as const;
 
 /** One delivered stream event. `seq` is null for ephemeral signals; kind `GAP` means "refetch". */

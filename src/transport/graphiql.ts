@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, normalize } from 'node:path';
 import { renderGraphiQL, type GraphiQLOptions } from 'graphql-yoga';
+import { DEMO_PASSWORD } from '../seed.js';
 
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/';
 const CDN = /https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g;
@@ -27,8 +28,19 @@ const root = assetsDir();
 
 /** Yoga's GraphiQL page, pointing at the assets served below. */
 export function renderLocalGraphiQL(options: GraphiQLOptions): string {
-  const html = renderGraphiQL(options);
+  const html = withDefaultQuery(renderGraphiQL(options), options.defaultQuery);
   return root ? html.replace(CDN, GRAPHIQL_ASSETS_PATH).replace(FAVICON, '') : html;
+}
+
+/**
+ * Yoga's GraphiQL page starts from `?query=` or its welcome text and passes `defaultQuery` on to an
+ * editor that ignores it; so a page opened without `?query=` gets the default put there first.
+ */
+function withDefaultQuery(html: string, defaultQuery: string | undefined): string {
+  if (!defaultQuery) return html;
+  const text = JSON.stringify(defaultQuery).replace(/</g, '\\u003c');
+  const script = `<script>(function(){var u=new URL(location.href);if(!u.searchParams.get('query')){u.searchParams.set('query',${text});history.replaceState(null,'',u)}})()</script>`;
+  return html.replace('<head>', `<head>${script}`);
 }
 
 /** Serves GraphiQL's bundle under /graphiql/; returns false for anything else. */
@@ -41,3 +53,27 @@ export function serveGraphiQLAsset(req: IncomingMessage, res: ServerResponse): b
   res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
   return true;
 }
+
+/** What GraphiQL opens with: a live subscription and the mutations that make it fire. */
+export const GRAPHIQL_DEFAULT_QUERY = `# Pulse: one real-time GraphQL API. Run "Board" (the play button lists the operations): it
+# watches the NA match board live over WebSocket. Then run "SignIn", put the token in Headers as
+# {"Authorization": "Bearer <token>"}, and run "Post": the match appears in the Board tab.
+# Contract: docs/API.md. Demo users (development): alice, bob, carol, admin / ${DEMO_PASSWORD}
+
+subscription Board {
+  matchFeed(region: NA) {
+    kind
+    cursor
+    at
+    match { id game slots status creator { displayName } }
+  }
+}
+
+mutation SignIn {
+  login(username: "alice", password: "${DEMO_PASSWORD}") { token user { id role } }
+}
+
+mutation Post {
+  postMatch(input: { game: "Rocket League", region: NA, slots: 2, mode: "duel" }) { id game status }
+}
+`;

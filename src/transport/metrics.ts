@@ -1,5 +1,5 @@
 /** Prometheus metrics for `/metrics`: one registry per instance, read from the live counters at scrape time. */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Streams } from '../streams/index.js';
 import type { Connections } from './connections.js';
 
@@ -43,6 +43,13 @@ export function createMetrics(streams: Streams, connections: Connections, instan
     delivered.inc(now.delivered - seen.delivered);
     seen = { published: now.published, delivered: now.delivered };
   };
+  const latency = new Histogram({
+    name: 'pulse_delivery_latency_seconds',
+    help: 'Time from the commit of a logged stream event to its delivery to a subscriber (replays included).',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const stopObserving = streams.observeDeliveries((ms) => latency.observe(ms / 1000));
   const operations = new Counter({
     name: 'pulse_graphql_operations_total',
     help: 'GraphQL operations executed, by type.',
@@ -53,6 +60,8 @@ export function createMetrics(streams: Streams, connections: Connections, instan
   return {
     registry,
     operations,
+    /** Stops feeding the latency histogram (the server is closing). */
+    dispose: stopObserving,
     async scrape(): Promise<{ contentType: string; body: string }> {
       sync();
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -53,4 +53,17 @@ describe.runIf(RUN_BROWSER_TESTS)('GraphiQL', () => {
     // Everything GraphiQL loaded came from Pulse itself.
     expect(offsite).toEqual([]);
   });
+
+  it('opens with an example subscription and mutation, not the welcome text', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(server.url);
+    const editor = page.locator('.graphiql-query-editor');
+    // CodeMirror renders one element per token: wait for one, then read the whole text.
+    await editor.getByText('matchFeed').first().waitFor({ timeout: 30_000 });
+    const text = (await editor.innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain('subscription Board');
+    expect(text).toContain('matchFeed(region: NA)');
+    expect(text).toContain('mutation Post');
+    expect(text).not.toContain('Welcome to GraphiQL');
+  });
 });

@@ -26,7 +26,7 @@ describe('codegen', () => {
     const first: Output[] = await generate({ ...config, cwd: root }, false);
     const second: Output[] = await generate({ ...config, cwd: root }, false);
     expect(second).toEqual(first);
-    expect(first.map((o) => o.filename).sort()).toEqual(['client/src/gql/gql.ts', 'client/src/gql/graphql.ts', 'client/src/gql/index.ts']);
+    expect(first.map((o) => o.filename).sort()).toEqual(['client/src/gql/gql.ts', 'client/src/gql/graphql.ts', 'client/src/gql/index.ts', 'client/src/gql/persisted-documents.json']);
     for (const output of first) {
       expect(await readFile(resolve(root, output.filename), 'utf8'), `${output.filename} is stale: run npm run codegen`).toBe(output.content);
     }

@@ -38,10 +38,18 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ ALLOWED_ORIGINS: 'example.com' }, 'ALLOWED_ORIGINS'],
     [{ GRAPHIQL: 'maybe' }, 'GRAPHIQL'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
+    [{ PERSISTED_DOCUMENTS: 'strict' }, 'PERSISTED_DOCUMENTS'],
   ])('rejects %j naming %s', (env, variable) => {
     const error = errorFor(env);
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
+  });
+
+  it('reads LOG_FORMAT and PERSISTED_DOCUMENTS (allow by default)', () => {
+    expect(loadConfig({}).persistedDocuments).toBe('allow');
+    expect(loadConfig({ PERSISTED_DOCUMENTS: 'only', LOG_FORMAT: 'json' })).toMatchObject({ persistedDocuments: 'only', logFormat: 'json' });
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
 
   it('production with a secret is accepted, without GraphiQL or demo data', () => {

@@ -7,6 +7,7 @@ import { ApolloProvider } from '@apollo/client/react';
 import { createPulseClient, type ConnectionState, type PulseClient } from '../pulse-client.js';
 import { ChatPanel } from './ChatPanel.js';
 import { MatchBoard } from './MatchBoard.js';
+import { OperationsPanel } from './OperationsPanel.js';
 import { SeatsPanel } from './SeatsPanel.js';
 import { loadSession, saveSession, type Session } from './session.js';
 import { SignIn } from './SignIn.js';
@@ -56,6 +57,7 @@ export function App() {
           <SeatsPanel viewerId={session.user.id} />
           <ChatPanel viewerId={session.user.id} />
           <SocialPanel />
+          <OperationsPanel />
         </main>
       ) : (
         <SignIn onSignedIn={signIn} />
