@@ -50,6 +50,10 @@ export interface StreamPayloads {
     ONLINE: { version: number };
     OFFLINE: { version: number };
   };
+  /** `session:revoked`: a user's tokens were revoked (ephemeral); every instance closes their sockets. */
+  session: {
+    REVOKED: { userId: string; version: number };
+  };
 }
 
 export type Family = keyof StreamPayloads;
@@ -74,6 +78,7 @@ export const Topics = {
   user: topic('user'),
   queue: topic('queue'),
   presence: topic('presence'),
+  session: topic('session'),
 } as const;
 
 /** One delivered stream event. `seq` is null for ephemeral signals; kind `GAP` means "refetch". */
