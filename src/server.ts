@@ -19,6 +19,7 @@ import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
 import { createMetrics } from './transport/metrics.js';
+import { refuseServerOnlyFrames } from './transport/frames.js';
 import { ConnectionsPerIp, codeDocumentErrors, queryLimits, refuseRequest, requestIdFrom } from './transport/limits.js';
 import { metricsAllowed } from './transport/metrics-access.js';
 import {
@@ -191,6 +192,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     const ip = clientIp(req.headers['x-forwarded-for'], req.socket.remoteAddress) ?? 'unknown';
     if (!perIp.add(ip)) return socket.close(1013, 'Too many connections from this address');
     socket.once('close', () => perIp.remove(ip));
+    refuseServerOnlyFrames(socket);
   });
 
   const ws = useServer<Record<string, unknown> | undefined, ConnectionExtra>(

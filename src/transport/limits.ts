@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from '@envelop/core';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
 
@@ -22,23 +22,31 @@ export const QUERY_LIMITS = {
   cost: 250_000,
 } as const;
 
-/** Gives an armor rejection its documented code and names the limit it broke. */
+/**
+ * Gives an armor rejection its documented code, names the limit it broke, and reports it as a
+ * validation error rather than letting armor throw out of `validate` (which graphql-ws would turn
+ * into a 4500 close). The token limit runs in `parse`, whose throw both transports answer.
+ */
 function rejectAs(limit: keyof typeof QUERY_LIMITS) {
-  return [
-    (_ctx: unknown, error: GraphQLError) => {
-      Object.assign(error.extensions as Record<string, unknown>, { code: ErrorCode.QUERY_TOO_COMPLEX, limit, max: QUERY_LIMITS[limit] });
-    },
-  ];
+  return {
+    propagateOnRejection: limit === 'tokens',
+    onReject: [
+      (ctx: ValidationContext | null, error: GraphQLError) => {
+        Object.assign(error.extensions as Record<string, unknown>, { code: ErrorCode.QUERY_TOO_COMPLEX, limit, max: QUERY_LIMITS[limit] });
+        if (limit !== 'tokens') ctx?.reportError(error);
+      },
+    ],
+  };
 }
 
 /** graphql-armor with every rejection coded QUERY_TOO_COMPLEX (`extensions.limit`, `extensions.max`). */
 export function queryLimits(config: Config): Plugin {
   return EnvelopArmorPlugin({
-    maxDepth: { n: QUERY_LIMITS.depth, onReject: rejectAs('depth') },
-    maxAliases: { n: QUERY_LIMITS.aliases, onReject: rejectAs('aliases') },
-    maxDirectives: { n: QUERY_LIMITS.directives, onReject: rejectAs('directives') },
-    maxTokens: { n: QUERY_LIMITS.tokens, onReject: rejectAs('tokens') },
-    costLimit: { maxCost: QUERY_LIMITS.cost, depthCostFactor: 1, onReject: rejectAs('cost') },
+    maxDepth: { n: QUERY_LIMITS.depth, ...rejectAs('depth') },
+    maxAliases: { n: QUERY_LIMITS.aliases, ...rejectAs('aliases') },
+    maxDirectives: { n: QUERY_LIMITS.directives, ...rejectAs('directives') },
+    maxTokens: { n: QUERY_LIMITS.tokens, ...rejectAs('tokens') },
+    costLimit: { maxCost: QUERY_LIMITS.cost, depthCostFactor: 1, ...rejectAs('cost') },
     blockFieldSuggestion: { enabled: config.nodeEnv === 'production' },
   });
 }

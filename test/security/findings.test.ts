@@ -254,6 +254,22 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     expect(ordinary.errors).toBeUndefined();
   });
 
+  it('found by the fuzzer: server-only frame types close with 4400, and a query-limit rejection over WebSocket is an error, not a 4500 close', async () => {
+    for (const type of ['connection_ack', 'next', 'error']) {
+      const raw = rawSocket(server.wsUrl);
+      await raw.opened;
+      raw.send({ type, payload: null });
+      expect((await raw.closed).code, type).toBe(4400);
+    }
+    const raw = await initSocket(server.wsUrl);
+    cleanup.defer(() => raw.socket.close());
+    raw.send({ id: 'c', type: 'subscribe', payload: { query: `{ conversations(first: 100) { edges { node { messages(last: 100) { edges { node { ${'id text '.repeat(70)} } } } } } } }` } });
+    const answer = await raw.waitFor((m) => m.id === 'c');
+    expect(answer.type).toBe('error');
+    expect(answer.payload[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
+    expect(raw.isClosed).toBe(false);
+  });
+
   it('12. concurrent WebSocket connections per address are capped (MAX_CONNECTIONS_PER_IP)', async () => {
     const capped = await startTestServer({ database: kind, config: { maxConnectionsPerIp: 3 } });
     cleanup.add(capped);
