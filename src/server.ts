@@ -13,7 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { onRevocation } from './auth/revocation.js';
-import { authenticate, type Session } from './auth/session.js';
+import { ANONYMOUS, authenticate, type Session } from './auth/session.js';
 import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
@@ -45,8 +45,6 @@ type ConnectionExtra = {
   expiresAt: number | null;
   /** The token version it connected with; a revocation of a later version closes it. */
   version: number | null;
-  /** The client address (counted against MAX_CONNECTIONS_PER_IP). */
-  ip?: string;
   /** Set by onClose: the socket is gone (possibly while onConnect was still verifying the token). */
   closed?: boolean;
 };
@@ -130,13 +128,16 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       queryLimits(config),
       codeDocumentErrors(),
       {
-        // HTTP requests count against the rate limit as they arrive, before parsing: malformed ones too.
-        async onParams({ request, setResult, context }) {
-          const session = await sessionOf(request);
-          const ip = clientIp(request.headers.get('x-forwarded-for'), (context as ServerContext).req?.socket.remoteAddress);
+        // HTTP requests count against the rate limit as they arrive, before their body is read:
+        // malformed ones too. A credential that is refused counts against the address.
+        async onRequest({ request, serverContext, fetchAPI, endResponse }) {
+          const session = await sessionOf(request).catch(() => ANONYMOUS);
+          const ip = clientIp(request.headers.get('x-forwarded-for'), (serverContext as ServerContext).req?.socket.remoteAddress);
           const limited = await consumeRateLimit(limiter, rateLimitKey(session.viewer, ip));
           rateCounted.add(request);
-          if (limited) setResult({ errors: [limited] });
+          if (limited) {
+            endResponse(new fetchAPI.Response(JSON.stringify({ errors: [limited.toJSON()] }), { status: 200, headers: { 'content-type': 'application/json' } }));
+          }
         },
       },
       subscriptionsNeedEventStream(),
