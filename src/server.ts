@@ -208,7 +208,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         }
         // The socket may have closed while the token was checked: onClose has run, register nothing.
         if (ctx.extra.closed) return false;
-        if (ctx.extra.viewer) sockets.add(ctx.extra.viewer.id, ctx.extra.version ?? 0, ctx.extra.socket);
+        if (ctx.extra.viewer && !sockets.add(ctx.extra.viewer.id, ctx.extra.version ?? 0, ctx.extra.socket)) return false; // revoked meanwhile: 4403
         ctx.extra.connectionId = randomUUID();
         await app.connections.opened(ctx.extra.connectionId, ctx.extra.viewer?.id ?? null);
         return true;
