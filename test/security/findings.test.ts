@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { requestIdFrom } from '../../src/transport/limits.js';
 import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
@@ -364,5 +365,20 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('revocation across instances
     } finally {
       await cluster.stop();
     }
+  });
+});
+
+describe('security configuration', () => {
+  it('has defaults for the new limits and names the variable when one is bad', () => {
+    const config = loadConfig({ NODE_ENV: 'test' });
+    expect(config).toMatchObject({ maxBodyBytes: 262_144, maxConnectionsPerIp: 100, metricsToken: null });
+    expect(loadConfig({ NODE_ENV: 'test', METRICS_TOKEN: 'metrics-token-0123456789', MAX_BODY_BYTES: '4096', MAX_CONNECTIONS_PER_IP: '7' })).toMatchObject({
+      metricsToken: 'metrics-token-0123456789',
+      maxBodyBytes: 4096,
+      maxConnectionsPerIp: 7,
+    });
+    expect(() => loadConfig({ NODE_ENV: 'test', METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ NODE_ENV: 'test', MAX_BODY_BYTES: '10' })).toThrow(/MAX_BODY_BYTES/);
+    expect(() => loadConfig({ NODE_ENV: 'test', MAX_CONNECTIONS_PER_IP: '0' })).toThrow(/MAX_CONNECTIONS_PER_IP/);
   });
 });
