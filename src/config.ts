@@ -35,6 +35,12 @@ export interface Config {
   graphiql: boolean;
   maxPayloadBytes: number;
   maxSubscriptionsPerConnection: number;
+  /** Largest HTTP request body; bigger is refused with 413 before it is read. */
+  maxBodyBytes: number;
+  /** Concurrent WebSocket connections from one client address. */
+  maxConnectionsPerIp: number;
+  /** null: /metrics is public; otherwise it needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
   /** Operations per minute per user (or per IP for anonymous callers). */
   rateLimitPerMinute: number;
   /** How long a presence entry outlives an instance that died without cleaning up. */
@@ -132,6 +138,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', `must be a redis:// URL, got "${redisUrl}"`);
   const heartbeatMs = int(env, 'HEARTBEAT_MS', 30_000, 50, 3_600_000);
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
 
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
@@ -152,6 +160,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     graphiql: bool(env, 'GRAPHIQL', nodeEnv !== 'production'),
     maxPayloadBytes: int(env, 'MAX_PAYLOAD_BYTES', 64 * 1024, 1024),
     maxSubscriptionsPerConnection: int(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, 1),
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 256 * 1024, 1024),
+    maxConnectionsPerIp: int(env, 'MAX_CONNECTIONS_PER_IP', 100, 1),
+    metricsToken,
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1),
     presenceTtlMs: int(env, 'PRESENCE_TTL_MS', Math.max(2 * heartbeatMs, 10_000), 100),
     typingTtlMs: int(env, 'TYPING_TTL_MS', 5_000, 100),

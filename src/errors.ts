@@ -19,6 +19,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   /** Too many operations; `extensions.retryAfterMs` tells when to retry. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The document breaks a query-shape limit; `extensions.limit` names it, `extensions.max` is its value. */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

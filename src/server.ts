@@ -6,19 +6,33 @@
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { bearerToken } from './auth/tokens.js';
+import { onRevocation } from './auth/revocation.js';
+import { ANONYMOUS, authenticate, type Session } from './auth/session.js';
 import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
 import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
+import { refuseServerOnlyFrames } from './transport/frames.js';
+import { ConnectionsPerIp, codeDocumentErrors, queryLimits, refuseRequest, requestIdFrom } from './transport/limits.js';
+import { metricsAllowed } from './transport/metrics-access.js';
+import {
+  consumeRateLimit,
+  countOperations,
+  maskUnexpectedErrors,
+  rateLimit,
+  rateLimitKey,
+  returnUnsentStreams,
+  subscriptionsNeedEventStream,
+  trackInFlight,
+} from './transport/plugins.js';
 import { loadPersistedDocuments, persistedOperations, resolvePersisted } from './transport/persisted.js';
-import { countOperations, maskUnexpectedErrors, rateLimit, rejectNulCharacters, trackInFlight } from './transport/plugins.js';
+import { SocketsByUser } from './transport/sockets.js';
+import { validateInputs } from './transport/validation.js';
 
 /** What graphql-ws keeps per connection (its `ctx.extra`). */
 type ConnectionExtra = {
@@ -28,6 +42,8 @@ type ConnectionExtra = {
   viewer: Viewer | null;
   /** When the connection's token expires (ms since epoch); later operations on it are refused. */
   expiresAt: number | null;
+  /** The token version it connected with; a revocation of a later version closes it. */
+  version: number | null;
   /** Set by onClose: the socket is gone (possibly while onConnect was still verifying the token). */
   closed?: boolean;
 };
@@ -50,13 +66,20 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
   const { metrics, rateLimiter: limiter } = app;
   const persisted = loadPersistedDocuments(config.persistedDocuments);
 
-  async function authenticate(header: unknown): Promise<{ viewer: Viewer | null; expiresAt: number | null }> {
-    const token = bearerToken(header);
-    if (!token) return { viewer: null, expiresAt: null };
-    const claims = await app.tokens.verify(token);
-    if (!claims) throw new PulseError('UNAUTHENTICATED', 'The token is invalid or expired; sign in again.');
-    return { viewer: { id: claims.userId, role: claims.role }, expiresAt: claims.expiresAt };
-  }
+  // One session per HTTP request: its rate-limit check (as the request arrives) and its context share it.
+  const sessions = new WeakMap<Request, Promise<Session>>();
+  const sessionOf = (request: Request) => {
+    let session = sessions.get(request);
+    if (!session) sessions.set(request, (session = authenticate(app, request.headers.get('authorization') ?? undefined)));
+    return session;
+  };
+  const rateCounted = new WeakSet<object>();
+  const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
+  const sockets = new SocketsByUser();
+  const stopRevocations = onRevocation(app, (userId, version) => sockets.revoke(userId, version)).catch((err: unknown) => {
+    logger.error({ err }, 'listening for token revocations failed');
+    return () => {};
+  });
 
   /** The caller's address: the first X-Forwarded-For entry when TRUST_PROXY says a proxy sets it. */
   function clientIp(forwardedFor: string | string[] | null | undefined, socketAddress: string | undefined): string | undefined {
@@ -80,11 +103,11 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     maskedErrors: { isDev: false },
     context: async (initial): Promise<Context> => {
       const extra = initial.extra;
-      const viewer = extra ? extra.viewer : (await authenticate(initial.request?.headers.get('authorization'))).viewer;
+      const viewer = extra ? extra.viewer : initial.request ? (await sessionOf(initial.request)).viewer : null;
       return {
         app,
         viewer,
-        requestId: initial.request?.headers.get('x-request-id') ?? randomUUID(),
+        requestId: requestIdFrom(initial.request?.headers.get('x-request-id'), randomUUID),
         connectionId: extra?.connectionId ?? null,
         ip: extra
           ? clientIp(extra.request.headers['x-forwarded-for'], extra.request.socket.remoteAddress)
@@ -93,17 +116,26 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     },
     plugins: [
       persistedOperations(persisted),
-      EnvelopArmorPlugin({
-        maxDepth: { n: 12 },
-        maxAliases: { n: 30 },
-        maxDirectives: { n: 20 },
-        maxTokens: { n: 3000 },
-        costLimit: { maxCost: 10000 },
-        blockFieldSuggestion: { enabled: config.nodeEnv === 'production' },
-      }),
+      queryLimits(config),
+      codeDocumentErrors(),
+      {
+        // HTTP requests count against the rate limit as they arrive, before their body is read:
+        // malformed ones too. A credential that is refused counts against the address.
+        async onRequest({ request, serverContext, fetchAPI, endResponse }) {
+          const session = await sessionOf(request).catch(() => ANONYMOUS);
+          const ip = clientIp(request.headers.get('x-forwarded-for'), (serverContext as ServerContext).req?.socket.remoteAddress);
+          const limited = await consumeRateLimit(limiter, rateLimitKey(session.viewer, ip));
+          rateCounted.add(request);
+          if (limited) {
+            endResponse(new fetchAPI.Response(JSON.stringify({ errors: [limited.toJSON()] }), { status: 200, headers: { 'content-type': 'application/json' } }));
+          }
+        },
+      },
+      subscriptionsNeedEventStream(),
+      returnUnsentStreams(),
       maskUnexpectedErrors(logger),
-      rejectNulCharacters(),
-      rateLimit(limiter),
+      validateInputs(),
+      rateLimit(limiter, rateCounted),
       trackInFlight(inFlight),
       countOperations(metrics.operations),
     ],
@@ -111,6 +143,8 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
 
   const http = createHttpServer(async (req, res) => {
     try {
+      const refusal = refuseRequest(req, config.maxBodyBytes);
+      if (refusal) return json(res, refusal.status, { error: refusal.message });
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') return json(res, 200, { status: 'ok', instanceId: config.instanceId });
       if (path === '/readyz') {
@@ -118,6 +152,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         return json(res, database && bus ? 200 : 503, { database, bus });
       }
       if (path === '/metrics') {
+        if (!metricsAllowed(req, config.metricsToken)) return json(res, 401, { error: 'Send Authorization: Bearer <METRICS_TOKEN>.' });
         const { contentType, body } = await metrics.scrape();
         res.writeHead(200, { 'content-type': contentType }).end(body);
         return;
@@ -136,10 +171,20 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     server: http,
     path: '/graphql',
     maxPayload: config.maxPayloadBytes,
-    verifyClient: ({ origin }, done) => {
+    verifyClient: ({ origin, req }, done) => {
       const allowed = !config.allowedOrigins || !origin || config.allowedOrigins.includes(origin);
-      done(allowed, allowed ? undefined : 403, allowed ? undefined : 'Origin not allowed');
+      if (!allowed) return done(false, 403, 'Origin not allowed');
+      const ip = clientIp(req.headers['x-forwarded-for'], req.socket.remoteAddress) ?? 'unknown';
+      if (!perIp.admits(ip)) return done(false, 429, 'Too many connections from this address (MAX_CONNECTIONS_PER_IP)');
+      done(true);
     },
+  });
+  // Upgrades admitted together may overshoot the cap: the socket past it closes at once (1013 Try Again Later).
+  wss.on('connection', (socket, req) => {
+    const ip = clientIp(req.headers['x-forwarded-for'], req.socket.remoteAddress) ?? 'unknown';
+    if (!perIp.add(ip)) return socket.close(1013, 'Too many connections from this address');
+    socket.once('close', () => perIp.remove(ip));
+    refuseServerOnlyFrames(socket);
   });
 
   const ws = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
@@ -148,18 +193,20 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          Object.assign(ctx.extra, await authenticate(header));
+          Object.assign(ctx.extra, await authenticate(app, header));
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
         // The socket may have closed while the token was checked: onClose has run, register nothing.
         if (ctx.extra.closed) return false;
+        if (ctx.extra.viewer && !sockets.add(ctx.extra.viewer.id, ctx.extra.version ?? 0, ctx.extra.socket)) return false; // revoked meanwhile: 4403
         ctx.extra.connectionId = randomUUID();
         await app.connections.opened(ctx.extra.connectionId, ctx.extra.viewer?.id ?? null);
         return true;
       },
       onClose: async (ctx) => {
         ctx.extra.closed = true;
+        if (ctx.extra.viewer) sockets.remove(ctx.extra.viewer.id, ctx.extra.socket);
         if (ctx.extra.connectionId) await app.connections.closed(ctx.extra.connectionId);
       },
       onSubscribe: async (ctx, id, sent: SubscribePayload) => {
@@ -229,6 +276,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     },
     async close() {
       if (heartbeat) clearInterval(heartbeat);
+      (await stopRevocations)();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // 1001 Going Away to every socket; graphql-ws returns their subscriptions' iterators.
       app.connections.shutdown();

@@ -8,9 +8,15 @@ import type { Config } from '../config.js';
 export interface TokenClaims {
   userId: string;
   role: 'USER' | 'ADMIN';
+  /** The user's token version when signed; bumping it in the database revokes the token. */
+  version?: number;
 }
 
+/** How far in the future an `iat` may be (clock skew between instances). */
+const MAX_CLOCK_SKEW_SECONDS = 30;
+
 export interface VerifiedClaims extends TokenClaims {
+  version: number;
   /** Milliseconds since the epoch. */
   expiresAt: number;
 }
@@ -26,7 +32,7 @@ export class Tokens {
   }
 
   async sign(claims: TokenClaims): Promise<string> {
-    return new SignJWT({ role: claims.role })
+    return new SignJWT({ role: claims.role, ver: claims.version ?? 0 })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.userId)
       .setIssuedAt()
@@ -35,12 +41,15 @@ export class Tokens {
       .sign(this.key);
   }
 
-  /** The claims of a valid token, or null if it is malformed, forged or expired. */
+  /** The claims of a valid token, or null if it is malformed, forged, expired or issued in the future. */
   async verify(token: string): Promise<VerifiedClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: 'pulse' });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
-      return { userId: payload.sub, role: payload.role === 'ADMIN' ? 'ADMIN' : 'USER', expiresAt: payload.exp * 1000 };
+      if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) return null;
+      const version = payload.ver ?? 0;
+      if (typeof version !== 'number' || !Number.isSafeInteger(version)) return null;
+      return { userId: payload.sub, role: payload.role === 'ADMIN' ? 'ADMIN' : 'USER', expiresAt: payload.exp * 1000, version };
     } catch {
       return null;
     }

@@ -158,6 +158,8 @@ export async function addMembers(app: Services, viewerId: string, conversationId
 export async function leaveConversation(app: Services, viewerId: string, conversationId: string): Promise<boolean> {
   return app.streams.write(async (w) => {
     const conversation = await lockConversation(w.tx, conversationId);
+    // Outsiders learn nothing about a private conversation (not even its kind), as everywhere else in chat.
+    if (conversation.isPrivate && (await w.tx.conversationMember.count({ where: { conversationId, userId: viewerId } })) === 0) throw forbidden();
     if (conversation.kind !== 'GROUP') throw badInput('conversationId', 'A direct conversation cannot be left.');
     const { count } = await w.tx.conversationMember.deleteMany({ where: { conversationId, userId: viewerId } });
     if (count === 0) return false;

@@ -43,13 +43,21 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const MIN_DATE = Date.UTC(1900, 0, 1);
+const MAX_DATE = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 date-time in UTC.',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString()),
   parseValue: (value) => {
-    const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+    const date = typeof value === 'string' && ISO_8601.test(value) ? new Date(value) : new Date(Number.NaN);
     // A PulseError, not a TypeError: a bad date from a client is BAD_USER_INPUT, not an unexpected (masked) error.
     if (Number.isNaN(date.getTime())) throw new PulseError(ErrorCode.BAD_USER_INPUT, 'DateTime must be an ISO-8601 string.');
+    // Years outside 1900-9999 are not dates anyone means, and not all of them survive storage and ISO output.
+    if (date.getTime() < MIN_DATE || date.getTime() > MAX_DATE) {
+      throw new PulseError(ErrorCode.BAD_USER_INPUT, 'DateTime must be between 1900-01-01 and 9999-12-31.');
+    }
     return date;
   },
 });

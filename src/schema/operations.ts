@@ -18,10 +18,11 @@ const ServerStatsType = builder.objectRef<ServerStats>('ServerStats').implement(
     openConnections: t.exposeInt('openConnections', { description: 'Open WebSocket connections.' }),
     subscriptions: t.field({ type: [SubscriptionCount], resolve: (s) => s.subscriptions, description: 'Active subscriptions by stream kind.' }),
     activeSubscriptions: t.int({ resolve: (s) => s.subscriptions.reduce((sum, x) => sum + x.count, 0) }),
-    eventsPublished: t.exposeInt('eventsPublished', { description: 'Stream events this instance published since start.' }),
-    eventsDelivered: t.exposeInt('eventsDelivered', { description: 'Stream events this instance delivered to subscribers since start.' }),
-    busKind: t.exposeString('busKind', { description: '"memory" (embedded) or "redis".' }),
-    busTopics: t.exposeInt('busTopics', { description: 'Bus topics (Redis channels) this instance listens to.' }),
+    // Internals of the instance: ADMIN only. The counts above are public.
+    eventsPublished: t.exposeInt('eventsPublished', { authScopes: { admin: true }, description: 'ADMIN only: stream events this instance published since start.' }),
+    eventsDelivered: t.exposeInt('eventsDelivered', { authScopes: { admin: true }, description: 'ADMIN only: stream events this instance delivered to subscribers since start.' }),
+    busKind: t.exposeString('busKind', { authScopes: { admin: true }, description: 'ADMIN only: "memory" (embedded) or "redis".' }),
+    busTopics: t.exposeInt('busTopics', { authScopes: { admin: true }, description: 'ADMIN only: bus topics (Redis channels) this instance listens to.' }),
   }),
 });
 

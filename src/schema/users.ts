@@ -1,8 +1,10 @@
 /** Users and authentication: `User`, `viewer`, `register`, `login`. */
 import { Role } from '../generated/prisma/enums.js';
-import { notFound } from '../errors.js';
+import { revokeTokens } from '../auth/revocation.js';
+import { forbidden, notFound } from '../errors.js';
 import { login, register } from '../users/service.js';
 import { builder } from './builder.js';
+import { viewerOf } from './viewer.js';
 
 export const RoleEnum = builder.enumType(Role, { name: 'Role' });
 
@@ -64,7 +66,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RegisterInput }) },
     resolve: async (_root, { input }, ctx) => {
       const user = await register(ctx.app.prisma, input);
-      return { token: await ctx.app.tokens.sign({ userId: user.id, role: user.role }), user };
+      return { token: await ctx.app.tokens.sign({ userId: user.id, role: user.role, version: user.tokenVersion }), user };
     },
   }),
   login: t.field({
@@ -72,7 +74,25 @@ builder.mutationFields((t) => ({
     args: { username: t.arg.string(), password: t.arg.string() },
     resolve: async (_root, args, ctx) => {
       const user = await login(ctx.app.prisma, args.username, args.password);
-      return { token: await ctx.app.tokens.sign({ userId: user.id, role: user.role }), user };
+      return { token: await ctx.app.tokens.sign({ userId: user.id, role: user.role, version: user.tokenVersion }), user };
     },
   }),
 }));
+
+builder.mutationField('revokeTokens', (t) =>
+  t.boolean({
+    authScopes: { signedIn: true },
+    description:
+      'Signs out everywhere: every token issued so far for the user stops working and their open WebSocket connections close (4403). ' +
+      'Without `userId`, the caller\'s own; another user\'s: ADMIN only.',
+    args: { userId: t.arg.id({ required: false }) },
+    resolve: async (_root, args, ctx) => {
+      const viewer = viewerOf(ctx);
+      const userId = args.userId == null ? viewer.id : String(args.userId);
+      if (userId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden('Only an ADMIN may revoke another user\'s tokens.');
+      if (userId !== viewer.id && !(await ctx.app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) throw notFound('User', userId);
+      await revokeTokens(ctx.app, userId);
+      return true;
+    },
+  }),
+);

@@ -50,6 +50,10 @@ export interface StreamPayloads {
     ONLINE: { version: number };
     OFFLINE: { version: number };
   };
+  /** `session:revoked`: a user's tokens were revoked (ephemeral); every instance closes their sockets. */
+  session: {
+    REVOKED: { userId: string; version: number };
+  };
   /** `ops:instances`: every instance's operations figures, once a second (ephemeral, ADMIN only). */
   ops: {
     STATS: InstanceStatsFacts;
@@ -91,6 +95,7 @@ export const Topics = {
   user: topic('user'),
   queue: topic('queue'),
   presence: topic('presence'),
+  session: topic('session'),
   ops: topic('ops'),
 } as const;
 

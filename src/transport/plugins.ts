@@ -2,14 +2,14 @@
  * Envelop plugins shared by HTTP and WebSocket (graphql-ws runs every operation through
  * `yoga.getEnveloped`): unexpected-error masking with a request id, rate limits, in-flight tracking.
  */
-import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
-import { GraphQLError, Kind, getOperationAST, visit, type DocumentNode, type ExecutionResult } from 'graphql';
+import { handleStreamOrSingleExecutionResult, isAsyncIterable, type Plugin } from '@envelop/core';
+import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
-import { badInput, rateLimited } from '../errors.js';
+import { ErrorCode, PulseError, rateLimited } from '../errors.js';
 
-type PluginContext = Partial<Context> & { ip?: string };
+type PluginContext = Partial<Context> & { ip?: string; request?: Request };
 
 /**
  * Gives every error a documented code, for queries, mutations and every subscription event:
@@ -79,51 +79,31 @@ function withCode(error: GraphQLError, requestId: string, logger: Logger): Graph
   });
 }
 
-const NUL = '\u0000';
-
-/** The first variable (or literal argument) holding a NUL character, which PostgreSQL cannot store. */
-function nulField(args: { variableValues?: Record<string, unknown> | null; document: DocumentNode }): string | null {
-  const holdsNul = (value: unknown): boolean =>
-    typeof value === 'string' ? value.includes(NUL) : value !== null && typeof value === 'object' && Object.values(value).some(holdsNul);
-  for (const [name, value] of Object.entries(args.variableValues ?? {})) if (holdsNul(value)) return name;
-  let found: string | null = null;
-  visit(args.document, {
-    Argument(node) {
-      if (!found && node.value.kind === Kind.STRING && node.value.value.includes(NUL)) found = node.name.value;
-    },
-  });
-  return found;
+/** The rate-limit key of a caller: the user, or the address when anonymous. */
+export function rateLimitKey(viewer: { id: string } | null | undefined, ip: string | undefined): string {
+  return viewer ? `user:${viewer.id}` : `ip:${ip ?? 'unknown'}`;
 }
 
-/** Text with NUL characters is refused up front (BAD_USER_INPUT) rather than failing in the database. */
-export function rejectNulCharacters(): Plugin<PluginContext> {
-  const check = (args: { variableValues?: Record<string, unknown> | null; document: DocumentNode }) => {
-    const field = nulField(args);
-    return field ? { errors: [badInput(field, 'Text may not contain NUL (\\u0000) characters.')] } : null;
-  };
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const rejected = check(args);
-      if (rejected) setResultAndStopExecution(rejected);
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const rejected = check(args);
-      if (rejected) setResultAndStopExecution(rejected);
-    },
-  };
+/** Takes one point for `key`; a RATE_LIMITED error when it has none left. */
+export async function consumeRateLimit(limiter: RateLimiterAbstract, key: string): Promise<GraphQLError | null> {
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (rejection) {
+    if (rejection instanceof Error) throw rejection; // the limiter's store failed: not the caller's fault
+    return rateLimited((rejection as { msBeforeNext: number }).msBeforeNext);
+  }
 }
 
-/** Limits operations per user (or per IP when anonymous); over the limit is RATE_LIMITED with retryAfterMs. */
-export function rateLimit(limiter: RateLimiterAbstract): Plugin<PluginContext> {
+/**
+ * Limits operations per user (or per IP when anonymous); over the limit is RATE_LIMITED with retryAfterMs.
+ * HTTP requests are counted earlier, as they arrive (`counted`), so malformed ones count too; this
+ * counts WebSocket operations (and any HTTP request that was not counted).
+ */
+export function rateLimit(limiter: RateLimiterAbstract, counted: WeakSet<object> = new WeakSet()): Plugin<PluginContext> {
   const check = async (ctx: PluginContext): Promise<GraphQLError | null> => {
-    const key = ctx.viewer ? `user:${ctx.viewer.id}` : `ip:${ctx.ip ?? 'unknown'}`;
-    try {
-      await limiter.consume(key);
-      return null;
-    } catch (rejection) {
-      if (rejection instanceof Error) throw rejection; // the limiter's store failed: not the caller's fault
-      return rateLimited((rejection as { msBeforeNext: number }).msBeforeNext);
-    }
+    if (ctx.request && counted.has(ctx.request)) return null;
+    return consumeRateLimit(limiter, rateLimitKey(ctx.viewer, ctx.ip));
   };
   return {
     async onExecute({ args, setResultAndStopExecution }) {
@@ -133,6 +113,41 @@ export function rateLimit(limiter: RateLimiterAbstract): Plugin<PluginContext> {
     async onSubscribe({ args, setResultAndStopExecution }) {
       const error = await check(args.contextValue);
       if (error) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
+
+/**
+ * A subscription over plain HTTP streams only as SSE: without `Accept: text/event-stream` it is
+ * refused (406) before it starts, so nothing is subscribed that no response could ever carry.
+ * Should any stream still meet no result processor, it is returned rather than left running.
+ */
+export function subscriptionsNeedEventStream(): Plugin<PluginContext> {
+  const acceptsEventStream = (request: Request) =>
+    (request.headers.get('accept') ?? '*/*')
+      .toLowerCase()
+      .split(',')
+      .some((part) => /^\s*(text\/event-stream|text\/\*|\*\/\*)\s*(;|$)/.test(part));
+  return {
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const request = args.contextValue.request;
+      if (!request || acceptsEventStream(request)) return;
+      setResultAndStopExecution({
+        errors: [
+          new PulseError(ErrorCode.BAD_USER_INPUT, 'Subscriptions over HTTP need "Accept: text/event-stream"; or subscribe over the WebSocket.', {
+            http: { status: 406 },
+          }),
+        ],
+      });
+    },
+  };
+}
+
+/** Returns a stream that no response will carry (a Yoga hook: runs after Yoga chose a result processor). */
+export function returnUnsentStreams() {
+  return {
+    onResultProcess({ result, resultProcessor }: { result: unknown; resultProcessor?: unknown }) {
+      if (!resultProcessor && isAsyncIterable(result)) void (result as AsyncIterableIterator<unknown>).return?.();
     },
   };
 }

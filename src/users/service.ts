@@ -36,6 +36,9 @@ export async function register(prisma: PrismaClient, input: RegisterInput): Prom
 
 /** The user for a correct username and password; UNAUTHENTICATED otherwise (without saying which was wrong). */
 export async function login(prisma: PrismaClient, username: string, password: string): Promise<User> {
+  // Hashing costs CPU in proportion to the input: refuse what register would never have accepted.
+  if (password.length > 128) throw badInput('password', 'Password must be at most 128 characters.');
+  if (username.length > 64) throw badInput('username', 'Username must be 3-32 letters, digits, "_", "." or "-".');
   const user = await prisma.user.findUnique({ where: { username: username.trim() } });
   // Hash even when the user does not exist, so timing does not reveal which usernames exist.
   const ok = user ? await verifyPassword(password, user.passwordHash) : (await hashPassword(password), false);

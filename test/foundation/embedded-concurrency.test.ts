@@ -33,7 +33,8 @@ describe('embedded mode under concurrency', () => {
       expect(errorCode(fourth)).toBe('RATE_LIMITED');
       expect(fourth.errors?.[0].extensions?.retryAfterMs).toBeGreaterThan(0);
       // Another user has their own budget.
-      const other = await limited.pulse.services.tokens.sign({ userId: 'someone-else', role: 'USER' });
+      const someone = await limited.pulse.services.prisma.user.create({ data: { username: 'someone-else', displayName: 'Someone', passwordHash: 'x' } });
+      const other = await limited.pulse.services.tokens.sign({ userId: someone.id, role: 'USER' });
       expect(errorCode(await gql(limited.url, `{ serverStats { instanceId } }`, {}, other))).toBeUndefined();
     } finally {
       await limited.stop();

@@ -40,6 +40,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
       redisUrl: options.redis ? TEST_REDIS_URL : null,
       redisPrefix: `pulse-test:${database.name}:`,
       rateLimitPerMinute: 1_000_000,
+      maxConnectionsPerIp: 1_000_000,
       seedDemoData: false,
       ...options.config,
     },

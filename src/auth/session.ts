@@ -1,0 +1,35 @@
+/**
+ * Who a request or connection speaks for: the one place credentials are judged, for HTTP, SSE and
+ * WebSocket alike. A present but unusable credential is refused (UNAUTHENTICATED over HTTP, 4403 over
+ * WebSocket), never downgraded to anonymous: a non-Bearer or non-string authorization, a forged,
+ * expired or future-dated token, a token whose user no longer exists, or one revoked since.
+ */
+import type { Services, Viewer } from '../context.js';
+import { ErrorCode, PulseError } from '../errors.js';
+import { bearerToken } from './tokens.js';
+
+export interface Session {
+  viewer: Viewer | null;
+  /** When the token expires (ms since the epoch); null when anonymous. */
+  expiresAt: number | null;
+  /** The token version the credential carries (revocation compares against it); null when anonymous. */
+  version: number | null;
+}
+
+export const ANONYMOUS: Session = { viewer: null, expiresAt: null, version: null };
+
+const refused = (message: string) => new PulseError(ErrorCode.UNAUTHENTICATED, message);
+
+/** The session an `authorization` value (header or connection_init field) grants; throws when it grants none. */
+export async function authenticate(app: Services, authorization: unknown): Promise<Session> {
+  if (authorization === undefined || authorization === null || authorization === '') return ANONYMOUS;
+  const token = bearerToken(authorization);
+  if (!token) throw refused('The authorization must be "Bearer <token>".');
+  const claims = await app.tokens.verify(token);
+  if (!claims) throw refused('The token is invalid or expired; sign in again.');
+  // The token is genuine; the database says whether its user still exists and whether it was revoked.
+  const user = await app.prisma.user.findUnique({ where: { id: claims.userId }, select: { role: true, tokenVersion: true } });
+  if (!user) throw refused('The token names a user that does not exist; sign in again.');
+  if (user.tokenVersion !== claims.version) throw refused('The token was revoked; sign in again.');
+  return { viewer: { id: claims.userId, role: user.role }, expiresAt: claims.expiresAt, version: claims.version };
+}

@@ -1,0 +1,385 @@
+/**
+ * Fuzzing the public surface with fast-check: operations generated from the schema (right and wrong
+ * types, huge, nested, NUL, unicode, boundary numbers and dates; as variables and as literals) over
+ * HTTP and WebSocket, malformed HTTP bodies and URLs, and graphql-ws frame sequences.
+ *
+ * Asserts: no HTTP 5xx, no INTERNAL_SERVER_ERROR / "Unexpected error." and no uncoded error for any of
+ * it, no 4500 (or 1011) close, the server stays alive, a watcher's subscription keeps receiving, and no
+ * subscription or Redis channel is left behind. Bounded (well under 2 minutes); seedable:
+ * `FUZZ_SEED=123 FUZZ_RUNS=2 npx vitest run test/security/fuzz.test.ts` replays and scales a run.
+ */
+import fc from 'fast-check';
+import {
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputType,
+} from 'graphql';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../../src/schema/index.js';
+import { connectWs, gqlOk, registerUser, type TestSubscription, type TestUser, type WsClient } from '../support/client.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { live, post, rawHttp, rawSocket, until } from './support.js';
+
+const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
+const RUNS = { operations: Math.round(300 * SCALE), bodies: Math.round(200 * SCALE), urls: Math.round(100 * SCALE), frames: Math.round(120 * SCALE) };
+/** Fields the fuzzer leaves alone: revoking its own tokens would only make the rest of the run anonymous. */
+const SKIPPED = new Set(['revokeTokens']);
+
+// ---------- values from the schema ----------
+
+const ids = { known: [] as string[] };
+const nul = fc.constant('a\u0000b');
+const unicode = fc.string({ unit: 'grapheme', maxLength: 40 });
+const huge = fc.integer({ min: 1_001, max: 120_000 }).map((n) => 'x'.repeat(n));
+const boundaryInt = fc.constantFrom(0, -1, 1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, 1e308, 0.5, -0);
+const boundaryDate = fc.constantFrom(
+  '1970-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z',
+  '2030-02-30T00:00:00Z', '9999-12-31T23:59:59.999Z', '2030-01-01', 'tomorrow', '', '2030-01-01T00:00:00+25:00',
+);
+const nested = fc.integer({ min: 17, max: 3_000 }).map((depth) => {
+  let value: unknown = 'x';
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+});
+const wrong: fc.Arbitrary<unknown> = fc.oneof(fc.jsonValue({ maxDepth: 3 }), nul, huge, nested, boundaryInt, fc.constant(null));
+
+/** A value for an input type: usually plausible, often adversarial. */
+function valueFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
+  if (isNonNullType(type)) return valueFor(type.ofType, depth);
+  if (isListType(type)) {
+    const item = valueFor(type.ofType, depth + 1);
+    return fc.oneof(
+      { weight: 4, arbitrary: fc.array(item, { maxLength: 3 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 1_001, max: 2_000 }).map((n) => Array.from({ length: n }, (_, i) => `id-${i}`)) },
+      { weight: 1, arbitrary: wrong },
+    );
+  }
+  let plausible: fc.Arbitrary<unknown>;
+  if (isEnumType(type)) plausible = fc.constantFrom(...type.getValues().map((v) => v.name));
+  else if (isInputObjectType(type)) {
+    if (depth > 3) return fc.constant(null);
+    const fields = Object.values(type.getFields());
+    plausible = fc.record(Object.fromEntries(fields.map((f) => [f.name, valueFor(f.type, depth + 1)])), { requiredKeys: fields.filter((f) => isNonNullType(f.type)).map((f) => f.name) });
+  } else if (isScalarType(type)) {
+    switch (type.name) {
+      case 'Int':
+        plausible = fc.oneof(fc.integer({ min: -5, max: 120 }), boundaryInt);
+        break;
+      case 'Float':
+        plausible = fc.double();
+        break;
+      case 'Boolean':
+        plausible = fc.boolean();
+        break;
+      case 'ID':
+        plausible = fc.oneof(fc.constantFrom(...(ids.known.length ? ids.known : ['x'])), unicode, nul);
+        break;
+      case 'DateTime':
+        plausible = fc.oneof(fc.date({ min: new Date('1800-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString()), boundaryDate);
+        break;
+      default:
+        plausible = fc.oneof(unicode, fc.string({ maxLength: 10 }), nul, huge);
+    }
+  } else plausible = wrong;
+  return fc.oneof({ weight: 5, arbitrary: plausible }, { weight: 1, arbitrary: wrong });
+}
+
+/** A GraphQL literal for a JSON value, or null when it has none (then the case goes as a variable). */
+function literal(value: unknown, type: GraphQLInputType, depth = 0): string | null {
+  if (depth > 40) return null; // deeper nesting goes as a variable
+  const named = getNamedType(type);
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return isEnumType(named) && /^[A-Za-z_]\w*$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
+  if (typeof value === 'boolean') return String(value);
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (Array.isArray(value)) {
+    if (value.length > 2_000) return null;
+    const items = value.map((v) => literal(v, isListType(inner) ? inner.ofType : inner, depth + 1));
+    return items.includes(null) ? null : `[${items.join(', ')}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  const fields = isInputObjectType(named) ? named.getFields() : {};
+  const parts: string[] = [];
+  for (const [k, v] of entries) {
+    const text = /^[A-Za-z_]\w*$/.test(k) ? literal(v, fields[k]?.type ?? named, depth + 1) : null;
+    if (text === null) return null;
+    parts.push(`${k}: ${text}`);
+  }
+  return `{ ${parts.join(', ')} }`;
+}
+
+function selectionFor(field: GraphQLField<unknown, unknown>): string {
+  const named = getNamedType(field.type);
+  if (!isObjectType(named)) return '';
+  const scalar = Object.values(named.getFields()).find((f) => isScalarType(getNamedType(f.type)) && f.args.length === 0 && !/^(bus|events)/.test(f.name));
+  return `{ __typename ${scalar ? scalar.name : ''} }`;
+}
+
+interface Case {
+  kind: 'query' | 'mutation' | 'subscription';
+  field: string;
+  document: string;
+  variables: Record<string, unknown>;
+  transport: 'http' | 'ws';
+  signedIn: boolean;
+}
+
+const roots = (['query', 'mutation', 'subscription'] as const).flatMap((kind) => {
+  const type = kind === 'query' ? schema.getQueryType() : kind === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  return Object.values(type!.getFields())
+    .filter((f) => !SKIPPED.has(f.name))
+    .map((field) => ({ kind, field }));
+});
+
+const operation: fc.Arbitrary<Case> = fc
+  .constantFrom(...roots)
+  .chain(({ kind, field }) =>
+    fc.record({
+      args: fc.tuple(...field.args.map((a: GraphQLArgument) => fc.option(valueFor(a.type), { freq: 6, nil: undefined }))),
+      asLiteral: fc.boolean(),
+      transport: kind === 'subscription' ? fc.constant('ws' as const) : fc.constantFrom('http' as const, 'ws' as const),
+      signedIn: fc.boolean(),
+    }).map(({ args, asLiteral, transport, signedIn }): Case => {
+      const variables: Record<string, unknown> = {};
+      const declared: string[] = [];
+      const passed: string[] = [];
+      field.args.forEach((arg, i) => {
+        const value = args[i];
+        if (value === undefined) return;
+        const text = asLiteral ? literal(value, arg.type) : null;
+        if (text !== null) passed.push(`${arg.name}: ${text}`);
+        else {
+          variables[arg.name] = value;
+          declared.push(`$${arg.name}: ${String(arg.type)}`);
+          passed.push(`${arg.name}: $${arg.name}`);
+        }
+      });
+      const head = declared.length ? `${kind} F(${declared.join(', ')})` : kind;
+      const call = passed.length ? `${field.name}(${passed.join(', ')})` : field.name;
+      return { kind, field: field.name, document: `${head} { ${call} ${selectionFor(field)} }`, variables, transport, signedIn };
+    }),
+  );
+
+// ---------- the checks ----------
+
+type GraphQLErrorShape = { message: string; extensions?: { code?: string } };
+
+/** Every error a caller's input produced is documented: coded, and never the masked internal one. */
+function assertDocumented(errors: GraphQLErrorShape[] | undefined, what: string): void {
+  if (errors !== undefined && !Array.isArray(errors)) {
+    const e = errors as { code?: number; reason?: string; message?: string };
+    throw new Error(`${what}\n  -> not GraphQL errors: ${e.code ?? ''} ${e.reason ?? e.message ?? String(errors)}`);
+  }
+  for (const error of errors ?? []) {
+    const code = error.extensions?.code;
+    if (!code || code === 'INTERNAL_SERVER_ERROR' || error.message === 'Unexpected error.') {
+      throw new Error(`${what}\n  -> ${JSON.stringify(error).slice(0, 400)}`);
+    }
+  }
+}
+
+describe('fuzz', () => {
+  let server: TestServer;
+  let user: TestUser;
+  let watcher: WsClient;
+  let feed: TestSubscription;
+  let redis: Redis | null = null;
+  let baselineChannels: string[] = [];
+  const counts = { operations: 0, http: 0, ws: 0, bodies: 0, urls: 0, frames: 0, framesSent: 0 };
+  const channels = async () => (redis ? (await redis.pubsub('CHANNELS', `${server.pulse.services.config.redisPrefix}*`)).map(String).sort() : []);
+
+  beforeAll(async () => {
+    server = await startTestServer({ database: TEST_DATABASE_URL ? 'postgres' : 'pglite', redis: Boolean(TEST_REDIS_URL) });
+    user = await registerUser(server.url, 'fuzz');
+    const other = await registerUser(server.url, 'other');
+    const post = await gqlOk(server.url, 'mutation { createPost(content: "p") { id } }', {}, user.token);
+    const event = await gqlOk(server.url, 'mutation { createEvent(input: { title: "e", startsAt: "2030-01-01T00:00:00Z", capacity: 5 }) { id } }', {}, user.token);
+    const match = await gqlOk(server.url, 'mutation { postMatch(input: { game: "g", region: EU, slots: 2 }) { id } }', {}, other.token);
+    ids.known.push(user.id, other.id, post.createPost.id, event.createEvent.id, match.postMatch.id);
+    watcher = connectWs(server.wsUrl);
+    await watcher.connected;
+    feed = watcher.subscribe('subscription { matchFeed(region: NA) { kind match { id } } }');
+    await until(() => live(server) === 1, 'the watcher to subscribe');
+    if (TEST_REDIS_URL) {
+      redis = new Redis(TEST_REDIS_URL);
+      baselineChannels = await channels();
+    }
+    console.log(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}); ${TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${TEST_REDIS_URL ? 'Redis' : 'in-process'} bus`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await watcher?.dispose();
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  it('operations generated from the schema get documented answers over HTTP and WebSocket', async () => {
+    const ws = connectWs(server.wsUrl, user.token);
+    const anonymousWs = connectWs(server.wsUrl);
+    await Promise.all([ws.connected, anonymousWs.connected]);
+    try {
+      await fc.assert(
+        fc.asyncProperty(operation, async (c) => {
+          counts.operations++;
+          const what = `${c.transport} ${c.document.slice(0, 300)} ${JSON.stringify(c.variables).slice(0, 200)}`;
+          if (c.transport === 'http') {
+            counts.http++;
+            const response = await post(server.url, { query: c.document, variables: c.variables }, c.signedIn ? { authorization: `Bearer ${user.token}` } : {});
+            expect(response.status, what).toBeLessThan(500);
+            if (response.json) assertDocumented(response.json.errors, what);
+            return;
+          }
+          counts.ws++;
+          const client = c.signedIn ? ws : anonymousWs;
+          const payloadTooBig = JSON.stringify({ query: c.document, variables: c.variables }).length > 60_000;
+          if (payloadTooBig) return; // a frame over MAX_PAYLOAD_BYTES closes that socket with 1009 (tested in transport)
+          const sub = client.subscribe(c.document, c.variables);
+          // One answer (data or errors), or an immediate end for a subscription that is accepted and idle.
+          const wait = c.kind === 'subscription' ? 1_500 : 10_000; // an accepted subscription stays silent
+          const outcome = await Promise.race([
+            sub.next(wait).then((value: any) => ({ value })).catch((error: unknown) => ({ error })),
+            sub.ended(wait).then((end) => ({ end })).catch(() => ({ end: null })),
+          ]);
+          sub.unsubscribe();
+          if ('value' in outcome) assertDocumented(outcome.value?.errors, what);
+          if ('end' in outcome && outcome.end) assertDocumented((outcome.end as { errors?: GraphQLErrorShape[] }).errors, what);
+          if ('error' in outcome) {
+            const errors = Array.isArray(outcome.error) ? (outcome.error as GraphQLErrorShape[]) : null;
+            if (errors) assertDocumented(errors, what);
+            else if (!/Timed out/.test(String(outcome.error))) throw new Error(`${what}\n  -> ${String(outcome.error)}`);
+          }
+        }),
+        { numRuns: RUNS.operations, seed: SEED, endOnFailure: true },
+      );
+    } finally {
+      await ws.dispose();
+      await anonymousWs.dispose();
+    }
+  }, 120_000);
+
+  it('malformed HTTP bodies and URLs never get a 5xx', async () => {
+    const bodies = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      fc.record({ query: fc.oneof(fc.string(), fc.jsonValue(), fc.constant('{ viewer { id } }')), variables: fc.jsonValue(), operationName: fc.jsonValue(), extensions: fc.jsonValue() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc.integer({ min: 10, max: 50_000 }).map((n) => `{"query":"{ viewer { id } }","variables":{"x":${'['.repeat(n)}${']'.repeat(n)}}}`),
+      fc.integer({ min: 10, max: 50_000 }).map((n) => `{"query":"${'{'.repeat(n)}"}`),
+      fc.constantFrom('{"query":"{ viewer { id } }"', '{"query":null}', '[]', '[{"query":"{ viewer { id } }"}]', 'null', '"\\u0000"', '{"query":"{ viewer { id } }","variables":"x"}'),
+    );
+    const contentTypes = fc.constantFrom('application/json', 'application/graphql', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '');
+    const accepts = fc.constantFrom('application/json', 'text/event-stream', 'multipart/mixed', '*/*', 'text/html', 'application/graphql-response+json', '');
+    const methods = fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE');
+    await fc.assert(
+      fc.asyncProperty(bodies, contentTypes, accepts, methods, async (body, contentType, accept, method) => {
+        counts.bodies++;
+        const headers: Record<string, string> = {};
+        if (contentType) headers['content-type'] = contentType;
+        if (accept) headers.accept = accept;
+        const controller = new AbortController();
+        const response = await fetch(server.url, { method, headers, body, signal: controller.signal });
+        // An accepted SSE stream would run on: its status is all that matters here.
+        expect(response.status, `${method} ${contentType} ${accept} ${body.slice(0, 200)}`).toBeLessThan(500);
+        if ((response.headers.get('content-type') ?? '').includes('json')) {
+          const json = await response.json().catch(() => null);
+          if (json) assertDocumented(json.errors, body.slice(0, 200));
+        } else controller.abort();
+      }),
+      { numRuns: RUNS.bodies, seed: SEED, endOnFailure: true },
+    );
+
+    const segment = fc.oneof(fc.string({ maxLength: 12 }).map(encodeURIComponent), fc.constantFrom('%', '%E0%A4%A', '%ZZ', '%00', '..', '%2e%2e', 'graphql', 'graphiql', 'metrics', 'healthz', '%C0%AF'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.option(fc.string({ maxLength: 30 }).map(encodeURIComponent), { nil: undefined }), async (segments, query) => {
+        counts.urls++;
+        const path = `/${segments.join('/')}${query === undefined ? '' : `?query=${query}`}`;
+        const response = await rawHttp(`${new URL(server.url).origin}${path}`, { method: 'GET', headers: { accept: 'application/json' } });
+        expect(response.status, path).toBeLessThan(500);
+      }),
+      { numRuns: RUNS.urls, seed: SEED, endOnFailure: true },
+    );
+  }, 120_000);
+
+  it('graphql-ws frame sequences never close with 4500 or 1011', async () => {
+    const id = fc.oneof(fc.constantFrom('1', '2', ''), fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }));
+    const subscribePayload = fc.oneof(
+      operation.map((c) => ({ query: c.document, variables: c.variables })),
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.constant({ query: 'subscription { matchFeed(region: NA) { kind } }' }),
+      fc.constant({ query: '{ viewer { id } }' }),
+    );
+    const frame = fc.oneof(
+      fc.record({ type: fc.constant('connection_init'), payload: fc.oneof(fc.constant({}), fc.record({ authorization: fc.oneof(fc.string(), fc.jsonValue(), fc.constant(`Bearer ${'x'}`)) }), fc.jsonValue()) }, { requiredKeys: ['type'] }),
+      fc.record({ id, type: fc.constant('subscribe'), payload: subscribePayload }, { requiredKeys: ['type'] }),
+      fc.record({ id, type: fc.constant('complete') }, { requiredKeys: ['type'] }),
+      fc.record({ type: fc.constantFrom('ping', 'pong', 'next', 'error', 'connection_ack', 'unknown'), payload: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: ['type'] }),
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.string({ maxLength: 60 }),
+      fc.integer({ min: 10, max: 5_000 }).map((n) => `{"id":"d","type":"subscribe","payload":{"query":"{ viewer { id } }","variables":{"x":${'['.repeat(n)}${']'.repeat(n)}}}}`),
+    );
+    const sequence = fc.tuple(fc.boolean(), fc.array(frame, { minLength: 1, maxLength: 8 }));
+    await fc.assert(
+      fc.asyncProperty(sequence, async ([init, frames]) => {
+        counts.frames++;
+        const raw = rawSocket(server.wsUrl);
+        await raw.opened;
+        if (init) {
+          raw.send({ type: 'connection_init', payload: {} });
+          await raw.waitFor((m) => m.type === 'connection_ack');
+        }
+        for (const f of frames) {
+          if (raw.isClosed) break;
+          counts.framesSent++;
+          raw.send(typeof f === 'string' ? f : JSON.stringify(f));
+        }
+        // A ping answered means every frame before it was handled (or the socket closed on one).
+        if (!raw.isClosed) raw.socket.ping();
+        await new Promise<void>((resolve) => {
+          if (raw.isClosed) return resolve();
+          raw.socket.once('pong', () => resolve());
+          raw.socket.once('close', () => resolve());
+        });
+        if (!raw.isClosed) raw.socket.close();
+        const { code, reason } = await raw.closed;
+        expect([4500, 1011], `closed ${code} ${reason} after ${JSON.stringify(frames).slice(0, 400)}`).not.toContain(code);
+        for (const message of raw.messages) {
+          if (message.type === 'error') assertDocumented(message.payload, JSON.stringify(frames).slice(0, 300));
+          if (message.type === 'next') assertDocumented(message.payload?.errors, JSON.stringify(frames).slice(0, 300));
+        }
+      }),
+      { numRuns: RUNS.frames, seed: SEED, endOnFailure: true },
+    );
+  }, 120_000);
+
+  it('afterwards: alive, the watcher still receives, nothing left subscribed', async () => {
+    expect((await rawHttp(server.url.replace('/graphql', '/healthz'), { method: 'GET' })).status).toBe(200);
+    const poster = await registerUser(server.url, 'poster');
+    const posted = await gqlOk(server.url, 'mutation { postMatch(input: { game: "after", region: NA, slots: 1 }) { id } }', {}, poster.token);
+    // The fuzzer may have posted NA matches too: the watcher's feed must reach this one.
+    for (;;) {
+      const event = await feed.next(10_000);
+      if (event.matchFeed.match?.id === posted.postMatch.id) break;
+    }
+    expect(feed.done).toBe(false);
+    await until(() => live(server) === 1, 'fuzzed subscriptions to end');
+    await until(async () => server.pulse.services.connections.count === 1, 'fuzzed sockets to close');
+    if (redis) await until(async () => JSON.stringify(await channels()) === JSON.stringify(baselineChannels), 'Redis channels back to baseline');
+    const stats = await gqlOk(server.url, '{ serverStats { activeSubscriptions openConnections } }');
+    expect(stats.serverStats).toEqual({ activeSubscriptions: 1, openConnections: 1 });
+    console.log(
+      `fuzz cases (seed ${SEED}): ${counts.operations} operations (${counts.http} HTTP, ${counts.ws} WebSocket), ` +
+        `${counts.bodies} HTTP bodies, ${counts.urls} URLs, ${counts.frames} graphql-ws sequences (${counts.framesSent} frames)`,
+    );
+  }, 60_000);
+});
