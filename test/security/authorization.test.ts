@@ -144,6 +144,7 @@ const MATRIX: Record<string, Entry> = {
   'Subscription.matchFeed': { op: () => ({ query: `subscription { matchFeed(region: NA) { kind } }` }), expect: 'ok' },
   'Subscription.matchmaking': { op: () => ({ query: `subscription { matchmaking { kind } }` }), expect: signedIn() },
   'Subscription.notifications': { op: () => ({ query: `subscription { notifications { kind } }` }), expect: signedIn() },
+  'Subscription.operationsStats': { op: () => ({ query: `subscription { operationsStats { at instances { instanceId connections } } }` }), expect: adminOnly },
   'Subscription.postActivity': { op: (fx) => ({ query: `subscription($id: ID!) { postActivity(postId: $id) { kind } }`, variables: { id: fx.post } }), expect: 'ok' },
   'Subscription.presence': { op: (fx) => ({ query: `subscription($u: [ID!]!) { presence(userIds: $u) { status } }`, variables: { u: [fx.alice.id] } }), expect: signedIn() },
   'Subscription.seatUpdates': { op: (fx) => ({ query: `subscription($id: ID!) { seatUpdates(eventId: $id) { kind } }`, variables: { id: fx.event } }), expect: 'ok' },
