@@ -6,10 +6,12 @@
  * it in the same transaction, so the events of `event:<id>` are in commit order and each carries the
  * exact counts its commit left. Every writer locks the event row before the topic row: no deadlocks.
  */
+import { randomBytes } from 'node:crypto';
 import type { Services } from '../context.js';
 import type { Tx } from '../db/index.js';
 import { PulseError, badInput, conflict, forbidden, notFound } from '../errors.js';
-import { Topics } from '../streams/index.js';
+import type { Booking } from '../generated/prisma/client.js';
+import { Topics, type ApplyBatch, type EventInput, type Outcome } from '../streams/index.js';
 
 export const MAX_SEATS_PER_BOOKING = 10;
 export const MAX_CAPACITY = 1_000_000;
@@ -59,28 +61,101 @@ async function currentSeats(tx: Tx, eventId: string): Promise<Seats> {
   return row;
 }
 
-/** Books `seats` seats for the user, all or nothing: SOLD_OUT (with `availableSeats`) when fewer are left. Returns the booking id. */
-export async function bookSeats(app: Services, userId: string, eventId: string, seats: number): Promise<string> {
+/** A booking request waiting for its event's next batch. */
+interface BookingRequest {
+  userId: string;
+  seats: number;
+}
+
+/** A booking as its insert left it: every scalar column, so the mutation answers without reading it again. */
+export type NewBooking = Booking;
+
+let lastMillis = 0;
+let counter = 0;
+
+/** A collision-resistant id shaped like Prisma's `cuid()` (25 chars, 'c' + time first), made here because raw inserts skip Prisma's default. */
+function newId(): string {
+  const now = Date.now();
+  counter = now === lastMillis ? counter + 1 : 0;
+  lastMillis = now;
+  const random = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(-12);
+  return `c${now.toString(36).padStart(8, '0')}${counter.toString(36).padStart(4, '0').slice(-4)}${random}`;
+}
+
+function soldOut(left: number): PulseError {
+  return new PulseError('SOLD_OUT', left === 0 ? 'This event is sold out.' : `Only ${left} seat(s) left.`, { availableSeats: left });
+}
+
+/**
+ * One batch of bookings for one event, in arrival order, in one transaction. The common case (all of
+ * them fit) is one statement: the conditional seat UPDATE and the booking INSERTs together; then one
+ * statement appends their BOOKED events. When they do not all fit, the event row is locked and seats
+ * go to the earliest requests that fit, each all or nothing; the others are SOLD_OUT with the seats
+ * left at their turn.
+ */
+const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (w, eventId, requests) => {
+  const insert = async (chosen: readonly BookingRequest[], ids: readonly string[]) => {
+    const total = chosen.reduce((sum, r) => sum + r.seats, 0);
+    const [row] = await w.tx.$queryRaw<(Seats & { createdAt: Date | null })[]>`
+      WITH ev AS (
+        UPDATE "Event" SET "bookedSeats" = "bookedSeats" + ${total}::int
+        WHERE "id" = ${eventId} AND "bookedSeats" + ${total}::int <= "capacity"
+        RETURNING "capacity", "bookedSeats"
+      ), ins AS (
+        INSERT INTO "Booking" ("id", "eventId", "userId", "seats")
+        SELECT b.id, ${eventId}, b.user_id, b.seats
+        FROM ev, unnest(${ids}::text[], ${chosen.map((r) => r.userId)}::text[], ${chosen.map((r) => r.seats)}::int[]) AS b(id, user_id, seats)
+        RETURNING "createdAt"
+      )
+      SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt" FROM ev`;
+    return row;
+  };
+
+  let granted: boolean[] = requests.map(() => true);
+  let ids = requests.map(() => newId());
+  let after = await insert(requests, ids);
+  const outcomes: Outcome<NewBooking>[] = [];
+  if (!after) {
+    // Not all of them fit (or no such event): allocate under the row lock, earliest first.
+    const [now] = await w.tx.$queryRaw<Seats[]>`SELECT "capacity", "bookedSeats" FROM "Event" WHERE "id" = ${eventId} FOR UPDATE`;
+    if (!now) return requests.map(() => ({ ok: false, error: notFound('Event', eventId) }));
+    let left = available(now);
+    granted = requests.map((r) => (r.seats <= left ? ((left -= r.seats), true) : false));
+    const chosen = requests.filter((_, i) => granted[i]);
+    ids = ids.filter((_, i) => granted[i]);
+    after = chosen.length > 0 ? await insert(chosen, ids) : { ...now, createdAt: null };
+  }
+  // Walk the batch in order: each booking's event carries the seats left right after it.
+  let booked = after.bookedSeats - requests.reduce((sum, r, i) => sum + (granted[i] ? r.seats : 0), 0);
+  const events: EventInput<'event'>[] = [];
+  let next = 0;
+  for (const [i, r] of requests.entries()) {
+    if (!granted[i]) {
+      outcomes.push({ ok: false, error: soldOut(after.capacity - booked) });
+      continue;
+    }
+    booked += r.seats;
+    const id = ids[next++];
+    events.push({ kind: 'BOOKED', data: { bookingId: id, availableSeats: after.capacity - booked, capacity: after.capacity } });
+    outcomes.push({
+      ok: true,
+      value: { id, eventId, userId: r.userId, seats: r.seats, status: 'ACTIVE', createdAt: after.createdAt!, cancelledAt: null },
+    });
+  }
+  await w.appendMany(Topics.event(eventId), events);
+  return outcomes;
+};
+
+/**
+ * Books `seats` seats for the user, all or nothing: SOLD_OUT (with `availableSeats`) when fewer are
+ * left. Concurrent bookings of one event on this instance share a group commit (one transaction per
+ * batch, arrival order). Returns the new booking.
+ */
+export async function bookSeats(app: Services, userId: string, eventId: string, seats: number): Promise<NewBooking> {
   if (!Number.isInteger(seats) || seats < 1 || seats > MAX_SEATS_PER_BOOKING) {
     throw badInput('seats', `Book from 1 to ${MAX_SEATS_PER_BOOKING} seats at a time.`);
   }
-  return app.streams.write(async (w) => {
-    const [after] = await w.tx.$queryRaw<Seats[]>`
-      UPDATE "Event" SET "bookedSeats" = "bookedSeats" + ${seats}
-      WHERE "id" = ${eventId} AND "bookedSeats" + ${seats} <= "capacity"
-      RETURNING "capacity", "bookedSeats"`;
-    if (!after) {
-      const now = await currentSeats(w.tx, eventId);
-      throw new PulseError(
-        'SOLD_OUT',
-        available(now) === 0 ? 'This event is sold out.' : `Only ${available(now)} seat(s) left.`,
-        { availableSeats: available(now) },
-      );
-    }
-    const booking = await w.tx.booking.create({ data: { eventId, userId, seats }, select: { id: true } });
-    await w.append(Topics.event(eventId), 'BOOKED', { bookingId: booking.id, availableSeats: available(after), capacity: after.capacity });
-    return booking.id;
-  });
+  return app.streams.batched('bookings', applyBookings).submit(eventId, { userId, seats });
 }
 
 /** Cancels a booking (the booker or the event's organiser); a second cancel is CONFLICT. Returns the booking id. */

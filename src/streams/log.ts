@@ -35,6 +35,40 @@ export async function append<F extends Family, K extends KindOf<F>>(
   return { topic: topic.name, seq, kind, data, at: new Date(row.createdAt).toISOString() } as StreamEvent<F, K>;
 }
 
+/**
+ * Appends several events to one topic in one statement (a group commit's events): they take
+ * consecutive seqs under the topic row's lock, in the order given.
+ */
+export async function appendMany<F extends Family>(
+  tx: Tx,
+  topic: Topic<F>,
+  events: readonly { kind: KindOf<F>; data: unknown }[],
+  retention: number,
+): Promise<StreamEvent<F>[]> {
+  if (events.length === 0) return [];
+  const n = events.length;
+  const kinds = events.map((e) => e.kind as string);
+  const datas = events.map((e) => JSON.stringify(e.data));
+  const rows = await tx.$queryRaw<{ seq: number; trimmedThrough: number; createdAt: Date }[]>`
+    WITH next AS (
+      INSERT INTO "StreamTopic" ("topic", "seq") VALUES (${topic.name}, ${n}::int)
+      ON CONFLICT ("topic") DO UPDATE SET "seq" = "StreamTopic"."seq" + ${n}::int
+      RETURNING "seq", "trimmedThrough"
+    )
+    INSERT INTO "StreamEvent" ("topic", "seq", "kind", "data")
+    SELECT ${topic.name}, next."seq" - ${n}::int + e.ord::int, e.kind, e.data::jsonb
+    FROM next, unnest(${kinds}::text[], ${datas}::text[]) WITH ORDINALITY AS e(kind, data, ord)
+    RETURNING "seq", "createdAt", (SELECT "trimmedThrough" FROM next) AS "trimmedThrough"`;
+  const last = Math.max(...rows.map((r) => Number(r.seq)));
+  const keepFrom = last - retention;
+  if (keepFrom - Number(rows[0].trimmedThrough) >= Math.max(1, Math.ceil(retention / 10))) {
+    await tx.streamEvent.deleteMany({ where: { topic: topic.name, seq: { lte: keepFrom } } });
+    await tx.streamTopic.update({ where: { topic: topic.name }, data: { trimmedThrough: keepFrom } });
+  }
+  const at = new Date(rows[0].createdAt).toISOString();
+  return events.map((e, i) => ({ topic: topic.name, seq: last - n + 1 + i, kind: e.kind, data: e.data, at }) as unknown as StreamEvent<F>);
+}
+
 /** The last seq handed out for a topic and the highest seq trimmed away (0 and 0 for a new topic). */
 export async function head(db: Reader, topic: string): Promise<{ seq: number; trimmedThrough: number }> {
   const row = await db.streamTopic.findUnique({ where: { topic } });
