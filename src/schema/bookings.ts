@@ -37,7 +37,7 @@ builder.prismaObject('Event', {
   }),
 });
 
-builder.prismaObject('Booking', {
+const BookingRef = builder.prismaObject('Booking', {
   fields: (t) => ({
     id: t.exposeID('id'),
     event: t.relation('event'),
@@ -138,7 +138,7 @@ builder.mutationFields((t) => ({
     },
   }),
   bookSeats: t.field({
-    type: 'Booking',
+    type: BookingRef,
     authScopes: { signedIn: true },
     description: 'Books 1-10 seats, all or nothing: SOLD_OUT (with `extensions.availableSeats`) when fewer are left.',
     args: { eventId: t.arg.id(), seats: t.arg.int({ required: false, defaultValue: 1 }) },
