@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { bookSeats } from '../src/bookings/service.js';
+import { bookingGroup, bookSeats } from '../src/bookings/service.js';
 import type { TestDatabase } from '../test/support/database.js';
 import type { TestServer } from '../test/support/server.js';
 
@@ -230,7 +230,7 @@ async function main() {
   for (const row of rows) console.log(row);
   for (const instances of INSTANCE_COUNTS) console.log(await rush(servers.slice(0, instances), `r${run++}`));
   for (const line of await breakdown(servers[0], `p${run++}`)) console.log(line);
-  const group = servers[0].pulse.services.streams.batched('bookings', async () => []).stats;
+  const group = bookingGroup(servers[0].pulse.services).stats;
   console.log(`# instance 0 group commit: ${group.requests} bookings in ${group.batches} batches (largest ${group.largest}); load average at the end: ${load()}`);
   await Promise.all(servers.map((s) => s.stop()));
   await database.drop();

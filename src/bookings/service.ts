@@ -155,8 +155,11 @@ export async function bookSeats(app: Services, userId: string, eventId: string, 
   if (!Number.isInteger(seats) || seats < 1 || seats > MAX_SEATS_PER_BOOKING) {
     throw badInput('seats', `Book from 1 to ${MAX_SEATS_PER_BOOKING} seats at a time.`);
   }
-  return app.streams.batched('bookings', applyBookings).submit(eventId, { userId, seats });
+  return bookingGroup(app).submit(eventId, { userId, seats });
 }
+
+/** This instance's group commit for bookings (keyed by event id); its `stats` count batches. */
+export const bookingGroup = (app: Services) => app.streams.batched('bookings', applyBookings);
 
 /** Cancels a booking (the booker or the event's organiser); a second cancel is CONFLICT. Returns the booking id. */
 export async function cancelBooking(app: Services, userId: string, bookingId: string): Promise<string> {

@@ -96,8 +96,11 @@ const applyLikes: ApplyBatch<string, void> = async (w, postId, userIds) => {
  * post. Concurrent likes of one post on this instance share a group commit (one transaction per batch).
  */
 export async function likePost(app: Services, userId: string, postId: string): Promise<void> {
-  await app.streams.batched('likes', applyLikes).submit(postId, userId);
+  await likeGroup(app).submit(postId, userId);
 }
+
+/** This instance's group commit for likes (keyed by post id); its `stats` count batches. */
+export const likeGroup = (app: Services) => app.streams.batched('likes', applyLikes);
 
 /** Removes the viewer's like; a no-op (nothing published) when there is none. NOT_FOUND for an unknown post. */
 export async function unlikePost(app: Services, userId: string, postId: string): Promise<void> {
