@@ -15,6 +15,7 @@
  * BENCH_DATABASE_URL / BENCH_REDIS_URL (default: the local services), BENCH_CLIENTS (1,16,64,256),
  * BENCH_BOOKINGS (2000), BENCH_RUSH (5000), BENCH_INSTANCES (1,2).
  */
+import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
@@ -30,6 +31,7 @@ process.env.TEST_REDIS_URL ??= process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1
 const { createTestDatabase } = await import('../test/support/database.js');
 const { startTestServer } = await import('../test/support/server.js');
 const { gql } = await import('../test/support/client.js');
+const { pooledGql } = await import('../test/bookings/queries.js');
 
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,16,64,256').split(',').map(Number);
 const INSTANCE_COUNTS = (process.env.BENCH_INSTANCES ?? '1,2').split(',').map(Number);
@@ -149,10 +151,14 @@ async function endToEnd(servers: TestServer[], clients: number, tag: string): Pr
   const live = servers[servers.length - 1].pulse.services.streams;
   while (live.liveCount() < 1) await new Promise((r) => setTimeout(r, 10));
   let failed = 0;
+  // Each client keeps its connection open (keep-alive), as a browser or a load balancer would.
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const post = pooledGql(agent);
   const figures = await closedLoop(clients, BOOKINGS, async (i) => {
-    const result = await gql(servers[i % servers.length].url, BOOK, { eventId }, people[i].token);
+    const result = await post(servers[i % servers.length].url, BOOK, { eventId }, people[i].token);
     if (result.errors) failed++;
   });
+  agent.destroy();
   const deadline = Date.now() + 30_000;
   while (watcher.state.received < BOOKINGS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   await watcher.dispose();
@@ -165,9 +171,13 @@ async function rush(servers: TestServer[], tag: string): Promise<string> {
   const seats = Math.floor(RUSH / 5);
   const [organizer, ...people] = await users(servers[0], RUSH + 1, tag);
   const eventId = await createEvent(servers[0], organizer.id, seats);
+  // All attempts are issued at once; at most 256 open sockets per instance (more overflow the listen backlog).
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const post = pooledGql(agent);
   const t0 = performance.now();
-  const results = await Promise.all(people.map((p, i) => gql(servers[i % servers.length].url, BOOK, { eventId }, p.token)));
+  const results = await Promise.all(people.map((p, i) => post(servers[i % servers.length].url, BOOK, { eventId }, p.token)));
   const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
   const ok = results.filter((r) => !r.errors).length;
   const soldOut = results.filter((r) => r.errors?.[0]?.extensions?.code === 'SOLD_OUT').length;
   return (
@@ -182,6 +192,8 @@ async function breakdown(server: TestServer, tag: string): Promise<string[]> {
   const [organizer, person] = await users(server, 2, tag);
   const eventId = await createEvent(server, organizer.id, N * 10);
   const { tokens } = server.pulse.services;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const post = pooledGql(agent);
   const median = async (run: () => Promise<unknown>) => {
     const times: number[] = [];
     for (let i = 0; i < N; i++) {
@@ -197,7 +209,8 @@ async function breakdown(server: TestServer, tag: string): Promise<string[]> {
     `  the same with a token (JWT verify + per-user rate limit): p50 ${await median(() => gql(server.url, '{ __typename }', {}, person.token))} ms`,
     `  JWT verify alone: p50 ${await median(() => tokens.verify(person.token))} ms`,
     `booking through the service (group commit, no HTTP): p50 ${await median(() => bookSeats(server.pulse.services, person.id, eventId, 1))} ms`,
-    `booking over HTTP: p50 ${await median(() => gql(server.url, BOOK, { eventId }, person.token))} ms`,
+    `booking over HTTP (fetch): p50 ${await median(() => gql(server.url, BOOK, { eventId }, person.token))} ms`,
+    `booking over HTTP, keep-alive: p50 ${await median(() => post(server.url, BOOK, { eventId }, person.token))} ms`,
   ];
 }
 
