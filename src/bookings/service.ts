@@ -5,6 +5,8 @@
  * the row's lock until commit, and the stream append (which takes the topic's next seq) comes after
  * it in the same transaction, so the events of `event:<id>` are in commit order and each carries the
  * exact counts its commit left. Every writer locks the event row before the topic row: no deadlocks.
+ * Bookings of one event that arrive together share one transaction (a group commit, see
+ * streams/batch.ts): a ticket rush costs one row lock per batch instead of one per booking.
  */
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../context.js';
