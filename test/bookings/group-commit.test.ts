@@ -145,6 +145,25 @@ describe.each(DATABASE_KINDS)('group commit of bookings on %s', (kind) => {
     expect(after.errors![0].extensions!.availableSeats).toBe(0);
   });
 
+  it('requests that arrive while a batch is in flight wait for it and form the next batch together', async () => {
+    const eventId = await createEvent(10);
+    const group = bookingGroup(server.pulse.services);
+    const before = group.stats.batches;
+    const book = (i: number) => bookSeats(server.pulse.services, people[i].id, eventId, 1);
+
+    const first = book(0); // starts a batch: the key was idle
+    await Promise.resolve(); // its transaction is now in flight (it needs the database to finish)
+    const second = book(1);
+    await Promise.resolve();
+    const third = book(2); // arrives later than `second`, still while the first batch is in flight
+
+    const done = await Promise.all([first, second, third]);
+    expect(group.stats.batches - before).toBe(2); // [first], then [second, third]
+    expect(done.map((b) => b.userId)).toEqual([people[0].id, people[1].id, people[2].id]);
+    const rows = await server.pulse.services.prisma.booking.findMany({ where: { eventId }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => r.userId)).toEqual([people[0].id, people[1].id, people[2].id]);
+  });
+
   it('a batch whose transaction fails commits nothing, fails every caller in it and publishes nothing', async () => {
     const eventId = await createEvent(100);
     const sub = await watch(eventId);
