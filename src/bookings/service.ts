@@ -10,10 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../context.js';
-import type { Tx } from '../db/index.js';
+import { Prisma, type Tx } from '../db/index.js';
 import { PulseError, badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { Booking } from '../generated/prisma/client.js';
-import { Topics, type ApplyBatch, type EventInput, type Outcome } from '../streams/index.js';
+import { appendCtes, LOG_HEAD, loggedEvents, Topics, type ApplyBatch, type EventInput, type LogHead, type Outcome } from '../streams/index.js';
 
 export const MAX_SEATS_PER_BOOKING = 10;
 export const MAX_CAPACITY = 1_000_000;
@@ -88,64 +88,91 @@ function soldOut(left: number): PulseError {
   return new PulseError('SOLD_OUT', left === 0 ? 'This event is sold out.' : `Only ${left} seat(s) left.`, { availableSeats: left });
 }
 
-/**
- * One batch of bookings for one event, in arrival order, in one transaction. The common case (all of
- * them fit) is one statement: the conditional seat UPDATE and the booking INSERTs together; then one
- * statement appends their BOOKED events. When they do not all fit, the event row is locked and seats
- * go to the earliest requests that fit, each all or nothing; the others are SOLD_OUT with the seats
- * left at their turn.
- */
-const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (w, eventId, requests) => {
-  const insert = async (chosen: readonly BookingRequest[], ids: readonly string[]) => {
-    const total = chosen.reduce((sum, r) => sum + r.seats, 0);
-    const [row] = await w.tx.$queryRaw<(Seats & { createdAt: Date | null })[]>`
-      WITH ev AS (
+/** The statement that books `chosen` (all of them, or none when they do not fit) and returns the counts it left. */
+function bookingStatement(eventId: string, chosen: readonly BookingRequest[], ids: readonly string[]) {
+  const total = chosen.reduce((sum, r) => sum + r.seats, 0);
+  return {
+    total,
+    ctes: Prisma.sql`ev AS (
         UPDATE "Event" SET "bookedSeats" = "bookedSeats" + ${total}::int
         WHERE "id" = ${eventId} AND "bookedSeats" + ${total}::int <= "capacity"
         RETURNING "capacity", "bookedSeats"
+      ), b AS (
+        SELECT * FROM unnest(${ids}::text[], ${chosen.map((r) => r.userId)}::text[], ${chosen.map((r) => r.seats)}::int[])
+          WITH ORDINALITY AS b(id, user_id, seats, ord)
       ), ins AS (
         INSERT INTO "Booking" ("id", "eventId", "userId", "seats")
-        SELECT b.id, ${eventId}, b.user_id, b.seats
-        FROM ev, unnest(${ids}::text[], ${chosen.map((r) => r.userId)}::text[], ${chosen.map((r) => r.seats)}::int[]) AS b(id, user_id, seats)
+        SELECT b.id, ${eventId}, b.user_id, b.seats FROM ev, b
         RETURNING "createdAt"
-      )
-      SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt" FROM ev`;
-    return row;
+      )`,
   };
+}
 
-  let granted: boolean[] = requests.map(() => true);
-  let ids = requests.map(() => newId());
-  let after = await insert(requests, ids);
-  const outcomes: Outcome<NewBooking>[] = [];
-  if (!after) {
-    // Not all of them fit (or no such event): allocate under the row lock, earliest first.
-    const [now] = await w.tx.$queryRaw<Seats[]>`SELECT "capacity", "bookedSeats" FROM "Event" WHERE "id" = ${eventId} FOR UPDATE`;
-    if (!now) return requests.map(() => ({ ok: false, error: notFound('Event', eventId) }));
-    let left = available(now);
-    granted = requests.map((r) => (r.seats <= left ? ((left -= r.seats), true) : false));
-    const chosen = requests.filter((_, i) => granted[i]);
-    ids = ids.filter((_, i) => granted[i]);
-    after = chosen.length > 0 ? await insert(chosen, ids) : { ...now, createdAt: null };
-  }
-  // Walk the batch in order: each booking's event carries the seats left right after it.
-  let booked = after.bookedSeats - requests.reduce((sum, r, i) => sum + (granted[i] ? r.seats : 0), 0);
-  const events: EventInput<'event'>[] = [];
-  let next = 0;
-  for (const [i, r] of requests.entries()) {
-    if (!granted[i]) {
-      outcomes.push({ ok: false, error: soldOut(after.capacity - booked) });
-      continue;
-    }
+/** Each booking's BOOKED event, in order: the seats left right after it. */
+function bookedEvents(chosen: readonly { id: string; seats: number }[], after: Seats): EventInput<'event'>[] {
+  let booked = after.bookedSeats - chosen.reduce((sum, r) => sum + r.seats, 0);
+  return chosen.map((r) => {
     booked += r.seats;
-    const id = ids[next++];
-    events.push({ kind: 'BOOKED', data: { bookingId: id, availableSeats: after.capacity - booked, capacity: after.capacity } });
-    outcomes.push({
-      ok: true,
-      value: { id, eventId, userId: r.userId, seats: r.seats, status: 'ACTIVE', createdAt: after.createdAt!, cancelledAt: null },
-    });
-  }
-  await w.appendMany(Topics.event(eventId), events);
-  return outcomes;
+    return { kind: 'BOOKED', data: { bookingId: r.id, availableSeats: after.capacity - booked, capacity: after.capacity } };
+  });
+}
+
+type Booked = Seats & { createdAt: Date };
+
+/**
+ * One batch of bookings for one event, in arrival order. The common case (all of them fit) is ONE
+ * statement, one round trip: the conditional seat UPDATE, the booking INSERTs and their BOOKED events.
+ * When they do not all fit, a transaction locks the event row and gives seats to the earliest requests
+ * that fit, each all or nothing; the others are SOLD_OUT with the seats left at their turn.
+ */
+const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (streams, eventId, requests) => {
+  const ids = requests.map(() => newId());
+  const topic = Topics.event(eventId);
+  const all = bookingStatement(eventId, requests, ids);
+  const fitted = await streams.writeStatement(async (db) => {
+    const [row] = await db.$queryRaw<(Booked & LogHead)[]>`
+      WITH ${all.ctes}, booked AS (
+        SELECT b.ord, 'BOOKED'::text AS kind, jsonb_build_object(
+          'bookingId', b.id,
+          'availableSeats', ev."capacity" - ev."bookedSeats" + ${all.total}::int - (sum(b.seats) OVER (ORDER BY b.ord))::int,
+          'capacity', ev."capacity") AS data
+        FROM ev, b
+      ), ${appendCtes(topic.name, 'booked')}
+      SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt", ${LOG_HEAD} FROM ev`;
+    if (!row) return { value: null, logged: null };
+    const events = bookedEvents(requests.map((r, i) => ({ id: ids[i], seats: r.seats })), row);
+    return { value: row as Booked, logged: loggedEvents(topic.name, events, row) };
+  });
+  const granted = requests.map(() => true);
+  const after =
+    fitted ??
+    (await streams.write(async (w): Promise<Booked | null> => {
+      // Not all of them fit (or no such event): allocate under the row lock, earliest first.
+      const [now] = await w.tx.$queryRaw<Seats[]>`SELECT "capacity", "bookedSeats" FROM "Event" WHERE "id" = ${eventId} FOR UPDATE`;
+      if (!now) return null;
+      let left = available(now);
+      for (const [i, r] of requests.entries()) {
+        granted[i] = r.seats <= left;
+        if (granted[i]) left -= r.seats;
+      }
+      const chosen = requests.filter((_, i) => granted[i]);
+      const chosenIds = ids.filter((_, i) => granted[i]);
+      if (chosen.length === 0) return { ...now, createdAt: new Date() };
+      const some = bookingStatement(eventId, chosen, chosenIds);
+      const [row] = await w.tx.$queryRaw<Booked[]>`
+        WITH ${some.ctes} SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt" FROM ev`;
+      await w.appendMany(topic, bookedEvents(chosen.map((r, i) => ({ id: chosenIds[i], seats: r.seats })), row));
+      return row;
+    }));
+  if (!after) return requests.map(() => ({ ok: false, error: notFound('Event', eventId) }));
+  // Walk the batch in order again for each caller's outcome: SOLD_OUT carries the seats left at its turn.
+  let booked = after.bookedSeats - requests.reduce((sum, r, i) => sum + (granted[i] ? r.seats : 0), 0);
+  return requests.map((r, i): Outcome<NewBooking> => {
+    if (!granted[i]) return { ok: false, error: soldOut(after.capacity - booked) };
+    booked += r.seats;
+    const value: NewBooking = { id: ids[i], eventId, userId: r.userId, seats: r.seats, status: 'ACTIVE', createdAt: after.createdAt, cancelledAt: null };
+    return { ok: true, value };
+  });
 };
 
 /**

@@ -54,7 +54,7 @@ export async function createPost(app: Services, authorId: string, text: string):
  * one statement appends their LIKED events in arrival order, each with the count right after it;
  * then the author is notified, at most one unread POST_LIKED per liker.
  */
-const applyLikes: ApplyBatch<string, void> = async (w, postId, userIds) => {
+const applyLikes: ApplyBatch<string, void> = (streams, postId, userIds) => streams.write(async (w) => {
   const likers = [...new Set(userIds)];
   const [row] = await w.tx.$queryRaw<(Counts & { liked: string[] })[]>`
     WITH ins AS (
@@ -66,7 +66,7 @@ const applyLikes: ApplyBatch<string, void> = async (w, postId, userIds) => {
       RETURNING "authorId", "likeCount", "commentCount"
     )
     SELECT bump.*, ARRAY(SELECT "userId" FROM ins) AS "liked" FROM bump`;
-  if (!row) return userIds.map(() => ({ ok: false, error: notFound('Post', postId) }));
+  if (!row) return userIds.map(() => ({ ok: false as const, error: notFound('Post', postId) }));
   const liked = new Set(row.liked);
   const inOrder = likers.filter((id) => liked.has(id));
   const before = row.likeCount - inOrder.length;
@@ -88,8 +88,8 @@ const applyLikes: ApplyBatch<string, void> = async (w, postId, userIds) => {
       onceWhileUnread: true,
     });
   }
-  return userIds.map(() => ({ ok: true, value: undefined }));
-};
+  return userIds.map(() => ({ ok: true as const, value: undefined }));
+});
 
 /**
  * Likes a post once: liking again changes nothing and publishes nothing. NOT_FOUND for an unknown

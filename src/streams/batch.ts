@@ -2,23 +2,25 @@
  * Group commit for hot keys. Writers that all lock one row (one event's seats, one post's likes)
  * would otherwise queue one transaction each behind that row lock. A `GroupCommit` coalesces them per
  * key on this instance: the first request for an idle key starts a batch at once (with whatever else
- * arrived in the same tick); while that batch's transaction is in flight, new requests for the key wait
- * and form the next batch. A batch applies its requests in arrival order in ONE `Streams.write`
- * transaction, so its rows and its stream events commit together and are published after the commit;
- * each caller is answered with its own outcome. If the transaction fails, nothing of the batch is
- * committed or published and every caller in it gets that error. Across instances, the row lock the
- * batch takes orders the batches, exactly as it orders single transactions.
+ * arrived in the same tick); while that batch's write is in flight, new requests for the key wait and
+ * form the next batch. A batch applies its requests in arrival order in ONE atomic write (a
+ * `Streams.write` transaction, or a single `Streams.writeStatement`), so its rows and its stream events
+ * commit together and are published after the commit; each caller is answered with its own outcome.
+ * If the write fails, nothing of the batch is committed or published and every caller in it gets that
+ * error. Across instances, the row lock the batch takes orders the batches, exactly as it orders
+ * single transactions.
  */
-import type { Writer } from './index.js';
+import type { Streams } from './index.js';
 
 /** One request's outcome inside a batch that commits: its value, or its own expected error (SOLD_OUT). */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: Error };
 
 /**
- * Applies a batch: `requests` in arrival order, all for `key`. Returns one outcome per request, same
- * order. Throwing (or a failing statement) rolls the whole batch back and fails every request in it.
+ * Applies a batch: `requests` in arrival order, all for `key`, in one atomic write through `streams`.
+ * Returns one outcome per request, same order. Throwing (a failing statement or transaction) means the
+ * write committed nothing, and fails every request in the batch.
  */
-export type ApplyBatch<Q, R> = (w: Writer, key: string, requests: readonly Q[]) => Promise<Outcome<R>[]>;
+export type ApplyBatch<Q, R> = (streams: Streams, key: string, requests: readonly Q[]) => Promise<Outcome<R>[]>;
 
 export interface GroupCommitOptions {
   /** Most requests in one transaction; the rest wait for the next batch (default 500). */
@@ -36,9 +38,6 @@ interface KeyState<Q, R> {
   running: boolean;
 }
 
-/** Runs a unit of work in one transaction, publishing its events after commit (`Streams.write`). */
-export type RunWrite = <T>(work: (w: Writer) => Promise<T>) => Promise<T>;
-
 export class GroupCommit<Q, R> {
   private readonly keys = new Map<string, KeyState<Q, R>>();
   private readonly maxBatch: number;
@@ -46,7 +45,7 @@ export class GroupCommit<Q, R> {
   readonly stats = { batches: 0, requests: 0, largest: 0 };
 
   constructor(
-    private readonly run: RunWrite,
+    private readonly streams: Streams,
     private readonly apply: ApplyBatch<Q, R>,
     options: GroupCommitOptions = {},
   ) {
@@ -74,12 +73,8 @@ export class GroupCommit<Q, R> {
       this.stats.requests += batch.length;
       this.stats.largest = Math.max(this.stats.largest, batch.length);
       try {
-        const outcomes = await this.run(async (w) => {
-          const result = await this.apply(w, key, batch.map((p) => p.request));
-          // Checked inside the transaction, so a wrong count rolls the batch back.
-          if (result.length !== batch.length) throw new Error(`a batch of ${batch.length} returned ${result.length} outcomes`);
-          return result;
-        });
+        const outcomes = await this.apply(this.streams, key, batch.map((p) => p.request));
+        if (outcomes.length !== batch.length) throw new Error(`a batch of ${batch.length} returned ${outcomes.length} outcomes`);
         batch.forEach((p, i) => {
           const outcome = outcomes[i];
           if (outcome.ok) p.resolve(outcome.value);

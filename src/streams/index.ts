@@ -8,11 +8,12 @@
 import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { GroupCommit, type ApplyBatch, type GroupCommitOptions } from './batch.js';
-import { append, appendMany } from './log.js';
+import { append, appendMany, trimIfDue, type Logged } from './log.js';
 import { openSubscription, type SubscribeOptions } from './subscription.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
+export { appendCtes, LOG_HEAD, loggedEvents, type LogHead, type Logged } from './log.js';
 export type { ApplyBatch, GroupCommit, Outcome } from './batch.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
 export { EventQueue } from './queue.js';
@@ -111,10 +112,25 @@ export class Streams {
   batched<Q, R>(name: string, apply: ApplyBatch<Q, R>, options?: GroupCommitOptions): GroupCommit<Q, R> {
     let group = this.groups.get(name) as GroupCommit<Q, R> | undefined;
     if (!group) {
-      group = new GroupCommit<Q, R>((work) => this.write(work), apply, options);
+      group = new GroupCommit<Q, R>(this, apply, options);
       this.groups.set(name, group as unknown as GroupCommit<never, unknown>);
     }
     return group;
+  }
+
+  /**
+   * Runs ONE statement that changes rows and appends their events itself (log.ts `appendCtes`): a
+   * single round trip, atomic as every statement. Its events are published after it; the log is
+   * trimmed after it when due.
+   */
+  async writeStatement<T>(run: (db: PrismaClient) => Promise<{ value: T; logged: Logged | null }>): Promise<T> {
+    const { value, logged } = await run(this.db);
+    if (logged) {
+      void this.publishAll(logged.events);
+      // The change is committed: a failed trim is reported, and the next append tries again.
+      await trimIfDue(this.db, logged.topic, logged.seq, logged.trimmedThrough, this.options.retention).catch(this.onPublishError);
+    }
+    return value;
   }
 
   /** Sends an ephemeral event now (typing, presence, queue position): no seq, no replay. */
