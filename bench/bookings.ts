@@ -4,20 +4,22 @@
  *  1. the one-row ceiling: a plain `pg` client, one connection per client (at most 16), each booking
  *     its own transaction: the conditional `UPDATE "Event"` + one `INSERT "Booking"`;
  *  2. Pulse end to end over HTTP at C clients on one and on two instances (one PostgreSQL schema, one
- *     Redis), each client looping `bookSeats(seats: 1)` until B bookings are made; one `seatUpdates`
+ *     Redis), each client looping `bookSeats(seats: 1)` until B bookings are made (the clients run in a
+ *     worker thread, bench/bookings-load.mjs); one `seatUpdates`
  *     subscriber checks every count. Bookings/s, p50, p99, and the ratio to the ceiling at C;
  *  3. a sell-out rush: R simultaneous attempts for R/5 seats through the instances;
  *  4. where a single booking's time goes (sequential, one client): HTTP + GraphQL pipeline with an
  *     anonymous `{ __typename }`, the same with a token (JWT verify), the rate limiter alone, the
  *     booking through the service (no HTTP), and the booking over HTTP.
- * Everything (clients, instances) runs in this one Node process beside PostgreSQL on the same box, so
- * the clients' CPU is part of every figure, and other work on the machine makes them noisy.
+ * Everything runs in this one Node process (the instances share its event loop; the HTTP clients have
+ * their own thread) beside PostgreSQL on the same box, and other work on the machine makes it noisy.
  * BENCH_DATABASE_URL / BENCH_REDIS_URL (default: the local services), BENCH_CLIENTS (1,16,64,256),
  * BENCH_BOOKINGS (2000), BENCH_RUSH (5000), BENCH_INSTANCES (1,2).
  */
 import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -150,15 +152,18 @@ async function endToEnd(servers: TestServer[], clients: number, tag: string): Pr
   const watcher = watch(servers[servers.length - 1], eventId, capacity);
   const live = servers[servers.length - 1].pulse.services.streams;
   while (live.liveCount() < 1) await new Promise((r) => setTimeout(r, 10));
-  let failed = 0;
-  // Each client keeps its connection open (keep-alive), as a browser or a load balancer would.
-  const agent = new Agent({ keepAlive: true, maxSockets: clients });
-  const post = pooledGql(agent);
-  const figures = await closedLoop(clients, BOOKINGS, async (i) => {
-    const result = await post(servers[i % servers.length].url, BOOK, { eventId }, people[i].token);
-    if (result.errors) failed++;
+  // The clients run in a worker thread (keep-alive connections, as a browser or a load balancer keeps them).
+  const worker = new Worker(new URL('./bookings-load.mjs', import.meta.url), {
+    workerData: { urls: servers.map((s) => s.url), tokens: people.map((p) => p.token), eventId, clients, total: BOOKINGS, query: BOOK },
   });
-  agent.destroy();
+  const load = await new Promise<{ seconds: number; latencies: number[]; failed: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  const failed = load.failed;
+  const latencies = load.latencies.sort((a, b) => a - b);
+  const figures: Figures = { perSecond: BOOKINGS / load.seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   const deadline = Date.now() + 30_000;
   while (watcher.state.received < BOOKINGS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   await watcher.dispose();
