@@ -37,7 +37,7 @@ builder.prismaObject('Event', {
   }),
 });
 
-builder.prismaObject('Booking', {
+const BookingRef = builder.prismaObject('Booking', {
   fields: (t) => ({
     id: t.exposeID('id'),
     event: t.relation('event'),
@@ -137,15 +137,13 @@ builder.mutationFields((t) => ({
       return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  bookSeats: t.prismaField({
-    type: 'Booking',
+  bookSeats: t.field({
+    type: BookingRef,
     authScopes: { signedIn: true },
     description: 'Books 1-10 seats, all or nothing: SOLD_OUT (with `extensions.availableSeats`) when fewer are left.',
     args: { eventId: t.arg.id(), seats: t.arg.int({ required: false, defaultValue: 1 }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = await bookSeats(ctx.app, viewerOf(ctx).id, String(args.eventId), args.seats ?? 1);
-      return ctx.app.prisma.booking.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    // The insert returned every scalar column: no second read; relations a client selects load on demand.
+    resolve: (_root, args, ctx) => bookSeats(ctx.app, viewerOf(ctx).id, String(args.eventId), args.seats ?? 1),
   }),
   cancelBooking: t.prismaField({
     type: 'Booking',

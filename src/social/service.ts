@@ -7,7 +7,7 @@ import type { Services } from '../context.js';
 import { badInput, notFound } from '../errors.js';
 import type { Comment, Post } from '../generated/prisma/client.js';
 import { notify } from '../notifications/service.js';
-import { Topics, type Writer } from '../streams/index.js';
+import { Topics, type ApplyBatch, type Writer } from '../streams/index.js';
 
 const MAX_CONTENT = 2000;
 
@@ -48,29 +48,59 @@ export async function createPost(app: Services, authorId: string, text: string):
   return app.prisma.post.create({ data: { authorId, content: content('content', text) } });
 }
 
-/** Likes a post once: liking again changes nothing and publishes nothing. NOT_FOUND for an unknown post. */
+/**
+ * One batch of likes of one post, in one transaction: one statement inserts the new likes (a user
+ * already liking, or twice in the batch, counts once) and moves the counter by how many were new;
+ * one statement appends their LIKED events in arrival order, each with the count right after it;
+ * then the author is notified, at most one unread POST_LIKED per liker.
+ */
+const applyLikes: ApplyBatch<string, void> = (streams, postId, userIds) => streams.write(async (w) => {
+  const likers = [...new Set(userIds)];
+  const [row] = await w.tx.$queryRaw<(Counts & { liked: string[] })[]>`
+    WITH ins AS (
+      INSERT INTO "Like" ("postId", "userId")
+      SELECT "id", u FROM "Post", unnest(${likers}::text[]) AS u WHERE "id" = ${postId}
+      ON CONFLICT DO NOTHING RETURNING "userId"
+    ), bump AS (
+      UPDATE "Post" SET "likeCount" = "likeCount" + (SELECT count(*)::int FROM ins) WHERE "id" = ${postId}
+      RETURNING "authorId", "likeCount", "commentCount"
+    )
+    SELECT bump.*, ARRAY(SELECT "userId" FROM ins) AS "liked" FROM bump`;
+  if (!row) return userIds.map(() => ({ ok: false as const, error: notFound('Post', postId) }));
+  const liked = new Set(row.liked);
+  const inOrder = likers.filter((id) => liked.has(id));
+  const before = row.likeCount - inOrder.length;
+  await w.appendMany(
+    Topics.post(postId),
+    inOrder.map((actorId, i) => ({ kind: 'LIKED' as const, data: { actorId, likeCount: before + i + 1, commentCount: row.commentCount } })),
+  );
+  const names = await w.tx.user.findMany({ where: { id: { in: inOrder } }, select: { id: true, displayName: true } });
+  const nameOf = new Map(names.map((u) => [u.id, u.displayName]));
+  for (const actorId of inOrder) {
+    if (actorId === row.authorId) continue;
+    // Unlike + like again must not spam the author: one unread POST_LIKED per liker and post.
+    await notify(w, {
+      userId: row.authorId,
+      kind: 'POST_LIKED',
+      message: `${nameOf.get(actorId) ?? 'Someone'} liked your post.`,
+      actorId,
+      subjectId: postId,
+      onceWhileUnread: true,
+    });
+  }
+  return userIds.map(() => ({ ok: true as const, value: undefined }));
+});
+
+/**
+ * Likes a post once: liking again changes nothing and publishes nothing. NOT_FOUND for an unknown
+ * post. Concurrent likes of one post on this instance share a group commit (one transaction per batch).
+ */
 export async function likePost(app: Services, userId: string, postId: string): Promise<void> {
-  await app.streams.write(async (w) => {
-    // Selecting from "Post" makes an unknown post insert nothing instead of failing the foreign key.
-    const inserted = await w.tx.$queryRaw<{ postId: string }[]>`
-      INSERT INTO "Like" ("postId", "userId") SELECT "id", ${userId} FROM "Post" WHERE "id" = ${postId}
-      ON CONFLICT DO NOTHING RETURNING "postId"`;
-    if (inserted.length === 0) return assertPost(w, postId);
-    const counts = await bumpLikes(w, postId, 1);
-    await w.append(Topics.post(postId), 'LIKED', { actorId: userId, likeCount: counts.likeCount, commentCount: counts.commentCount });
-    if (counts.authorId !== userId) {
-      // Unlike + like again must not spam the author: one unread POST_LIKED per liker and post.
-      await notify(w, {
-        userId: counts.authorId,
-        kind: 'POST_LIKED',
-        message: `${await displayName(w, userId)} liked your post.`,
-        actorId: userId,
-        subjectId: postId,
-        onceWhileUnread: true,
-      });
-    }
-  });
+  await likeGroup(app).submit(postId, userId);
 }
+
+/** This instance's group commit for likes (keyed by post id); its `stats` count batches. */
+export const likeGroup = (app: Services) => app.streams.batched('likes', applyLikes);
 
 /** Removes the viewer's like; a no-op (nothing published) when there is none. NOT_FOUND for an unknown post. */
 export async function unlikePost(app: Services, userId: string, postId: string): Promise<void> {

@@ -7,11 +7,14 @@
  */
 import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
-import { append } from './log.js';
+import { GroupCommit, type ApplyBatch, type GroupCommitOptions } from './batch.js';
+import { append, appendMany, trimIfDue, type Logged } from './log.js';
 import { openSubscription, type SubscribeOptions } from './subscription.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
+export { appendCtes, LOG_HEAD, loggedEvents, type LogHead, type Logged } from './log.js';
+export type { ApplyBatch, GroupCommit, Outcome } from './batch.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
 export { EventQueue } from './queue.js';
 export * from './topics.js';
@@ -21,9 +24,14 @@ export interface Writer {
   readonly tx: Tx;
   /** Appends a logged event in this transaction; it is published after commit. */
   append<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): Promise<StreamEvent<F, K>>;
+  /** Appends several events to one topic in one statement, with consecutive seqs in the order given. */
+  appendMany<F extends Family>(topic: Topic<F>, events: readonly EventInput<F>[]): Promise<StreamEvent<F>[]>;
   /** Queues an ephemeral signal to send after commit (nothing is sent if the transaction fails). */
   signal<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): void;
 }
+
+/** One event to append: a kind of the family and its payload. */
+export type EventInput<F extends Family> = { [K in KindOf<F>]: { kind: K; data: StreamPayloads[F][K] } }[KindOf<F>];
 
 export interface StreamStats {
   published: number;
@@ -54,6 +62,7 @@ export class Streams {
   private live = 0;
   private readonly deliveryObservers = new Set<(latencyMs: number) => void>();
   private readonly onPublishError: (error: unknown) => void;
+  private readonly groups = new Map<string, GroupCommit<never, unknown>>();
 
   constructor(
     private readonly db: PrismaClient,
@@ -76,6 +85,11 @@ export class Streams {
               outgoing.push(event as unknown as StreamEvent);
               return event;
             },
+            appendMany: async (topic, events) => {
+              const appended = await appendMany(tx as Tx, topic, events, this.options.retention);
+              outgoing.push(...(appended as unknown as StreamEvent[]));
+              return appended;
+            },
             signal: (topic, kind, data) => {
               outgoing.push({ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as StreamEvent);
             },
@@ -90,6 +104,34 @@ export class Streams {
         if (attempt >= 5 || !isRetryable(error)) throw error;
       }
     }
+  }
+
+  /**
+   * The group commit named `name` on this instance (made on first use): concurrent writes to one hot
+   * key are coalesced into one `write` transaction per batch (see batch.ts).
+   */
+  batched<Q, R>(name: string, apply: ApplyBatch<Q, R>, options?: GroupCommitOptions): GroupCommit<Q, R> {
+    let group = this.groups.get(name) as GroupCommit<Q, R> | undefined;
+    if (!group) {
+      group = new GroupCommit<Q, R>(this, apply, options);
+      this.groups.set(name, group as unknown as GroupCommit<never, unknown>);
+    }
+    return group;
+  }
+
+  /**
+   * Runs ONE statement that changes rows and appends their events itself (log.ts `appendCtes`): a
+   * single round trip, atomic as every statement. Its events are published after it; the log is
+   * trimmed after it when due.
+   */
+  async writeStatement<T>(run: (db: PrismaClient) => Promise<{ value: T; logged: Logged | null }>): Promise<T> {
+    const { value, logged } = await run(this.db);
+    if (logged) {
+      void this.publishAll(logged.events);
+      // The change is committed: a failed trim is reported, and the next append tries again.
+      await trimIfDue(this.db, logged.topic, logged.seq, logged.trimmedThrough, this.options.retention).catch(this.onPublishError);
+    }
+    return value;
   }
 
   /** Sends an ephemeral event now (typing, presence, queue position): no seq, no replay. */

@@ -3,7 +3,7 @@
  * seq under the topic row's lock (so seqs are gap-free and in commit order per topic) and stores the
  * event beside the change it describes. Retention trims old entries and remembers how far it trimmed.
  */
-import type { PrismaClient, Tx } from '../db/index.js';
+import { Prisma, type PrismaClient, type Tx } from '../db/index.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 type Reader = Pick<PrismaClient, 'streamEvent' | 'streamTopic'>;
@@ -33,6 +33,98 @@ export async function append<F extends Family, K extends KindOf<F>>(
     await tx.streamTopic.update({ where: { topic: topic.name }, data: { trimmedThrough: keepFrom } });
   }
   return { topic: topic.name, seq, kind, data, at: new Date(row.createdAt).toISOString() } as StreamEvent<F, K>;
+}
+
+/**
+ * Appends several events to one topic in one statement (a group commit's events): they take
+ * consecutive seqs under the topic row's lock, in the order given.
+ */
+export async function appendMany<F extends Family>(
+  tx: Tx,
+  topic: Topic<F>,
+  events: readonly { kind: KindOf<F>; data: unknown }[],
+  retention: number,
+): Promise<StreamEvent<F>[]> {
+  if (events.length === 0) return [];
+  const n = events.length;
+  const kinds = events.map((e) => e.kind as string);
+  const datas = events.map((e) => JSON.stringify(e.data));
+  const rows = await tx.$queryRaw<{ seq: number; trimmedThrough: number; createdAt: Date }[]>`
+    WITH next AS (
+      INSERT INTO "StreamTopic" ("topic", "seq") VALUES (${topic.name}, ${n}::int)
+      ON CONFLICT ("topic") DO UPDATE SET "seq" = "StreamTopic"."seq" + ${n}::int
+      RETURNING "seq", "trimmedThrough"
+    )
+    INSERT INTO "StreamEvent" ("topic", "seq", "kind", "data")
+    SELECT ${topic.name}, next."seq" - ${n}::int + e.ord::int, e.kind, e.data::jsonb
+    FROM next, unnest(${kinds}::text[], ${datas}::text[]) WITH ORDINALITY AS e(kind, data, ord)
+    RETURNING "seq", "createdAt", (SELECT "trimmedThrough" FROM next) AS "trimmedThrough"`;
+  const last = Math.max(...rows.map((r) => Number(r.seq)));
+  const keepFrom = last - retention;
+  if (keepFrom - Number(rows[0].trimmedThrough) >= Math.max(1, Math.ceil(retention / 10))) {
+    await tx.streamEvent.deleteMany({ where: { topic: topic.name, seq: { lte: keepFrom } } });
+    await tx.streamTopic.update({ where: { topic: topic.name }, data: { trimmedThrough: keepFrom } });
+  }
+  const at = new Date(rows[0].createdAt).toISOString();
+  return events.map((e, i) => ({ topic: topic.name, seq: last - n + 1 + i, kind: e.kind, data: e.data, at }) as unknown as StreamEvent<F>);
+}
+
+/**
+ * Appending inside a larger statement, so a change and its events are one round trip: CTEs `log_next`
+ * and `log_rows` that append every row of the CTE named `source` (columns `ord` 1..n, `kind`, `data`
+ * jsonb) to `topic` with n consecutive seqs taken under the topic row's lock, in `ord` order. Nothing
+ * is appended when `source` is empty. Select `LOG_HEAD` in the statement's result, and give it to
+ * `loggedEvents`.
+ */
+export function appendCtes(topic: string, source: string): Prisma.Sql {
+  const src = Prisma.raw(`"${source.replace(/"/g, '')}"`);
+  return Prisma.sql`log_next AS (
+      INSERT INTO "StreamTopic" ("topic", "seq") SELECT ${topic}, count(*)::int FROM ${src} HAVING count(*) > 0
+      ON CONFLICT ("topic") DO UPDATE SET "seq" = "StreamTopic"."seq" + EXCLUDED."seq"
+      RETURNING "seq", "trimmedThrough"
+    ), log_rows AS (
+      INSERT INTO "StreamEvent" ("topic", "seq", "kind", "data")
+      SELECT ${topic}, log_next."seq" - (SELECT count(*) FROM ${src})::int + s."ord"::int, s."kind", s."data"
+      FROM log_next, ${src} s
+      RETURNING "seq", "createdAt"
+    )`;
+}
+
+/** The columns a statement with `appendCtes` selects for `loggedEvents`. */
+export const LOG_HEAD = Prisma.sql`(SELECT "seq" FROM log_next) AS "logSeq", (SELECT "trimmedThrough" FROM log_next) AS "logTrimmed",
+  (SELECT "createdAt" FROM log_rows LIMIT 1) AS "logAt"`;
+
+export interface LogHead {
+  logSeq: number | null;
+  logTrimmed: number | null;
+  logAt: Date | null;
+}
+
+/** What a statement with `appendCtes` appended: the events (the `source` rows, in order) and the topic's head. */
+export interface Logged {
+  events: StreamEvent[];
+  seq: number;
+  trimmedThrough: number;
+  topic: string;
+}
+
+/** The events a statement appended through `appendCtes`, given the same kinds and payloads in `ord` order. */
+export function loggedEvents(topic: string, items: readonly { kind: string; data: unknown }[], head: LogHead): Logged | null {
+  if (items.length === 0 || head.logSeq === null) return null;
+  const last = Number(head.logSeq);
+  const at = new Date(head.logAt!).toISOString();
+  const events = items.map((e, i) => ({ topic, seq: last - items.length + 1 + i, kind: e.kind, data: e.data, at }) as unknown as StreamEvent);
+  return { events, seq: last, trimmedThrough: Number(head.logTrimmed), topic };
+}
+
+/** Trims a topic's log after an append that left it `seq` long, when a tenth of the retention has piled up. */
+export async function trimIfDue(db: PrismaClient, topic: string, seq: number, trimmedThrough: number, retention: number): Promise<void> {
+  const keepFrom = seq - retention;
+  if (keepFrom - trimmedThrough < Math.max(1, Math.ceil(retention / 10))) return;
+  await db.$transaction(async (tx) => {
+    await tx.streamEvent.deleteMany({ where: { topic, seq: { lte: keepFrom } } });
+    await tx.streamTopic.updateMany({ where: { topic, trimmedThrough: { lt: keepFrom } }, data: { trimmedThrough: keepFrom } });
+  });
 }
 
 /** The last seq handed out for a topic and the highest seq trimmed away (0 and 0 for a new topic). */

@@ -1,4 +1,6 @@
 /** GraphQL documents and small helpers shared by the bookings suites. */
+import { request, type Agent } from 'node:http';
+import type { GqlResult } from '../support/client.js';
 import type { TestServer } from '../support/server.js';
 
 export const CREATE_EVENT = `mutation($input: CreateEventInput!) {
@@ -30,3 +32,33 @@ export interface SeatUpdate {
 export const nextWeek = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
 
 export { noSubscriptionsLeft } from '../support/server.js';
+
+/**
+ * A GraphQL POST through a node:http Agent that caps open sockets per server (requests beyond the cap
+ * wait in the agent): thousands of simultaneous requests stay simultaneous for the server without
+ * thousands of connects overflowing its listen backlog.
+ */
+export function pooledGql(agent: Agent) {
+  return (url: string, query: string, variables: Record<string, unknown>, token: string): Promise<GqlResult> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ query, variables });
+      const req = request(
+        url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as GqlResult);
+            } catch (error) {
+              reject(error);
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
