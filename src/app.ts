@@ -12,6 +12,7 @@ import { registerDomainListeners } from './domains.js';
 import { createServer, type HttpServer } from './server.js';
 import { createBus } from './streams/bus.js';
 import { Streams } from './streams/index.js';
+import { startSweeper } from './streams/sweeper.js';
 import { Connections } from './transport/connections.js';
 
 export interface Pulse {
@@ -45,6 +46,7 @@ export async function createPulse(
     streams: new Streams(database.prisma, bus, {
       retention: config.streamRetention,
       onPublishError: (err) => logger.error({ err }, 'publishing a committed stream event failed'),
+      holdPublish: config.testHoldPublish,
     }),
     tokens: new Tokens(secret, config.jwtTtlSeconds),
     logger,
@@ -53,6 +55,12 @@ export async function createPulse(
   };
   const stopDomains = registerDomainListeners(services);
   const server = createServer(services, { staticHandler: options.staticHandler });
+  let lastSweepReport = 0;
+  const sweeper = startSweeper(database.prisma, services.streams.liveTopics, config.publishSweepMs, (err) => {
+    if (Date.now() - lastSweepReport < 30_000) return;
+    lastSweepReport = Date.now();
+    logger.warn({ err }, 'publish sweep failed (database unreachable?); retrying');
+  });
 
   let stopping: Promise<void> | null = null;
   return {
@@ -61,6 +69,7 @@ export async function createPulse(
     stop() {
       stopping ??= (async () => {
         await server.close();
+        await sweeper.stop();
         await stopDomains();
         await bus.close();
         await database.close();

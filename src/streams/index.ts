@@ -9,6 +9,7 @@ import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { append } from './log.js';
 import { openSubscription, type SubscribeOptions } from './subscription.js';
+import { LiveTopics } from './sweeper.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
@@ -52,12 +53,19 @@ function isRetryable(error: unknown): boolean {
 export class Streams {
   private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
   private live = 0;
+  /** Live persisted subscriptions per topic, for the publish sweeper. */
+  readonly liveTopics = new LiveTopics();
   private readonly onPublishError: (error: unknown) => void;
 
   constructor(
     private readonly db: PrismaClient,
     readonly bus: Bus,
-    private readonly options: { retention: number; onPublishError?: (error: unknown) => void },
+    private readonly options: {
+      retention: number;
+      onPublishError?: (error: unknown) => void;
+      /** Test hook: commit events but never publish them (as if the writer died after commit). */
+      holdPublish?: boolean;
+    },
   ) {
     this.onPublishError = options.onPublishError ?? (() => {});
   }
@@ -83,7 +91,7 @@ export class Streams {
         });
         // Not awaited: the change is committed and in the log, so a slow or unreachable bus must not
         // hold the mutation's answer (subscribers fill gaps from the log; resuming clients replay).
-        void this.publishAll(outgoing);
+        if (!this.options.holdPublish) void this.publishAll(outgoing);
         return result;
       } catch (error) {
         if (attempt >= 5 || !isRetryable(error)) throw error;
@@ -107,6 +115,7 @@ export class Streams {
         if (wasLive) this.live--;
       },
       onDeliver: () => counters.delivered++,
+      watch: (name, check) => this.liveTopics.watch(name, check),
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
 
