@@ -27,7 +27,7 @@ export async function createPulse(
   options: { logger?: Logger; staticHandler?: NonNullable<Parameters<typeof createServer>[1]>['staticHandler'] } = {},
 ): Promise<Pulse> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs });
   try {
     const applied = await applyMigrations(database.factory, { log: (msg) => logger.debug(msg) });
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');

@@ -16,6 +16,12 @@ export type { PrismaClient as Db } from '../generated/prisma/client.js';
 /** The client inside `prisma.$transaction(async (tx) => ...)`. */
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0] & Omit<PrismaClient, '$transaction'>;
 
+/** PostgreSQL only (PGlite is in-process): `DB_CONNECT_TIMEOUT_MS`, `DB_STATEMENT_TIMEOUT_MS`. */
+export interface DatabaseTimeouts {
+  connectMs?: number;
+  statementMs?: number;
+}
+
 export interface Database {
   prisma: PrismaClient;
   /** The adapter factory, for the migration engine. */
@@ -29,6 +35,7 @@ export interface Database {
 /** Builds the driver adapter factory for a target (PGlite instance or PostgreSQL pool). */
 export async function createAdapterFactory(
   target: DatabaseTarget,
+  timeouts: DatabaseTimeouts = {},
 ): Promise<{ factory: SqlMigrationAwareDriverAdapterFactory; dispose(): Promise<void> }> {
   if (target.kind === 'pglite') {
     if (target.dir) await mkdir(target.dir, { recursive: true });
@@ -41,6 +48,12 @@ export async function createAdapterFactory(
     {
       connectionString: stripSchemaParam(target.url),
       max: 10,
+      // While PostgreSQL is unreachable nothing may hang: connecting and each statement are bounded,
+      // so operations answer UNAVAILABLE at once and the pool replaces broken connections.
+      connectionTimeoutMillis: timeouts.connectMs ?? 3_000,
+      query_timeout: timeouts.statementMs ?? 15_000,
+      statement_timeout: timeouts.statementMs ?? 15_000,
+      keepAlive: true,
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     },
     schema ? { schema } : undefined,
@@ -56,8 +69,8 @@ function stripSchemaParam(url: string): string {
 }
 
 /** Opens the database (without migrating it: see `migrate.ts`). */
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  const { factory, dispose } = await createAdapterFactory(target);
+export async function openDatabase(target: DatabaseTarget, timeouts: DatabaseTimeouts = {}): Promise<Database> {
+  const { factory, dispose } = await createAdapterFactory(target, timeouts);
   const prisma = new PrismaClient({
     adapter: factory,
     // Contended rows (one event's seats, one topic's sequence) queue transactions behind a row lock:

@@ -112,7 +112,8 @@ export async function openSubscription(
       while (inbox.length > 0 && !queue.closed) {
         const event = inbox.shift()!;
         if ((event.kind as string) === HEAD_MARK) {
-          if (event.seq! > last) await fill(event.seq! + 1);
+          // The database may be unreachable right now: keep the subscription, the next sweep retries.
+          if (event.seq! > last) await fill(event.seq! + 1).catch(() => {});
         } else if (event.seq === null) {
           await emit(event);
         } else if (event.seq > last) {
