@@ -19,6 +19,8 @@ export interface FeedSubscriber {
   errors: unknown[];
   /** ms from each 1012 close to the next connection_ack. */
   restartDelays: number[];
+  /** ms from each 1012 close to the next connection attempt (the client's own wait). */
+  restartWaits: number[];
   /** Resolves once the subscription has delivered seq >= `seq`. */
   reached(seq: number): Promise<void>;
   dispose(): Promise<void>;
@@ -29,7 +31,11 @@ export async function feedSubscriber(options: { url: string; wsUrl: () => string
   const seqs: number[] = [];
   const errors: unknown[] = [];
   const restartDelays: number[] = [];
+  const restartWaits: number[] = [];
   let closedAt: number | null = null;
+  client.ws.on('connecting', () => {
+    if (closedAt !== null) restartWaits.push(Date.now() - closedAt);
+  });
   client.ws.on('closed', (event) => {
     if ((event as { code?: number }).code === SERVICE_RESTART) closedAt = Date.now();
   });
@@ -57,6 +63,7 @@ export async function feedSubscriber(options: { url: string; wsUrl: () => string
     seqs,
     errors,
     restartDelays,
+    restartWaits,
     reached(seq) {
       if (seqs.length > 0 && seqs[seqs.length - 1] >= seq) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ seq, resolve }));

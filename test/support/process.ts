@@ -4,6 +4,7 @@
  * the test process exits, so no fault test leaves a process behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TEST_JWT_SECRET } from './server.js';
 import { withTimeout } from './client.js';
@@ -92,6 +93,53 @@ export async function startInstance(options: InstanceOptions): Promise<InstanceP
       return withTimeout(exited, 30_000, `the instance to exit after ${signal}`);
     },
   };
+}
+
+/** Starts HAProxy (Debian's `haproxy`) with `deploy/haproxy.cfg` and the given addresses, in the foreground. */
+export async function startHaproxy(env: { PULSE_BIND: string; PULSE_1: string; PULSE_2: string; HAPROXY_STATS: string }): Promise<{
+  child: ChildProcess;
+  /** Server name -> HAProxy's status of it (UP, DOWN, ...). */
+  status(): Promise<Record<string, string>>;
+  /** Waits until every named server is UP (or DOWN) in HAProxy's view. */
+  waitFor(state: 'UP' | 'DOWN', names: string[], ms?: number): Promise<void>;
+}> {
+  const child = spawn('haproxy', ['-db', '-f', 'deploy/haproxy.cfg'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const status = async () => {
+    const csv = await (await fetch(`http://${env.HAPROXY_STATS}/;csv`)).text();
+    const [header, ...rows] = csv.trim().split('\n');
+    const columns = header.replace(/^# /, '').split(',');
+    const result: Record<string, string> = {};
+    for (const row of rows) {
+      const cells = row.split(',');
+      if (cells[columns.indexOf('pxname')] === 'pulse') result[cells[columns.indexOf('svname')]] = cells[columns.indexOf('status')];
+    }
+    return result;
+  };
+  const waitFor = async (state: 'UP' | 'DOWN', names: string[], ms = 30_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const now = await status().catch(() => ({}) as Record<string, string>);
+      if (names.every((n) => now[n] === state)) return;
+      if (Date.now() > deadline) throw new Error(`HAProxy: expected ${names.join(', ')} ${state}, have ${JSON.stringify(now)}\n${output}`);
+      if (child.exitCode !== null) throw new Error(`HAProxy exited: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  return { child, status, waitFor };
+}
+
+/** A free TCP port on 127.0.0.1 (for processes that need a fixed port across restarts). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Kills every instance still running (afterAll of fault tests). */
