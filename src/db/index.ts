@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseTarget } from '../config.js';
@@ -48,9 +49,12 @@ export async function createAdapterFactory(
     {
       connectionString: stripSchemaParam(target.url),
       max: 10,
-      // While PostgreSQL is unreachable nothing may hang: connecting and each statement are bounded,
-      // so operations answer UNAVAILABLE at once and the pool replaces broken connections.
-      connectionTimeoutMillis: timeouts.connectMs ?? 3_000,
+      // While PostgreSQL is unreachable nothing may hang: opening a connection and each statement are
+      // bounded, so operations answer UNAVAILABLE at once and the pool replaces broken connections.
+      // The pool's own option bounds the wait for a free connection too, which must stay as long as
+      // Prisma's maxWait (contended rows queue transactions): so the short connect bound goes on the client.
+      Client: boundedClient(timeouts.connectMs ?? 3_000),
+      connectionTimeoutMillis: 30_000,
       query_timeout: timeouts.statementMs ?? 15_000,
       statement_timeout: timeouts.statementMs ?? 15_000,
       keepAlive: true,
@@ -59,6 +63,15 @@ export async function createAdapterFactory(
     schema ? { schema } : undefined,
   );
   return { factory, dispose: async () => {} };
+}
+
+/** A pg Client whose connection attempt gives up after `connectMs` (pg-pool passes its own options to clients). */
+function boundedClient(connectMs: number): typeof pg.Client {
+  return class BoundedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: connectMs });
+    }
+  };
 }
 
 /** `?schema=` is Prisma's URL convention; node-postgres does not understand it. */
