@@ -25,7 +25,9 @@ export interface PulseClientOptions {
   /**
    * A subscription may have missed events: refetch what it shows. Called when it reports `kind: GAP`
    * (events were trimmed before it could resume; the GAP event is still delivered), and when the
-   * socket came back before it had delivered any event, so there was no cursor to resume from.
+   * socket came back before a subscription started without `after` had delivered any event (no
+   * position to resume from). Subscribe with `after` = the query's snapshot cursor (`seatsCursor`,
+   * `streamCursor`, …) and the second case never happens.
    */
   onGap?: (operationName: string, variables: Record<string, unknown>) => void;
   onConnectionChange?: (state: ConnectionState) => void;
