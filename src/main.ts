@@ -37,12 +37,13 @@ async function main(): Promise<void> {
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
+    // A second signal (Ctrl-C twice) stops at once.
+    if (shuttingDown) process.exit(1);
     shuttingDown = true;
     // Drain: readiness turns 503 at once so the load balancer stops sending new clients; keep serving
     // for DRAIN_MS, then close sockets with 1012 (clients resume elsewhere), finish mutations, exit.
     pulse.server.drain();
-    logger.info({ signal, drainMs: config.drainMs }, 'draining');
+    logger.info({ signal, drainMs: config.drainMs }, 'draining (a second signal stops at once)');
     const force = setTimeout(() => process.exit(1), config.drainMs + 15_000);
     force.unref();
     await new Promise((resolve) => setTimeout(resolve, config.drainMs));
