@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run cluster`: Pulse in scaled mode on this machine. PostgreSQL (must be installed; started if
 # it is down) + Redis (started if it is down) + PULSE_INSTANCES Pulse instances + HAProxy with
-# deploy/haproxy.cfg in front of them. Ctrl-C (or SIGTERM) drains and stops everything it started.
+# deploy/haproxy.cfg in front of them. Ctrl-C (or SIGTERM) stops everything it started.
 #
 #   DATABASE_URL    postgres://postgres@127.0.0.1:5432/pulse (the database is created if missing)
 #   REDIS_URL       redis://127.0.0.1:6379
