@@ -55,8 +55,8 @@ export async function createAdapterFactory(
       // Prisma's maxWait (contended rows queue transactions): so the short connect bound goes on the client.
       Client: boundedClient(timeouts.connectMs ?? 3_000),
       connectionTimeoutMillis: 30_000,
-      query_timeout: timeouts.statementMs ?? 15_000,
-      statement_timeout: timeouts.statementMs ?? 15_000,
+      // Unset (npm run db:migrate): no statement bound, so a long migration may finish.
+      ...(timeouts.statementMs ? { query_timeout: timeouts.statementMs, statement_timeout: timeouts.statementMs } : {}),
       keepAlive: true,
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     },
