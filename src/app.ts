@@ -17,6 +17,7 @@ import { connectRedis } from './redis/clients.js';
 import { createServer, type HttpServer } from './server.js';
 import { createBus } from './streams/bus.js';
 import { Streams } from './streams/index.js';
+import { startSweeper } from './streams/sweeper.js';
 import { Connections } from './transport/connections.js';
 import { createMetrics } from './transport/metrics.js';
 import { createRateLimiter } from './transport/rate-limiter.js';
@@ -50,7 +51,10 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
   };
 
   try {
-    const database = owned(await openDatabase(config.database), (db) => db.close());
+    const database = owned(
+      await openDatabase(config.database, { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs }),
+      (db) => db.close(),
+    );
     const applied = await applyMigrations(database.factory, { log: (msg) => logger.debug(msg) });
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
 
@@ -64,6 +68,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
     const streams = new Streams(database.prisma, bus, {
       retention: config.streamRetention,
       onPublishError: (err) => logger.error({ err }, 'publishing a committed stream event failed'),
+      holdPublish: config.testHoldPublish,
     });
     const connections = new Connections((err) => logger.error({ err }, 'connection listener failed'));
     const presence = owned(new Presence(streams, connections, config, redis?.command ?? null), (p) => p.stop());
@@ -97,6 +102,16 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
     presence.start();
     owned(leaveQueueOnDisconnect(services), (stop) => stop());
     owned(monitor.start(), (stop) => stop());
+    // A committed event whose publish was lost (writer died, bus down) still reaches live subscribers.
+    let lastSweepReport = 0;
+    owned(
+      startSweeper(database.prisma, streams.liveTopics, config.publishSweepMs, (err) => {
+        if (Date.now() - lastSweepReport < 30_000) return;
+        lastSweepReport = Date.now();
+        logger.warn({ err }, 'publish sweep failed (database unreachable?); retrying');
+      }),
+      (sweeper) => sweeper.stop(),
+    );
 
     const server = createServer(services, { staticHandler: options.staticHandler });
     let stopping: Promise<void> | null = null;

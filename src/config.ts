@@ -49,6 +49,16 @@ export interface Config {
   typingTtlMs: number;
   seedDemoData: boolean;
   instanceId: string;
+  /** How often the publish sweeper compares the heads of live topics with what was delivered (ms). */
+  publishSweepMs: number;
+  /** After SIGTERM: how long /readyz answers 503 while the instance still serves, before sockets close with 1012. */
+  drainMs: number;
+  /** PostgreSQL: how long to wait for a connection before answering UNAVAILABLE (ms). */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL: how long one statement may run before it fails (ms). */
+  dbStatementTimeoutMs: number;
+  /** Tests only (NODE_ENV=test): commit events but never publish them, as if the writer died right after commit. */
+  testHoldPublish: boolean;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +120,13 @@ function database(env: Env): DatabaseTarget {
   throw new ConfigError('DATABASE_URL', `must be unset, "memory:" or a postgres:// URL, got "${url}"`);
 }
 
+/** `PULSE_TEST_HOLD_PUBLISH`: a fault-test hook, refused outside NODE_ENV=test. */
+function testHoldPublish(env: Env, nodeEnv: string): boolean {
+  const hold = bool(env, 'PULSE_TEST_HOLD_PUBLISH', false);
+  if (hold && nodeEnv !== 'test') throw new ConfigError('PULSE_TEST_HOLD_PUBLISH', 'is a test hook: only with NODE_ENV=test');
+  return hold;
+}
+
 /** Reads and validates the configuration; throws a `ConfigError` naming the variable. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const nodeEnvRaw = env.NODE_ENV?.trim() || 'development';
@@ -168,6 +185,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     typingTtlMs: int(env, 'TYPING_TTL_MS', 5_000, 100),
     seedDemoData: bool(env, 'SEED_DEMO_DATA', nodeEnv !== 'production'),
     instanceId: env.INSTANCE_ID?.trim() || `pulse-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    publishSweepMs: int(env, 'PUBLISH_SWEEP_MS', 500, 10, 60_000),
+    drainMs: int(env, 'DRAIN_MS', 5_000, 0, 600_000),
+    dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 3_000, 100, 600_000),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    testHoldPublish: testHoldPublish(env, nodeEnv),
     ...overrides,
   };
 }

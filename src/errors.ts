@@ -21,6 +21,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** The document breaks a query-shape limit; `extensions.limit` names it, `extensions.max` is its value. */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A dependency (the database) is unreachable; nothing was changed; `extensions.retryAfterMs` tells when to retry. */
+  UNAVAILABLE: 'UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -42,6 +44,11 @@ export const badInput = (field: string, message: string) =>
 export const conflict = (message: string) => new PulseError(ErrorCode.CONFLICT, message);
 export const rateLimited = (retryAfterMs: number) =>
   new PulseError(ErrorCode.RATE_LIMITED, `Too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s.`, {
+    retryAfterMs,
+  });
+
+export const unavailable = (retryAfterMs: number) =>
+  new PulseError(ErrorCode.UNAVAILABLE, `The service is temporarily unavailable; retry in ${Math.ceil(retryAfterMs / 1000)} s.`, {
     retryAfterMs,
   });
 

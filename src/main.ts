@@ -35,10 +35,19 @@ async function main(): Promise<void> {
       .join('\n'),
   );
 
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    // A second signal (Ctrl-C twice) stops at once.
+    if (shuttingDown) process.exit(1);
+    shuttingDown = true;
+    // Drain: readiness turns 503 at once so the load balancer stops sending new clients; keep serving
+    // for DRAIN_MS, then close sockets with 1012 (clients resume elsewhere), finish mutations, exit.
+    pulse.server.drain();
+    logger.info({ signal, drainMs: config.drainMs }, 'draining (a second signal stops at once)');
+    const force = setTimeout(() => process.exit(1), config.drainMs + 15_000);
     force.unref();
+    await new Promise((resolve) => setTimeout(resolve, config.drainMs));
+    logger.info('shutting down');
     pulse.stop().then(
       () => process.exit(0),
       (err) => {
@@ -47,8 +56,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((error) => {

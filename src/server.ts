@@ -56,13 +56,16 @@ type ServerContext = Partial<YogaInitialContext> & {
 export interface HttpServer {
   /** Listens on `port` (0: any free port); resolves with the URLs. */
   listen(port: number, host?: string): Promise<{ port: number; url: string; wsUrl: string }>;
-  /** Graceful: stop accepting, close sockets with 1001, wait for in-flight mutations. */
+  /** Deploys: /readyz answers 503 from now on (the load balancer stops sending clients); everything else keeps serving. */
+  drain(): void;
+  /** Graceful: stop accepting, close sockets with 1012 (service restart: resume elsewhere now), wait for in-flight mutations. */
   close(): Promise<void>;
 }
 
 export function createServer(app: Services, options: { staticHandler?: (req: IncomingMessage, res: ServerResponse) => boolean } = {}): HttpServer {
   const { config, logger } = app;
   const inFlight = { mutations: 0 };
+  let draining = false;
   const { metrics, rateLimiter: limiter } = app;
   const persisted = loadPersistedDocuments(config.persistedDocuments);
 
@@ -148,6 +151,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') return json(res, 200, { status: 'ok', instanceId: config.instanceId });
       if (path === '/readyz') {
+        if (draining) return json(res, 503, { draining: true });
         const [database, bus] = await Promise.all([app.database.ping(), app.streams.bus.ping()]);
         return json(res, database && bus ? 200 : 503, { database, bus });
       }
@@ -274,12 +278,18 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         });
       });
     },
+    drain() {
+      draining = true;
+    },
     async close() {
+      draining = true;
       if (heartbeat) clearInterval(heartbeat);
       (await stopRevocations)();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      // 1001 Going Away to every socket; graphql-ws returns their subscriptions' iterators.
       app.connections.shutdown();
+      // 1012 Service Restart: clients resume at once, on another instance, from their cursors.
+      for (const socket of wss.clients) socket.close(1012, 'Service restart');
+      // graphql-ws returns the subscriptions' iterators (and closes any socket left with 1001).
       await ws.dispose();
       const deadline = Date.now() + 10_000;
       while (inFlight.mutations > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

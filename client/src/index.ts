@@ -2,7 +2,7 @@
  * The Pulse client library: `createPulseClient`, the typed documents of every operation in
  * ./operations, and (as `Types`) the generated result, variable, enum and input types.
  */
-export { createPulseClient, retryDelayMs, type ConnectionState, type PulseClient, type PulseClientOptions } from './pulse-client.js';
+export { createPulseClient, retryDelayMs, SERVICE_RESTART, type ConnectionState, type PulseClient, type PulseClientOptions } from './pulse-client.js';
 export * from './operations/bookings.js';
 export * from './operations/chat.js';
 export * from './operations/matches.js';

@@ -1,7 +1,8 @@
 /**
  * `createPulseClient`: an Apollo Client 4 for Pulse. Queries and mutations go over HTTP with the
  * token on every request; subscriptions go over one graphql-ws socket that reconnects forever
- * (exponential backoff with jitter), reads the token again on every connect, and RESUMES every
+ * (exponential backoff with jitter; at once after a 1012 "service restart", which a draining server
+ * sends), reads the token again on every connect, and RESUMES every
  * active subscription after the last event it delivered, so nothing is lost or repeated across a
  * server restart or a move to another instance.
  */
@@ -18,14 +19,16 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 export interface PulseClientOptions {
   /** HTTP endpoint, e.g. `http://localhost:4000/graphql` or `/graphql` in a page served by Pulse. */
   url: string;
-  /** WebSocket endpoint; derived from `url` (http -> ws) when omitted. */
-  wsUrl?: string;
+  /** WebSocket endpoint (or a function giving one per connection attempt); derived from `url` (http -> ws) when omitted. */
+  wsUrl?: string | (() => string);
   /** Called for every HTTP request and on every (re)connect of the socket, so a refreshed token is used. */
   getToken: () => string | null | undefined | Promise<string | null | undefined>;
   /**
    * A subscription may have missed events: refetch what it shows. Called when it reports `kind: GAP`
    * (events were trimmed before it could resume; the GAP event is still delivered), and when the
-   * socket came back before it had delivered any event, so there was no cursor to resume from.
+   * socket came back before a subscription started without `after` had delivered any event (no
+   * position to resume from). Subscribe with `after` = the query's snapshot cursor (`seatsCursor`,
+   * `streamCursor`, …) and the second case never happens.
    */
   onGap?: (operationName: string, variables: Record<string, unknown>) => void;
   onConnectionChange?: (state: ConnectionState) => void;
@@ -42,6 +45,8 @@ export type PulseClient = ApolloClient & {
   dispose(): Promise<void>;
 };
 
+/** WebSocket close code of a server that is restarting or draining for a deploy: reconnect at once. */
+export const SERVICE_RESTART = 1012;
 const RETRY_BASE_MS = 250;
 const RETRY_MAX_MS = 10_000;
 
@@ -56,6 +61,7 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
   let disposed = false;
   let connected = false;
   let active = 0;
+  let lastCloseCode: number | null = null;
   const report = (state: ConnectionState) => options.onConnectionChange?.(state);
   const authorization = async (): Promise<string | null> => {
     const token = await options.getToken();
@@ -73,14 +79,18 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
     },
     retryAttempts: Infinity,
     shouldRetry: () => true,
-    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelayMs(retries))),
+    // A draining server closes with 1012 once the load balancer no longer routes to it: the first
+    // attempt after that goes out at once (to another instance); later ones back off as usual.
+    retryWait: (retries) =>
+      new Promise((resolve) => setTimeout(resolve, retries === 0 && lastCloseCode === SERVICE_RESTART ? 0 : retryDelayMs(retries))),
     on: {
       connecting: (isRetry) => report(isRetry ? 'reconnecting' : 'connecting'),
       connected: () => {
         connected = true;
         report('connected');
       },
-      closed: () => {
+      closed: (event) => {
+        lastCloseCode = (event as { code?: number } | undefined)?.code ?? null;
         connected = false;
         report(disposed ? 'closed' : !lazy || active > 0 ? 'reconnecting' : 'idle');
       },

@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseTarget } from '../config.js';
@@ -14,6 +15,12 @@ export { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 /** The client inside `prisma.$transaction(async (tx) => ...)`. */
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0] & Omit<PrismaClient, '$transaction'>;
+
+/** PostgreSQL only (PGlite is in-process): `DB_CONNECT_TIMEOUT_MS`, `DB_STATEMENT_TIMEOUT_MS`. */
+export interface DatabaseTimeouts {
+  connectMs?: number;
+  statementMs?: number;
+}
 
 export interface Database {
   prisma: PrismaClient;
@@ -28,6 +35,7 @@ export interface Database {
 /** Builds the driver adapter factory for a target (PGlite instance or PostgreSQL pool). */
 export async function createAdapterFactory(
   target: DatabaseTarget,
+  timeouts: DatabaseTimeouts = {},
 ): Promise<{ factory: SqlMigrationAwareDriverAdapterFactory; dispose(): Promise<void> }> {
   if (target.kind === 'pglite') {
     if (target.dir) await mkdir(target.dir, { recursive: true });
@@ -40,11 +48,29 @@ export async function createAdapterFactory(
     {
       connectionString: stripSchemaParam(target.url),
       max: 10,
+      // While PostgreSQL is unreachable nothing may hang: opening a connection and each statement are
+      // bounded, so operations answer UNAVAILABLE at once and the pool replaces broken connections.
+      // The pool's own option bounds the wait for a free connection too, which must stay as long as
+      // Prisma's maxWait (contended rows queue transactions): so the short connect bound goes on the client.
+      Client: boundedClient(timeouts.connectMs ?? 3_000),
+      connectionTimeoutMillis: 30_000,
+      // Unset (npm run db:migrate): no statement bound, so a long migration may finish.
+      ...(timeouts.statementMs ? { query_timeout: timeouts.statementMs, statement_timeout: timeouts.statementMs } : {}),
+      keepAlive: true,
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     },
     schema ? { schema } : undefined,
   );
   return { factory, dispose: async () => {} };
+}
+
+/** A pg Client whose connection attempt gives up after `connectMs` (pg-pool passes its own options to clients). */
+function boundedClient(connectMs: number): typeof pg.Client {
+  return class BoundedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: connectMs });
+    }
+  };
 }
 
 /** `?schema=` is Prisma's URL convention; node-postgres does not understand it. */
@@ -55,8 +81,8 @@ function stripSchemaParam(url: string): string {
 }
 
 /** Opens the database (without migrating it: see `migrate.ts`). */
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  const { factory, dispose } = await createAdapterFactory(target);
+export async function openDatabase(target: DatabaseTarget, timeouts: DatabaseTimeouts = {}): Promise<Database> {
+  const { factory, dispose } = await createAdapterFactory(target, timeouts);
   const prisma = new PrismaClient({
     adapter: factory,
     // Contended rows (one event's seats, one topic's sequence) queue transactions behind a row lock:

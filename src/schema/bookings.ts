@@ -3,7 +3,9 @@ import { assertEventExists, bookSeats, cancelBooking, createEvent, updateEventCa
 import { notFound } from '../errors.js';
 import { BookingStatus } from '../generated/prisma/enums.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
+import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { addLoggedEnvelopeFields, noEntity } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -20,6 +22,7 @@ builder.prismaObject('Event', {
     availableSeats: t.int({ select: { capacity: true, bookedSeats: true }, resolve: (e) => e.capacity - e.bookedSeats }),
     organizer: t.relation('organizer'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    seatsCursor: t.string({ nullable: true, description: `\`seatUpdates\`: ${SNAPSHOT_HELP}`, resolve: (e) => snapshotOf(e) }),
     bookings: t.prismaConnection({
       type: 'Booking',
       cursor: 'id',
@@ -96,9 +99,10 @@ builder.queryFields((t) => ({
     description: 'One event; NOT_FOUND (and null) for an id that names none.',
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const event = await ctx.app.prisma.event.findUnique({ ...query, where: { id: String(args.id) } });
-      if (!event) throw notFound('Event', String(args.id));
-      return event;
+      const id = String(args.id);
+      const { value: event, cursor } = await readWithCursor(ctx.app.prisma, Topics.event(id).name, (tx) => tx.event.findUnique({ ...query, where: { id } }));
+      if (!event) throw notFound('Event', id);
+      return withSnapshot(event, cursor, event);
     },
   }),
   events: t.prismaConnection({

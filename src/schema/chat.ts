@@ -2,8 +2,10 @@
 import type { Context } from '../context.js';
 import * as chat from '../chat/service.js';
 import { ConversationKind } from '../generated/prisma/enums.js';
-import type { AnyEventOf } from '../streams/index.js';
+import { Topics, type AnyEventOf } from '../streams/index.js';
+import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { addMixedEnvelopeFields, noEntity } from './streams.js';
 import { UserType } from './users.js';
 import { viewerOf } from './viewer.js';
@@ -58,6 +60,11 @@ builder.prismaObject('Conversation', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     lastMessageAt: t.expose('lastMessageAt', { type: 'DateTime', description: 'When the last message was sent (creation time before any).' }),
     memberCount: t.relationCount('members'),
+    eventsCursor: t.string({
+      nullable: true,
+      description: `\`conversationEvents\`: ${SNAPSHOT_HELP}`,
+      resolve: (c) => snapshotOf(c),
+    }),
     viewerIsMember: t.boolean({ resolve: (c, _args, ctx) => viewerIsMember(ctx, c.id) }),
     members: t.field({
       type: [UserType],
@@ -139,7 +146,10 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const id = String(args.id);
       await chat.assertMember(ctx.app.prisma, id, viewerOf(ctx).id);
-      return knownMember(ctx, [await ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } })])[0];
+      const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.conversation(id).name, (tx) =>
+        tx.conversation.findUniqueOrThrow({ ...query, where: { id } }),
+      );
+      return withSnapshot(value, cursor, knownMember(ctx, [value])[0]);
     },
   }),
   conversations: t.prismaConnection({

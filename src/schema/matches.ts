@@ -3,7 +3,9 @@ import { ApplicationStatus, MatchStatus, Region } from '../generated/prisma/enum
 import type { Context } from '../context.js';
 import { acceptApplication, applyToMatch, closeMatch, createVoiceChannel, postMatch } from '../matches/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
+import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { addLoggedEnvelopeFields } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -123,12 +125,25 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'Matches, newest first, optionally of one region and status.',
     args: { region: t.arg({ type: RegionEnum, required: false }), status: t.arg({ type: MatchStatusEnum, required: false }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.app.prisma.match.findMany({
-        ...query,
-        where: { ...(args.region ? { region: args.region } : {}), ...(args.status ? { status: args.status } : {}) },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    resolve: async (query, _root, args, ctx) => {
+      const read = (db: Pick<typeof ctx.app.prisma, 'match'>) =>
+        db.match.findMany({
+          ...query,
+          where: { ...(args.region ? { region: args.region } : {}), ...(args.status ? { status: args.status } : {}) },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        });
+      if (!args.region) return read(ctx.app.prisma);
+      const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.region(args.region).name, read);
+      return withSnapshot(args, cursor, value);
+    },
+  }, {
+    fields: (c) => ({
+      streamCursor: c.string({
+        nullable: true,
+        description: `\`matchFeed(region)\`: ${SNAPSHOT_HELP} Null without \`region\` (no single stream).`,
+        resolve: (connection) => snapshotOf((connection as { args?: object }).args),
       }),
+    }),
   }),
   match: t.prismaField({
     type: 'Match',

@@ -2,7 +2,9 @@
 import { NotificationKind } from '../generated/prisma/enums.js';
 import { markRead } from '../notifications/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
+import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { addLoggedEnvelopeFields, noEntity } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -46,12 +48,25 @@ builder.queryField('notifications', (t) =>
     authScopes: { signedIn: true },
     description: "The viewer's notifications, newest first.",
     args: { unreadOnly: t.arg.boolean({ required: false }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.app.prisma.notification.findMany({
-        ...query,
-        where: { userId: viewerOf(ctx).id, ...(args.unreadOnly ? { read: false } : {}) },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    resolve: async (query, _root, args, ctx) => {
+      const userId = viewerOf(ctx).id;
+      const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.user(userId).name, (tx) =>
+        tx.notification.findMany({
+          ...query,
+          where: { userId, ...(args.unreadOnly ? { read: false } : {}) },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        }),
+      );
+      return withSnapshot(args, cursor, value);
+    },
+  }, {
+    fields: (c) => ({
+      streamCursor: c.string({
+        nullable: true,
+        description: `\`notifications\` subscription: ${SNAPSHOT_HELP}`,
+        resolve: (connection) => snapshotOf((connection as { args?: object }).args),
       }),
+    }),
   }),
 );
 

@@ -3,7 +3,9 @@ import type { Context } from '../context.js';
 import { notFound } from '../errors.js';
 import { addComment, createPost, followUser, likePost, requirePost, unfollowUser, unlikePost } from '../social/service.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
+import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { addLoggedEnvelopeFields } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -22,6 +24,7 @@ builder.prismaObject('Post', {
       resolve: (post) => post.likes.length > 0,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    activityCursor: t.string({ nullable: true, description: `\`postActivity\`: ${SNAPSHOT_HELP}`, resolve: (p) => snapshotOf(p) }),
     comments: t.relatedConnection('comments', {
       cursor: 'id',
       description: 'Comments, oldest first.',
@@ -89,9 +92,10 @@ builder.queryFields((t) => ({
     type: 'Post',
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const post = await ctx.app.prisma.post.findUnique({ ...query, where: { id: String(args.id) } });
-      if (!post) throw notFound('Post', String(args.id));
-      return post;
+      const id = String(args.id);
+      const { value: post, cursor } = await readWithCursor(ctx.app.prisma, Topics.post(id).name, (tx) => tx.post.findUnique({ ...query, where: { id } }));
+      if (!post) throw notFound('Post', id);
+      return withSnapshot(post, cursor, post);
     },
   }),
   posts: t.prismaConnection({

@@ -10,6 +10,7 @@ import type { Bus } from './bus.js';
 import { GroupCommit, type ApplyBatch, type GroupCommitOptions } from './batch.js';
 import { append, appendMany, trimIfDue, type Logged } from './log.js';
 import { openSubscription, type SubscribeOptions } from './subscription.js';
+import { LiveTopics } from './sweeper.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
@@ -61,13 +62,20 @@ export class Streams {
   private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
   private live = 0;
   private readonly deliveryObservers = new Set<(latencyMs: number) => void>();
+  /** Live persisted subscriptions per topic, for the publish sweeper. */
+  readonly liveTopics = new LiveTopics();
   private readonly onPublishError: (error: unknown) => void;
   private readonly groups = new Map<string, GroupCommit<never, unknown>>();
 
   constructor(
     private readonly db: PrismaClient,
     readonly bus: Bus,
-    private readonly options: { retention: number; onPublishError?: (error: unknown) => void },
+    private readonly options: {
+      retention: number;
+      onPublishError?: (error: unknown) => void;
+      /** Test hook: commit events but never publish them (as if the writer died after commit). */
+      holdPublish?: boolean;
+    },
   ) {
     this.onPublishError = options.onPublishError ?? (() => {});
   }
@@ -98,7 +106,7 @@ export class Streams {
         });
         // Not awaited: the change is committed and in the log, so a slow or unreachable bus must not
         // hold the mutation's answer (subscribers fill gaps from the log; resuming clients replay).
-        void this.publishAll(outgoing);
+        if (!this.options.holdPublish) void this.publishAll(outgoing);
         return result;
       } catch (error) {
         if (attempt >= 5 || !isRetryable(error)) throw error;
@@ -156,6 +164,7 @@ export class Streams {
           for (const observe of this.deliveryObservers) observe(latencyMs);
         }
       },
+      watch: (name, check) => this.liveTopics.watch(name, check),
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
 

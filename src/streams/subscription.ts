@@ -30,7 +30,15 @@ export interface SubscriptionHooks {
   onLive(family: string): void;
   onClose(family: string, wasLive: boolean): void;
   onDeliver(event: StreamEvent): void;
+  /**
+   * Registers the live subscription with the publish sweeper (sweeper.ts), which calls `check` with
+   * the topic's head; the returned function unregisters it.
+   */
+  watch?(topic: string, check: (headSeq: number) => void): () => void;
 }
+
+/** An inbox entry that is not an event: "the log's head was at least `seq`", left by the sweeper. */
+const HEAD_MARK = '#HEAD';
 
 const PAGE = 500;
 /** Events one subscriber may fall behind before its backlog is replaced by a GAP. */
@@ -52,12 +60,17 @@ export async function openSubscription(
   let ready = false;
   let draining = false;
   let last = 0;
+  let unwatch: (() => void) | null = null;
+  /** A head the previous sweep showed that was not delivered yet (0: none). */
+  let shownHead = 0;
 
   const gapAfter = (seq: number) => ({ topic, seq, kind: 'GAP', data: {}, at: new Date().toISOString() }) as StreamEvent;
   const queue = new EventQueue<StreamEvent>(
     () => {
       unlisten?.();
       unlisten = null;
+      unwatch?.();
+      unwatch = null;
       inbox.length = 0;
       hooks.onClose(family, live);
     },
@@ -98,7 +111,10 @@ export async function openSubscription(
     try {
       while (inbox.length > 0 && !queue.closed) {
         const event = inbox.shift()!;
-        if (event.seq === null) {
+        if ((event.kind as string) === HEAD_MARK) {
+          // The database may be unreachable right now: keep the subscription, the next sweep retries.
+          if (event.seq! > last) await fill(event.seq! + 1).catch(() => {});
+        } else if (event.seq === null) {
           await emit(event);
         } else if (event.seq > last) {
           if (event.seq > last + 1) await fill(event.seq);
@@ -110,6 +126,20 @@ export async function openSubscription(
     } finally {
       draining = false;
     }
+  }
+
+  /**
+   * The sweeper's head check. A head that was already shown one sweep ago and is still ahead of what
+   * was delivered means its publish was lost (writer died, bus down): fill from the log. Ordinary bus
+   * latency (well under one sweep interval) never causes a log read.
+   */
+  function checkHead(headSeq: number): void {
+    if (queue.closed || !ready) return;
+    if (shownHead > last) {
+      inbox.push({ topic, seq: shownHead, kind: HEAD_MARK, data: {}, at: '' } as unknown as StreamEvent);
+      void drain();
+    }
+    shownHead = headSeq > last ? headSeq : 0;
   }
 
   async function start(): Promise<void> {
@@ -129,6 +159,7 @@ export async function openSubscription(
         await fill(null);
       }
       ready = true;
+      if (!queue.closed && hooks.watch) unwatch = hooks.watch(topic, checkHead);
       await drain();
     } catch (error) {
       queue.fail(error);

@@ -7,6 +7,7 @@ import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_MS } from '../db/unavailable.js';
 import { ErrorCode, PulseError, rateLimited } from '../errors.js';
 
 type PluginContext = Partial<Context> & { ip?: string; request?: Request };
@@ -61,6 +62,15 @@ const BAD_VARIABLE = /^Variable "\$([^"]+)" /;
 function withCode(error: GraphQLError, requestId: string, logger: Logger): GraphQLError {
   if (error.extensions?.code) return error;
   const original = error.originalError;
+  if (original !== undefined && !(original instanceof GraphQLError) && isDatabaseUnavailable(original)) {
+    // Expected while PostgreSQL is down: retryable, not a bug (logged at warn, not error).
+    logger.warn({ err: original, requestId, path: error.path }, 'database unreachable');
+    return new GraphQLError('The service is temporarily unavailable; retry shortly.', {
+      path: error.path,
+      nodes: error.nodes,
+      extensions: { code: ErrorCode.UNAVAILABLE, retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS, requestId },
+    });
+  }
   if (original !== undefined && !(original instanceof GraphQLError)) {
     logger.error({ err: original, requestId, path: error.path }, 'unexpected error');
     return new GraphQLError('Unexpected error.', {

@@ -22,6 +22,8 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'memory:' }).database).toEqual({ kind: 'pglite', dir: null });
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db?schema=pulse' }).database).toMatchObject({ kind: 'postgres', schema: 'pulse' });
     expect(loadConfig({ JWT_TTL: '12h' }).jwtTtlSeconds).toBe(43_200);
+    expect(loadConfig({})).toMatchObject({ publishSweepMs: 500, drainMs: 5_000, dbConnectTimeoutMs: 3_000, dbStatementTimeoutMs: 15_000, testHoldPublish: false });
+    expect(loadConfig({ NODE_ENV: 'test', PULSE_TEST_HOLD_PUBLISH: 'true' }).testHoldPublish).toBe(true);
     expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443' }).allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
   });
 
@@ -40,6 +42,11 @@ describe('configuration', () => {
     [{ GRAPHIQL: 'maybe' }, 'GRAPHIQL'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
     [{ PERSISTED_DOCUMENTS: 'strict' }, 'PERSISTED_DOCUMENTS'],
+    [{ PUBLISH_SWEEP_MS: '0' }, 'PUBLISH_SWEEP_MS'],
+    [{ DRAIN_MS: 'soon' }, 'DRAIN_MS'],
+    [{ DB_CONNECT_TIMEOUT_MS: '5' }, 'DB_CONNECT_TIMEOUT_MS'],
+    [{ DB_STATEMENT_TIMEOUT_MS: 'x' }, 'DB_STATEMENT_TIMEOUT_MS'],
+    [{ PULSE_TEST_HOLD_PUBLISH: 'true' }, 'PULSE_TEST_HOLD_PUBLISH'],
   ])('rejects %j naming %s', (env, variable) => {
     const error = errorFor(env);
     expect(error.variable).toBe(variable);

@@ -135,7 +135,7 @@ describe('transport', () => {
 });
 
 describe('graceful stop', () => {
-  it('closes sockets with 1001 and returns every subscription', async () => {
+  it('closes sockets with 1012 (service restart) and returns every subscription', async () => {
     const server = await startTestServer();
     const user = await registerUser(server.url, 'leaving');
     const ws = connectWs(server.wsUrl, user.token);
@@ -144,7 +144,7 @@ describe('graceful stop', () => {
     await waitForSubscriptions(server, 2);
     const streams = server.pulse.services.streams;
     await server.stop();
-    expect(await ws.closed).toBe(1001);
+    expect(await ws.closed).toBe(1012);
     expect(streams.activeCount()).toBe(0);
     expect(streams.bus.stats()).toEqual({ topics: 0, listeners: 0 });
   });

@@ -128,7 +128,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matchmaking when an instanc
       await waitForSubscriptions(a, 1);
       await gqlOk(a.url, JOIN, { mode: 'squad', region: 'EU' }, player.token);
       await a.stop();
-      expect(await ws.closed).toBe(1001);
+      expect(await ws.closed).toBe(1012);
       expect((await gqlOk(b.url, TICKET, {}, player.token)).queueTicket).toMatchObject({ mode: 'squad', region: 'EU', position: 1 });
     } finally {
       await cluster.stop();

@@ -24,6 +24,7 @@ export const EventSeatsDocument = graphql(`
       startsAt
       capacity
       availableSeats
+      seatsCursor
       bookings(first: 20) {
         edges {
           node {

@@ -33,6 +33,7 @@ export const ConversationHistoryDocument = graphql(`
     conversation(id: $id) {
       id
       title
+      eventsCursor
       members {
         id
         displayName

@@ -4,6 +4,7 @@ import { graphql } from '../gql/index.js';
 export const MatchesDocument = graphql(`
   query Matches($region: Region!, $first: Int) {
     matches(region: $region, first: $first) {
+      streamCursor
       edges {
         node {
           ...MatchCard

@@ -4,6 +4,7 @@ import { graphql } from '../gql/index.js';
 export const NotificationsDocument = graphql(`
   query Notifications($first: Int) {
     notifications(first: $first) {
+      streamCursor
       edges {
         node {
           id

@@ -13,6 +13,15 @@ export const PostsDocument = graphql(`
   }
 `);
 
+export const PostDocument = graphql(`
+  query Post($id: ID!) {
+    post(id: $id) {
+      ...PostCard
+      activityCursor
+    }
+  }
+`);
+
 export const PostCardFields = graphql(`
   fragment PostCard on Post {
     id

@@ -2,6 +2,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import type { ChatMessageFragment } from '../gql/graphql.js';
+import { useSnapshotCursor } from './snapshot.js';
 import { ConversationEventsDocument, ConversationHistoryDocument, ConversationsDocument, SendMessageDocument, SetTypingDocument } from '../operations/chat.js';
 
 /** How often a continuing typist renews the indicator (the server ends it a few seconds after the last renewal). */
@@ -37,8 +38,10 @@ function Conversation({ conversationId, viewerId }: { conversationId: string; vi
   const { data, error } = useQuery(ConversationHistoryDocument, { variables: { id: conversationId, last: 30 } });
   const [arrived, setArrived] = useState<ChatMessageFragment[]>([]);
   const [typists, setTypists] = useState<Record<string, string>>({});
+  const after = useSnapshotCursor(data?.conversation.eventsCursor);
   useSubscription(ConversationEventsDocument, {
-    variables: { conversationId },
+    variables: { conversationId, after },
+    skip: !after,
     onData: ({ data: result }) => {
       const event = result.data?.conversationEvents;
       if (!event) return;

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import type { MatchCardFragment, Region } from '../gql/graphql.js';
 import { MatchesDocument, MatchFeedDocument, PostMatchDocument } from '../operations/matches.js';
+import { useSnapshotCursor } from './snapshot.js';
 
 const REGIONS: Region[] = ['NA', 'EU', 'ASIA', 'SA', 'OCE'];
 
@@ -28,8 +29,10 @@ function RegionBoard({ region }: { region: Region }) {
   const { data, error } = useQuery(MatchesDocument, { variables: { region, first: 20 } });
   // Matches posted since the list was loaded; updates to known ones arrive through the cache (Match:id).
   const [posted, setPosted] = useState<MatchCardFragment[]>([]);
+  const after = useSnapshotCursor(data?.matches.streamCursor);
   useSubscription(MatchFeedDocument, {
-    variables: { region },
+    variables: { region, after },
+    skip: !after,
     onData: ({ data: event }) => {
       const match = event.data?.matchFeed.match;
       if (match) setPosted((list) => [match, ...list.filter((m) => m.id !== match.id)]);

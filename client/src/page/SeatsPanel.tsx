@@ -1,6 +1,7 @@
 /** Event seats: the live count of one event, booking a seat and cancelling the viewer's bookings. */
 import { useState } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { useSnapshotCursor } from './snapshot.js';
 import { BookSeatsDocument, CancelBookingDocument, EventsDocument, EventSeatsDocument, SeatUpdatesDocument } from '../operations/bookings.js';
 
 export function SeatsPanel({ viewerId }: { viewerId: string }) {
@@ -28,8 +29,10 @@ export function SeatsPanel({ viewerId }: { viewerId: string }) {
 function EventSeats({ eventId, viewerId }: { eventId: string; viewerId: string }) {
   const { data, error, refetch } = useQuery(EventSeatsDocument, { variables: { id: eventId } });
   // Each seat update carries the exact counts as of its commit: the latest one is the truth.
+  const after = useSnapshotCursor(data?.event?.seatsCursor);
   const { data: live } = useSubscription(SeatUpdatesDocument, {
-    variables: { eventId },
+    variables: { eventId, after },
+    skip: !after,
     onData: ({ data: update }) => {
       if (update.data?.seatUpdates.booking?.user.id === viewerId || update.data?.seatUpdates.kind === 'GAP') void refetch();
     },

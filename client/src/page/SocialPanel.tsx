@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import type { NotificationsQuery } from '../gql/graphql.js';
 import { MarkNotificationsReadDocument, NotificationEventsDocument, NotificationsDocument } from '../operations/notifications.js';
-import { LikePostDocument, PostActivityDocument, PostsDocument, UnlikePostDocument } from '../operations/social.js';
+import { LikePostDocument, PostActivityDocument, PostDocument, PostsDocument, UnlikePostDocument } from '../operations/social.js';
+import { useSnapshotCursor } from './snapshot.js';
 
 type Notification = NotificationsQuery['notifications']['edges'][number]['node'];
 
@@ -26,8 +27,10 @@ function LatestPost() {
 }
 
 function Post({ post }: { post: { id: string; content: string; likeCount: number; commentCount: number; likedByViewer: boolean; author: { displayName: string } } }) {
-  // Likes by anyone arrive here with the current counts.
-  const { data: live } = useSubscription(PostActivityDocument, { variables: { postId: post.id } });
+  // Likes by anyone arrive here with the current counts, from the post's snapshot on.
+  const { data: snapshot } = useQuery(PostDocument, { variables: { id: post.id } });
+  const after = useSnapshotCursor(snapshot?.post.activityCursor);
+  const { data: live } = useSubscription(PostActivityDocument, { variables: { postId: post.id, after }, skip: !after });
   const [like, liking] = useMutation(LikePostDocument);
   const [unlike, unliking] = useMutation(UnlikePostDocument);
   const likes = live?.postActivity.likeCount ?? post.likeCount;
@@ -56,7 +59,10 @@ function Post({ post }: { post: { id: string; content: string; likeCount: number
 function Notifications() {
   const { data, refetch } = useQuery(NotificationsDocument, { variables: { first: 10 } });
   const [arrived, setArrived] = useState<Notification[]>([]);
+  const after = useSnapshotCursor(data?.notifications.streamCursor);
   useSubscription(NotificationEventsDocument, {
+    variables: { after },
+    skip: !after,
     onData: ({ data: result }) => {
       const notification = result.data?.notifications.notification;
       if (notification) setArrived((list) => [notification, ...list.filter((n) => n.id !== notification.id)]);
