@@ -198,7 +198,9 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
           Object.assign(ctx.extra, await authenticate(app, header));
-        } catch {
+        } catch (error) {
+          // The database could not judge the token: 1013 Try Again Later (clients retry), not a refusal.
+          if (error instanceof PulseError && error.extensions.code === 'UNAVAILABLE') ctx.extra.socket.close(1013, 'Database unavailable; retry');
           return false; // graphql-ws closes with 4403 Forbidden
         }
         // The socket may have closed while the token was checked: onClose has run, register nothing.

@@ -5,7 +5,8 @@
  * expired or future-dated token, a token whose user no longer exists, or one revoked since.
  */
 import type { Services, Viewer } from '../context.js';
-import { ErrorCode, PulseError } from '../errors.js';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_MS } from '../db/unavailable.js';
+import { ErrorCode, PulseError, unavailable } from '../errors.js';
 import { bearerToken } from './tokens.js';
 
 export interface Session {
@@ -28,7 +29,12 @@ export async function authenticate(app: Services, authorization: unknown): Promi
   const claims = await app.tokens.verify(token);
   if (!claims) throw refused('The token is invalid or expired; sign in again.');
   // The token is genuine; the database says whether its user still exists and whether it was revoked.
-  const user = await app.prisma.user.findUnique({ where: { id: claims.userId }, select: { role: true, tokenVersion: true } });
+  // An unreachable database says nothing about the credential: UNAVAILABLE (retry), never "refused".
+  const user = await app.prisma.user
+    .findUnique({ where: { id: claims.userId }, select: { role: true, tokenVersion: true } })
+    .catch((error: unknown) => {
+      throw isDatabaseUnavailable(error) ? unavailable(UNAVAILABLE_RETRY_AFTER_MS) : error;
+    });
   if (!user) throw refused('The token names a user that does not exist; sign in again.');
   if (user.tokenVersion !== claims.version) throw refused('The token was revoked; sign in again.');
   return { viewer: { id: claims.userId, role: user.role }, expiresAt: claims.expiresAt, version: claims.version };

@@ -57,6 +57,7 @@ describe('resilience', () => {
       const token = await new SignJWT({ role: 'USER' })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(user.id)
+        .setIssuedAt()
         .setIssuer('pulse')
         .setExpirationTime(expiresAt)
         .sign(new TextEncoder().encode(TEST_JWT_SECRET));

@@ -52,6 +52,8 @@ export async function startInstance(options: InstanceOptions): Promise<InstanceP
       JWT_SECRET: TEST_JWT_SECRET,
       SEED_DEMO_DATA: 'false',
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // Every test client connects from 127.0.0.1 (through HAProxy too): the per-address cap would refuse them.
+      MAX_CONNECTIONS_PER_IP: '1000000',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
