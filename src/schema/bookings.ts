@@ -4,6 +4,7 @@ import { notFound } from '../errors.js';
 import { BookingStatus } from '../generated/prisma/enums.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
+import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields, noEntity } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -21,6 +22,7 @@ builder.prismaObject('Event', {
     organizer: t.relation('organizer'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     bookings: t.prismaConnection({
+      extensions: { viewerDependent: true },
       type: 'Booking',
       cursor: 'id',
       description: 'Bookings you may see, newest first: all of them for the organiser, your own for anyone else.',
@@ -76,13 +78,20 @@ const SeatUpdate = builder.objectRef<SeatEvent>('SeatUpdate').implement({
       type: 'Booking',
       nullable: true,
       description: 'The booking that changed the seats: shown to its booker and to the organiser only (null for everyone else).',
-      resolve: (query, e, _args, ctx) =>
-        (e.kind === 'BOOKED' || e.kind === 'CANCELLED') && ctx.viewer
-          ? ctx.app.prisma.booking.findFirst({
-              ...query,
-              where: { id: e.data.bookingId, OR: [{ userId: ctx.viewer.id }, { event: { organizerId: ctx.viewer.id } }] },
-            })
-          : noEntity(query),
+      extensions: { viewerDependent: true },
+      resolve: (query, e, _args, ctx) => {
+        const viewer = ctx.viewer;
+        if (!viewer) return noEntity(query);
+        return entityOf(e, {
+          key: selectionKey('Booking', query, viewer.id),
+          idOf: (x) => (x.kind === 'BOOKED' || x.kind === 'CANCELLED' ? x.data.bookingId : null),
+          load: (ids) =>
+            ctx.app.prisma.booking.findMany({
+              ...withId(query),
+              where: { id: { in: ids }, OR: [{ userId: viewer.id }, { event: { organizerId: viewer.id } }] },
+            }),
+        });
+      },
     }),
   }),
 });

@@ -4,6 +4,7 @@ import * as chat from '../chat/service.js';
 import { ConversationKind } from '../generated/prisma/enums.js';
 import type { AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
+import { entityOf, selectionKey, withId } from './entities.js';
 import { addMixedEnvelopeFields, noEntity } from './streams.js';
 import { UserType } from './users.js';
 import { viewerOf } from './viewer.js';
@@ -58,7 +59,7 @@ builder.prismaObject('Conversation', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     lastMessageAt: t.expose('lastMessageAt', { type: 'DateTime', description: 'When the last message was sent (creation time before any).' }),
     memberCount: t.relationCount('members'),
-    viewerIsMember: t.boolean({ resolve: (c, _args, ctx) => viewerIsMember(ctx, c.id) }),
+    viewerIsMember: t.boolean({ extensions: { viewerDependent: true }, resolve: (c, _args, ctx) => viewerIsMember(ctx, c.id) }),
     members: t.field({
       type: [UserType],
       description: 'Members only (FORBIDDEN otherwise), in the order they joined.',
@@ -84,6 +85,7 @@ builder.prismaObject('Conversation', {
       resolve: (c) => c.messages[0] ?? null,
     }),
     unreadCount: t.int({
+      extensions: { viewerDependent: true },
       description: "Messages from others since the viewer's markConversationRead (0 for non-members).",
       resolve: (c, _args, ctx) => chat.unreadCount(ctx.app.prisma, viewerOf(ctx).id, c.id),
     }),
@@ -97,18 +99,23 @@ const ConversationEvent = builder.objectRef<AnyEventOf<'conversation'>>('Convers
       type: 'Message',
       nullable: true,
       resolve: (query, e, _args, ctx) =>
-        e.kind === 'MESSAGE'
-          ? ctx.app.prisma.message.findFirst({ ...query, where: { id: e.data.messageId, conversationId: conversationIdOf(e) } })
-          : noEntity(query),
+        entityOf(e, {
+          key: selectionKey('Message', query),
+          idOf: (x) => (x.kind === 'MESSAGE' ? x.data.messageId : null),
+          load: (ids) =>
+            ctx.app.prisma.message.findMany({ ...withId(query), where: { id: { in: ids }, conversationId: conversationIdOf(e) } }),
+        }),
     }),
     member: t.prismaField({
       type: 'User',
       nullable: true,
       description: 'Who joined, left or is typing.',
       resolve: (query, e, _args, ctx) =>
-        e.kind === 'MEMBER_JOINED' || e.kind === 'MEMBER_LEFT' || e.kind === 'TYPING'
-          ? ctx.app.prisma.user.findUnique({ ...query, where: { id: e.data.userId } })
-          : noEntity(query),
+        entityOf(e, {
+          key: selectionKey('User', query),
+          idOf: (x) => (x.kind === 'MEMBER_JOINED' || x.kind === 'MEMBER_LEFT' || x.kind === 'TYPING' ? x.data.userId : null),
+          load: (ids) => ctx.app.prisma.user.findMany({ ...withId(query), where: { id: { in: ids } } }),
+        }),
     }),
     isTyping: t.boolean({ nullable: true, resolve: (e) => (e.kind === 'TYPING' ? e.data.isTyping : null) }),
   }),

@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { acceptApplication, applyToMatch, closeMatch, createVoiceChannel, postMatch } from '../matches/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
 import { builder } from './builder.js';
+import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -38,6 +39,7 @@ builder.prismaObject('Match', {
       },
     }),
     applications: t.prismaField({
+      extensions: { viewerDependent: true },
       type: ['MatchApplication'],
       description: "All applications for the creator; the viewer's own for anyone else (none when signed out).",
       resolve: (query, match, _args, ctx) => {
@@ -50,6 +52,7 @@ builder.prismaObject('Match', {
       },
     }),
     voiceChannel: t.prismaField({
+      extensions: { viewerDependent: true },
       type: 'VoiceChannel',
       nullable: true,
       description: 'The voice channel: visible to the creator and accepted players only (null otherwise).',
@@ -101,7 +104,11 @@ const MatchFeedEvent = builder.objectRef<StreamEvent<'region'>>('MatchFeedEvent'
       nullable: true,
       description: 'The match as it is now; null on GAP.',
       resolve: (query, e, _args, ctx) =>
-        e.kind === 'GAP' ? null : ctx.app.prisma.match.findUnique({ ...query, where: { id: e.data.matchId } }),
+        entityOf(e, {
+          key: selectionKey('Match', query),
+          idOf: (x) => (x.kind === 'GAP' ? null : x.data.matchId),
+          load: (ids) => ctx.app.prisma.match.findMany({ ...withId(query), where: { id: { in: ids } } }),
+        }),
     }),
   }),
 });

@@ -12,6 +12,7 @@ import { openSubscription, type SubscribeOptions } from './subscription.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
+export { pageOf } from './log.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
 export { EventQueue } from './queue.js';
 export * from './topics.js';
