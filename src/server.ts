@@ -17,6 +17,7 @@ import { bearerToken } from './auth/tokens.js';
 import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
+import { attachOperation, Fanout } from './transport/fanout.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
 import { createMetrics } from './transport/metrics.js';
 import { countOperations, maskUnexpectedErrors, rateLimit, rejectNulCharacters, trackInFlight } from './transport/plugins.js';
@@ -141,6 +142,9 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     }
   });
 
+  // Stream subscriptions over WebSocket share one execution and one payload per event per group.
+  const fanout = new Fanout(schema, logger);
+
   const wss = new WebSocketServer({
     server: http,
     path: '/graphql',
@@ -207,6 +211,14 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
+        attachOperation(fanout, args, {
+          socket: ctx.extra.socket,
+          id,
+          query: payload.query,
+          operationName: payload.operationName,
+          variables: payload.variables,
+          viewerId: ctx.extra.viewer?.id ?? null,
+        });
         return args;
       },
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),

@@ -8,13 +8,14 @@
 import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { append } from './log.js';
+import { FairGate } from './replays.js';
 import { openSubscription, type SubscribeOptions } from './subscription.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
 export { pageOf } from './log.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
-export { EventQueue } from './queue.js';
+export { EventQueue, type QueueSink } from './queue.js';
 export * from './topics.js';
 
 /** What a unit of work gets: the transaction, and a way to append events to streams. */
@@ -53,6 +54,8 @@ function isRetryable(error: unknown): boolean {
 export class Streams {
   private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
   private live = 0;
+  /** Replays read their pages a few at a time on this instance, in turn. */
+  private readonly replays = new FairGate(4);
   private readonly onPublishError: (error: unknown) => void;
 
   constructor(
@@ -108,6 +111,7 @@ export class Streams {
         if (wasLive) this.live--;
       },
       onDeliver: () => counters.delivered++,
+      replays: this.replays,
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
 

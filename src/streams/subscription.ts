@@ -12,6 +12,7 @@ import type { Bus } from './bus.js';
 import { decodeCursor } from './cursor.js';
 import { head, readRange } from './log.js';
 import { EventQueue } from './queue.js';
+import type { FairGate } from './replays.js';
 import type { StreamEvent } from './topics.js';
 
 /** What to do with one event: deliver it, skip it, or deliver nothing and end the stream. */
@@ -30,6 +31,8 @@ export interface SubscriptionHooks {
   onLive(family: string): void;
   onClose(family: string, wasLive: boolean): void;
   onDeliver(): void;
+  /** Replay page reads take turns through this gate (a cap on concurrent replays per instance). */
+  replays?: FairGate;
 }
 
 const PAGE = 500;
@@ -78,10 +81,14 @@ export async function openSubscription(
   /**
    * Delivers logged events after `last` and before `before` (no bound when null), in pages. Seqs
    * have no holes, so a missing `last + 1` was trimmed by retention while we read: one GAP says so.
+   * A `paced` fill (a resume's replay) reads each page through the replay gate and waits for the
+   * reader to take the previous page first, so a replay of everything retention kept is bounded work
+   * that never overflows the reader's live backlog bound.
    */
-  async function fill(before: number | null): Promise<void> {
+  async function fill(before: number | null, paced = false): Promise<void> {
     for (;;) {
-      const page = await readRange(db, topic, last, before, PAGE);
+      const read = () => readRange(db, topic, last, before, PAGE);
+      const page = paced && hooks.replays ? await hooks.replays.run(read) : await read();
       const next = page.length > 0 ? page[0].seq! : before;
       if (next !== null && next > last + 1) await emit(gapAfter(next - 1));
       for (const event of page) {
@@ -89,6 +96,7 @@ export async function openSubscription(
         await emit(event);
       }
       if (page.length < PAGE) return;
+      if (paced) await queue.room();
     }
   }
 
@@ -126,7 +134,7 @@ export async function openSubscription(
         await emit(gapAfter(headSeq));
       } else {
         last = after;
-        await fill(null);
+        await fill(null, true);
       }
       ready = true;
       await drain();
@@ -138,6 +146,9 @@ export async function openSubscription(
   try {
     unlisten = await bus.subscribe(topic, (event) => {
       if (queue.closed) return;
+      // While a long replay runs, live events wait here. Only the newest needs keeping: the drain
+      // reads anything between the replay's end and it from the log.
+      if (inbox.length >= MAX_BUFFERED && event.seq !== null) inbox.length = 0;
       inbox.push(event);
       void drain();
     });
