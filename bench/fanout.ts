@@ -104,7 +104,7 @@ async function serve(kind: string, role: string, extra: Record<string, string>):
     if (msg.type === 'trigger') {
       const t0 = now();
       await trigger(msg.k as number);
-      process.send!({ type: 'triggered', k: msg.k, t0 });
+      process.send!({ type: 'triggered', k: msg.k, t0, t1: now() });
     } else if (msg.type === 'rss') {
       global.gc?.();
       await new Promise((r) => setTimeout(r, 200));
@@ -247,7 +247,7 @@ async function startKind(kind: string): Promise<Env & { stop(): Promise<void> }>
   };
 }
 
-async function fanout(kind: string, n: number, events: number, triggerOn?: 'a'): Promise<{ p50: number; p99: number; last99: number; rate: number; failed: number }> {
+async function fanout(kind: string, n: number, events: number, triggerOn?: 'a'): Promise<{ p50: number; p99: number; last99: number; rate: number; failed: number; commit: number }> {
   const setup = await startKind(kind);
   const client = new Child(['load']);
   await client.wait('ready');
@@ -272,11 +272,13 @@ async function fanout(kind: string, n: number, events: number, triggerOn?: 'a'):
     const latencies: number[] = [];
     const lasts: number[] = [];
     let busy = 0;
+    const commits: number[] = [];
     for (let k = 1; k <= events; k++) {
       client.send({ type: 'expect', count: live });
       const received = client.wait('received', 120_000, (m) => m.k === 2000 + k);
       trigger.send({ type: 'trigger', k: 2000 + k });
-      const { t0 } = (await trigger.wait('triggered', 120_000, (m) => m.k === 2000 + k)) as unknown as { t0: number };
+      const { t0, t1 } = (await trigger.wait('triggered', 120_000, (m) => m.k === 2000 + k)) as unknown as { t0: number; t1: number };
+      commits.push(t1 - t0);
       const { times } = (await received) as unknown as { times: number[] };
       for (const t of times) latencies.push(t - t0);
       const last = Math.max(...times) - t0;
@@ -285,7 +287,8 @@ async function fanout(kind: string, n: number, events: number, triggerOn?: 'a'):
     }
     latencies.sort((x, y) => x - y);
     lasts.sort((x, y) => x - y);
-    return { p50: pct(latencies, 50), p99: pct(latencies, 99), last99: pct(lasts, 99), rate: (live * events) / (busy / 1000), failed };
+    commits.sort((x, y) => x - y);
+    return { p50: pct(latencies, 50), p99: pct(latencies, 99), last99: pct(lasts, 99), rate: (live * events) / (busy / 1000), failed, commit: pct(commits, 50) };
   } finally {
     client.kill();
     await setup.stop();
@@ -362,7 +365,7 @@ async function main(): Promise<void> {
         if (kind === 'raw') raw[n] = r;
         const base = raw[n];
         const ratio = base ? ` | rate ${(r.rate / base.rate).toFixed(2)}x raw, p99 ${(r.p99 / base.p99).toFixed(2)}x raw` : '';
-        console.log(`N=${n} ${kind.padEnd(5)} p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms  last p99 ${f(r.last99)} ms  ${f(r.rate)} deliveries/s  failed ${r.failed}${ratio}`);
+        console.log(`N=${n} ${kind.padEnd(5)} p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms  last p99 ${f(r.last99)} ms  ${f(r.rate)} deliveries/s  failed ${r.failed}  (trigger itself: p50 ${f(r.commit)} ms)${ratio}`);
       } catch (error) {
         console.log(`N=${n} ${kind.padEnd(5)} failed: ${(error as Error).message}`);
       }

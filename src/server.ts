@@ -235,7 +235,8 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     listen(port, host = config.host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
-        http.listen(port, host, () => {
+        // A deep accept queue: a reconnect storm (every client after a restart) must not be reset by the kernel.
+        http.listen({ port, host, backlog: 16_384 }, () => {
           http.off('error', reject);
           heartbeat = setInterval(() => void app.connections.heartbeat(), config.heartbeatMs);
           heartbeat.unref();
