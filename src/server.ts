@@ -18,6 +18,7 @@ import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
 import { attachOperation, Fanout } from './transport/fanout.js';
+import { startHeartbeat } from './transport/heartbeat.js';
 import { renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
 import { createMetrics } from './transport/metrics.js';
 import { countOperations, maskUnexpectedErrors, rateLimit, rejectNulCharacters, trackInFlight } from './transport/plugins.js';
@@ -225,8 +226,9 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
     },
     wss,
-    config.heartbeatMs,
+    0, // no per-socket keep-alive timers: one shared heartbeat below
   );
+  const stopSocketHeartbeat = startHeartbeat(wss, config.heartbeatMs);
 
   // Presence and other shared per-user state are refreshed once per heartbeat.
   let heartbeat: NodeJS.Timeout | null = null;
@@ -248,6 +250,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     },
     async close() {
       if (heartbeat) clearInterval(heartbeat);
+      stopSocketHeartbeat();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // 1001 Going Away to every socket; graphql-ws returns their subscriptions' iterators.
       app.connections.shutdown();
