@@ -126,6 +126,7 @@ async function load(): Promise<void> {
       const { url, count, protocol, rate, variables } = msg as unknown as { url: string; count: number; protocol: string; rate: number; variables: Record<string, unknown> };
       let acked = 0;
       let failed = 0;
+      const reasons: Record<string, number> = {};
       const started = now();
       const opening: Promise<void>[] = [];
       for (let i = 0; i < count; i++) {
@@ -137,14 +138,15 @@ async function load(): Promise<void> {
           new Promise<void>((resolve) => {
             const ws = new WebSocket(url, protocol === 'raw' ? undefined : 'graphql-transport-ws');
             let settled = false;
-            const settle = (ok: boolean) => {
+            const settle = (ok: boolean, reason = '') => {
               if (settled) return;
               settled = true;
               ok ? acked++ : failed++;
+              if (!ok) reasons[reason] = (reasons[reason] ?? 0) + 1;
               resolve();
             };
-            ws.on('error', () => settle(false));
-            ws.on('close', () => settle(false));
+            ws.on('error', (error: Error & { code?: string }) => settle(false, error.code ?? error.message));
+            ws.on('close', (code: number) => settle(false, `close ${code}`));
             ws.on('open', () => {
               sockets.push(ws);
               if (protocol === 'raw') settle(true);
@@ -168,6 +170,7 @@ async function load(): Promise<void> {
         );
       }
       await Promise.all(opening);
+      if (failed > 0) console.error(`load client: ${failed} connections failed:`, reasons);
       process.send!({ type: 'connected', acked, failed, seconds: (now() - started) / 1000 });
     } else if (msg.type === 'expect') {
       expected = msg.count as number;

@@ -9,7 +9,7 @@ import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { append } from './log.js';
 import { FairGate } from './replays.js';
-import { openSubscription, type SubscribeOptions } from './subscription.js';
+import { openSubscription, TopicHeads, type SubscribeOptions } from './subscription.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
@@ -56,6 +56,7 @@ export class Streams {
   private live = 0;
   /** Replays read their pages a few at a time on this instance, in turn. */
   private readonly replays = new FairGate(4);
+  private readonly heads = new TopicHeads();
   private readonly onPublishError: (error: unknown) => void;
 
   constructor(
@@ -112,6 +113,7 @@ export class Streams {
       },
       onDeliver: () => counters.delivered++,
       replays: this.replays,
+      heads: this.heads,
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
 

@@ -33,6 +33,40 @@ export interface SubscriptionHooks {
   onDeliver(): void;
   /** Replay page reads take turns through this gate (a cap on concurrent replays per instance). */
   replays?: FairGate;
+  /** Heads of topics with live subscribers here, so a subscriber without a cursor starts without a database read. */
+  heads?: TopicHeads;
+}
+
+/**
+ * The highest seq this instance has seen of each topic that has live subscribers. A new subscriber
+ * without a cursor starts there: its bus listener is registered first, so a later event reaches it
+ * live, and one it missed on the bus is read from the log when the next one arrives.
+ */
+export class TopicHeads {
+  private readonly heads = new Map<string, { seq: number; holders: number }>();
+
+  get(topic: string): number | undefined {
+    return this.heads.get(topic)?.seq;
+  }
+
+  /** A live subscriber of `topic` knows its head is at least `seq`. */
+  hold(topic: string, seq: number): void {
+    const head = this.heads.get(topic);
+    if (head) {
+      head.holders++;
+      if (seq > head.seq) head.seq = seq;
+    } else this.heads.set(topic, { seq, holders: 1 });
+  }
+
+  seen(topic: string, seq: number): void {
+    const head = this.heads.get(topic);
+    if (head && seq > head.seq) head.seq = seq;
+  }
+
+  release(topic: string): void {
+    const head = this.heads.get(topic);
+    if (head && --head.holders === 0) this.heads.delete(topic);
+  }
 }
 
 const PAGE = 500;
@@ -55,6 +89,7 @@ export async function openSubscription(
   let ready = false;
   let draining = false;
   let last = 0;
+  let holdsHead = false;
 
   const gapAfter = (seq: number) => ({ topic, seq, kind: 'GAP', data: {}, at: new Date().toISOString() }) as StreamEvent;
   const queue = new EventQueue<StreamEvent>(
@@ -62,6 +97,7 @@ export async function openSubscription(
       unlisten?.();
       unlisten = null;
       inbox.length = 0;
+      if (holdsHead) hooks.heads?.release(topic);
       hooks.onClose(family, live);
     },
     hooks.onDeliver,
@@ -71,11 +107,19 @@ export async function openSubscription(
   );
   hooks.onOpen(family);
 
-  async function emit(event: StreamEvent): Promise<void> {
-    if (event.seq !== null) last = event.seq;
-    const verdict = options.check ? await options.check(event) : 'deliver';
-    if (verdict === 'end') queue.end();
-    else if (verdict === 'deliver') queue.push(event);
+  /** Synchronous unless a check has to wait: a live event reaches the socket in the bus callback. */
+  function emit(event: StreamEvent): Promise<void> | void {
+    if (event.seq !== null) {
+      last = event.seq;
+      if (holdsHead) hooks.heads!.seen(topic, last);
+    }
+    const verdict = options.check ? options.check(event) : 'deliver';
+    if (typeof verdict !== 'string') return verdict.then(apply);
+    apply(verdict);
+    function apply(v: Verdict): void {
+      if (v === 'end') queue.end();
+      else if (v === 'deliver') queue.push(event);
+    }
   }
 
   /**
@@ -110,7 +154,10 @@ export async function openSubscription(
           await emit(event);
         } else if (event.seq > last) {
           if (event.seq > last + 1) await fill(event.seq);
-          if (event.seq > last && !queue.closed) await emit(event);
+          if (event.seq > last && !queue.closed) {
+            const waiting = emit(event);
+            if (waiting) await waiting;
+          }
         }
       }
     } catch (error) {
@@ -122,7 +169,8 @@ export async function openSubscription(
 
   async function start(): Promise<void> {
     try {
-      const { seq: headSeq, trimmedThrough } = await head(db, topic);
+      const known = after === null ? hooks.heads?.get(topic) : undefined;
+      const { seq: headSeq, trimmedThrough } = known !== undefined ? { seq: known, trimmedThrough: 0 } : await head(db, topic);
       if (queue.closed) return;
       live = true;
       hooks.onLive(family);
@@ -137,6 +185,10 @@ export async function openSubscription(
         await fill(null, true);
       }
       ready = true;
+      if (hooks.heads && !queue.closed) {
+        hooks.heads.hold(topic, last);
+        holdsHead = true;
+      }
       await drain();
     } catch (error) {
       queue.fail(error);

@@ -130,7 +130,8 @@ export class Fanout {
 /** One WebSocket subscription fed by a stream: sends its group's payloads in order. */
 class Member implements QueueSink<StreamEvent> {
   private readonly prefix: string;
-  private pending: Payload[] = [];
+  /** Events waiting to be sent, in order; each is executed (or its group's payload awaited) when it reaches the head. */
+  private pending: StreamEvent[] = [];
   private flushing = false;
   private closed = false;
   /** Dropping events until the socket drains; then a GAP. */
@@ -155,12 +156,14 @@ class Member implements QueueSink<StreamEvent> {
     }
     if (this.behind && event.seq !== null) {
       this.behind = false;
-      const gap = { topic: event.topic, seq: event.seq - 1, kind: 'GAP', data: {}, at: new Date().toISOString() } as StreamEvent;
-      this.pending.push(this.fanout.payload(gap, this.group, this.operation.args));
+      this.pending.push({ topic: event.topic, seq: event.seq - 1, kind: 'GAP', data: {}, at: new Date().toISOString() } as StreamEvent);
     }
-    const payload = this.fanout.payload(event, this.group, this.operation.args);
-    if (this.pending.length === 0 && payload.json !== undefined) return this.send(payload.json);
-    this.pending.push(payload);
+    if (this.pending.length === 0 && !this.flushing) {
+      // The common live case: the group's payload is ready (or this member executes it now).
+      const payload = this.fanout.payload(event, this.group, this.operation.args);
+      if (payload.json !== undefined) return this.send(payload.json);
+    }
+    this.pending.push(event);
     if (!this.flushing) void this.flush();
   }
 
@@ -170,15 +173,22 @@ class Member implements QueueSink<StreamEvent> {
     return this.pending.length >= MAX_BACKLOG || unsent > MAX_BACKLOG * this.lastSize;
   }
 
+  /**
+   * Sends pending events in order, executing each only when it is next (a replay page is not executed
+   * all at once), and lets other sockets' I/O run between batches so a long replay never starves them.
+   */
   private async flush(): Promise<void> {
     this.flushing = true;
+    let sent = 0;
     try {
       while (this.pending.length > 0 && !this.closed) {
         const head = this.pending[0];
-        const json = head.json ?? (await head.promise);
+        const payload = this.fanout.payload(head, this.group, this.operation.args);
+        const json = payload.json ?? (await payload.promise);
         if (this.pending[0] !== head) continue; // the backlog was dropped meanwhile
         this.pending.shift();
         this.send(json);
+        if (++sent % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.flushing = false;
