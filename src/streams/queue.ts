@@ -20,6 +20,8 @@ const LOW_WATER = 500;
 export class EventQueue<T> implements AsyncIterableIterator<T> {
   private readonly buffered: T[] = [];
   private sink: QueueSink<T> | null = null;
+  /** Set for a stream subscription's queue (logged events in seq order): the transport may redirect it. */
+  redirectable = false;
   private roomWaiters: (() => void)[] = [];
   private waiting: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void } | null = null;
   private failure: unknown = null;

@@ -105,6 +105,7 @@ export async function openSubscription(
     // (positioned before the event that overflowed) and refetches.
     { maxBuffered: MAX_BUFFERED, onOverflow: () => gapAfter(last - 1) },
   );
+  queue.redirectable = true;
   hooks.onOpen(family);
 
   /** Synchronous unless a check has to wait: a live event reaches the socket in the bus callback. */

@@ -64,7 +64,7 @@ export class Fanout {
 
   /** Called with a subscription field's source: a stream queue of a WebSocket operation is sent from here. */
   adopt(source: unknown, contextValue: unknown, after: string | null): void {
-    if (!(source instanceof EventQueue)) return;
+    if (!(source instanceof EventQueue) || !source.redirectable) return; // e.g. presence: its own values, not stream events
     const operation = operations.get(contextValue as object);
     if (!operation) return; // SSE, or a direct caller: graphql-ws/yoga execute per event as usual
     operations.delete(contextValue as object);

@@ -15,10 +15,15 @@ function answered(this: WebSocket): void {
 /** Starts the heartbeat; call the returned function to stop it. */
 export function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => void {
   wss.on('connection', (socket) => socket.on('pong', answered));
+  let lastTick = Date.now();
   const timer = setInterval(() => {
+    // After a stall of this process, pongs that arrived meanwhile are still unread (timers run before
+    // I/O): judge no socket on this tick, ping again.
+    const stalled = Date.now() - lastTick > intervalMs * 1.5;
+    lastTick = Date.now();
     for (const socket of wss.clients) {
       if (socket.readyState !== socket.OPEN) continue;
-      if (awaitingPong.has(socket)) {
+      if (awaitingPong.has(socket) && !stalled) {
         socket.terminate();
         continue;
       }
