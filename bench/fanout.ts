@@ -332,6 +332,39 @@ async function storm(kind: string, n: number): Promise<{ failed: number; seconds
   }
 }
 
+/** Ten clients replay `count` events each while another client queries over HTTP: that query's latency. */
+async function replaysAndQuery(kind: string, count: number, replayers = 10): Promise<{ seconds: number; p50: number; p99: number; queries: number }> {
+  const setup = await startKind(kind);
+  const client = new Child(['load']);
+  await client.wait('ready');
+  try {
+    setup.servers[0].send({ type: 'replay-setup', count });
+    const { seqBefore } = (await setup.servers[0].wait('replay-ready', 600_000)) as unknown as { seqBefore: string };
+    const cursor = Buffer.from(`region:EU\n${seqBefore}`).toString('base64url');
+    client.send({ type: 'expect', count: count * replayers });
+    let finished = false;
+    const done = client.wait('received', 900_000, (m) => m.k === -1).then(() => (finished = true));
+    const started = now();
+    client.send({ type: 'connect', url: setup.url, count: replayers, protocol: 'graphql-ws', rate: 0, variables: { region: 'EU', after: cursor } });
+    const http = setup.url.replace('ws://', 'http://');
+    const latencies: number[] = [];
+    while (!finished) {
+      const t = now();
+      const response = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ matches(first: 5) { edges { node { id game } } } }' }) });
+      await response.json();
+      latencies.push(now() - t);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await done;
+    const seconds = (now() - started) / 1000;
+    latencies.sort((x, y) => x - y);
+    return { seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), queries: latencies.length };
+  } finally {
+    client.kill();
+    await setup.stop();
+  }
+}
+
 async function replay(kind: string, count: number): Promise<number> {
   const setup = await startKind(kind);
   const client = new Child(['load']);
@@ -407,6 +440,8 @@ async function main(): Promise<void> {
     for (const kind of kinds.filter((k) => k === 'pulse' || k === 'pg')) {
       try {
         console.log(`replay ${kind.padEnd(5)} of ${count} missed events to one client: ${(await replay(kind, count)).toFixed(2)} s`);
+        const ten = await replaysAndQuery(kind, count);
+        console.log(`replay ${kind.padEnd(5)} x10 at once (${count} each): all done in ${ten.seconds.toFixed(1)} s; meanwhile another client's query p50 ${f(ten.p50)} ms, p99 ${f(ten.p99)} ms (${ten.queries} queries)`);
       } catch (error) {
         console.log(`replay ${kind} failed: ${(error as Error).message}`);
       }
