@@ -16,6 +16,8 @@ import { ANONYMOUS, authenticate, type Session } from './auth/session.js';
 import type { Context, Services, Viewer } from './context.js';
 import { PulseError } from './errors.js';
 import { schema } from './schema/index.js';
+import { attachOperation, Fanout } from './transport/fanout.js';
+import { startHeartbeat } from './transport/heartbeat.js';
 import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL, serveGraphiQLAsset } from './transport/graphiql.js';
 import { refuseServerOnlyFrames } from './transport/frames.js';
 import { ConnectionsPerIp, codeDocumentErrors, queryLimits, refuseRequest, requestIdFrom } from './transport/limits.js';
@@ -171,6 +173,9 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     }
   });
 
+  // Stream subscriptions over WebSocket share one execution and one payload per event per group.
+  const fanout = new Fanout(schema, logger);
+
   const wss = new WebSocketServer({
     server: http,
     path: '/graphql',
@@ -254,14 +259,23 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
+        attachOperation(fanout, args, {
+          socket: ctx.extra.socket,
+          id,
+          query: payload.query,
+          operationName: payload.operationName,
+          variables: payload.variables,
+          viewerId: ctx.extra.viewer?.id ?? null,
+        });
         return args;
       },
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
     },
     wss,
-    config.heartbeatMs,
+    0, // no per-socket keep-alive timers: one shared heartbeat below
   );
+  const stopSocketHeartbeat = startHeartbeat(wss, config.heartbeatMs);
 
   // Presence and other shared per-user state are refreshed once per heartbeat.
   let heartbeat: NodeJS.Timeout | null = null;
@@ -270,7 +284,8 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
     listen(port, host = config.host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
-        http.listen(port, host, () => {
+        // A deep accept queue: a reconnect storm (every client after a restart) must not be reset by the kernel.
+        http.listen({ port, host, backlog: 16_384 }, () => {
           http.off('error', reject);
           heartbeat = setInterval(() => void app.connections.heartbeat(), config.heartbeatMs);
           heartbeat.unref();
@@ -287,6 +302,7 @@ export function createServer(app: Services, options: { staticHandler?: (req: Inc
       draining = true;
       if (heartbeat) clearInterval(heartbeat);
       (await stopRevocations)();
+      stopSocketHeartbeat();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       app.connections.shutdown();
       // 1012 Service Restart: clients resume at once, on another instance, from their cursors.

@@ -29,6 +29,8 @@ export interface Database {
   target: DatabaseTarget;
   /** true when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** Statements sent to the database by this client so far (tests prove work is per event, not per subscriber). */
+  queries(): number;
   close(): Promise<void>;
 }
 
@@ -83,8 +85,9 @@ function stripSchemaParam(url: string): string {
 /** Opens the database (without migrating it: see `migrate.ts`). */
 export async function openDatabase(target: DatabaseTarget, timeouts: DatabaseTimeouts = {}): Promise<Database> {
   const { factory, dispose } = await createAdapterFactory(target, timeouts);
+  const counter = { queries: 0 };
   const prisma = new PrismaClient({
-    adapter: factory,
+    adapter: countingStatements(factory, counter),
     // Contended rows (one event's seats, one topic's sequence) queue transactions behind a row lock:
     // let them wait rather than fail.
     transactionOptions: { maxWait: 30_000, timeout: 30_000 },
@@ -93,6 +96,7 @@ export async function openDatabase(target: DatabaseTarget, timeouts: DatabaseTim
     prisma,
     factory,
     target,
+    queries: () => counter.queries,
     async ping() {
       try {
         await prisma.$queryRaw`SELECT 1`;
@@ -106,4 +110,30 @@ export async function openDatabase(target: DatabaseTarget, timeouts: DatabaseTim
       await dispose();
     },
   };
+}
+
+type Counter = { queries: number };
+
+/** The adapter factory, counting every statement its connections and transactions run. */
+function countingStatements(factory: SqlMigrationAwareDriverAdapterFactory, counter: Counter): SqlMigrationAwareDriverAdapterFactory {
+  const counted = <T extends object>(target: T, wrap: Record<string, (original: (...args: unknown[]) => unknown) => unknown>): T =>
+    new Proxy(target, {
+      get(object, property) {
+        const value = Reflect.get(object, property, object);
+        if (typeof value !== 'function') return value;
+        const bound = value.bind(object);
+        return typeof property === 'string' && wrap[property] ? wrap[property](bound) : bound;
+      },
+    });
+  const statements = (original: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
+    counter.queries++;
+    return original(...args);
+  };
+  const queryable = <T extends object>(target: T): T =>
+    counted(target, {
+      queryRaw: statements,
+      executeRaw: statements,
+      startTransaction: (original) => async (...args: unknown[]) => queryable((await original(...args)) as object),
+    });
+  return counted(factory, { connect: (original) => async (...args: unknown[]) => queryable((await original(...args)) as object) });
 }

@@ -6,6 +6,7 @@ import { Topics, type AnyEventOf } from '../streams/index.js';
 import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields, noEntity } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -24,6 +25,7 @@ builder.prismaObject('Event', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     seatsCursor: t.string({ nullable: true, description: `\`seatUpdates\`: ${SNAPSHOT_HELP}`, resolve: (e) => snapshotOf(e) }),
     bookings: t.prismaConnection({
+      extensions: { viewerDependent: true },
       type: 'Booking',
       cursor: 'id',
       description: 'Bookings you may see, newest first: all of them for the organiser, your own for anyone else.',
@@ -79,13 +81,20 @@ const SeatUpdate = builder.objectRef<SeatEvent>('SeatUpdate').implement({
       type: 'Booking',
       nullable: true,
       description: 'The booking that changed the seats: shown to its booker and to the organiser only (null for everyone else).',
-      resolve: (query, e, _args, ctx) =>
-        (e.kind === 'BOOKED' || e.kind === 'CANCELLED') && ctx.viewer
-          ? ctx.app.prisma.booking.findFirst({
-              ...query,
-              where: { id: e.data.bookingId, OR: [{ userId: ctx.viewer.id }, { event: { organizerId: ctx.viewer.id } }] },
-            })
-          : noEntity(query),
+      extensions: { viewerDependent: true },
+      resolve: (query, e, _args, ctx) => {
+        const viewer = ctx.viewer;
+        if (!viewer) return noEntity(query);
+        return entityOf(e, {
+          key: selectionKey('Booking', query, viewer.id),
+          idOf: (x) => (x.kind === 'BOOKED' || x.kind === 'CANCELLED' ? x.data.bookingId : null),
+          load: (ids) =>
+            ctx.app.prisma.booking.findMany({
+              ...withId(query),
+              where: { id: { in: ids }, OR: [{ userId: viewer.id }, { event: { organizerId: viewer.id } }] },
+            }),
+        });
+      },
     }),
   }),
 });

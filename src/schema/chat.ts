@@ -6,6 +6,7 @@ import { Topics, type AnyEventOf } from '../streams/index.js';
 import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { entityOf, selectionKey, withId } from './entities.js';
 import { addMixedEnvelopeFields, noEntity } from './streams.js';
 import { UserType } from './users.js';
 import { viewerOf } from './viewer.js';
@@ -65,7 +66,7 @@ builder.prismaObject('Conversation', {
       description: `\`conversationEvents\`: ${SNAPSHOT_HELP}`,
       resolve: (c) => snapshotOf(c),
     }),
-    viewerIsMember: t.boolean({ resolve: (c, _args, ctx) => viewerIsMember(ctx, c.id) }),
+    viewerIsMember: t.boolean({ extensions: { viewerDependent: true }, resolve: (c, _args, ctx) => viewerIsMember(ctx, c.id) }),
     members: t.field({
       type: [UserType],
       description: 'Members only (FORBIDDEN otherwise), in the order they joined.',
@@ -91,6 +92,7 @@ builder.prismaObject('Conversation', {
       resolve: (c) => c.messages[0] ?? null,
     }),
     unreadCount: t.int({
+      extensions: { viewerDependent: true },
       description: "Messages from others since the viewer's markConversationRead (0 for non-members).",
       resolve: (c, _args, ctx) => chat.unreadCount(ctx.app.prisma, viewerOf(ctx).id, c.id),
     }),
@@ -104,18 +106,23 @@ const ConversationEvent = builder.objectRef<AnyEventOf<'conversation'>>('Convers
       type: 'Message',
       nullable: true,
       resolve: (query, e, _args, ctx) =>
-        e.kind === 'MESSAGE'
-          ? ctx.app.prisma.message.findFirst({ ...query, where: { id: e.data.messageId, conversationId: conversationIdOf(e) } })
-          : noEntity(query),
+        entityOf(e, {
+          key: selectionKey('Message', query),
+          idOf: (x) => (x.kind === 'MESSAGE' ? x.data.messageId : null),
+          load: (ids) =>
+            ctx.app.prisma.message.findMany({ ...withId(query), where: { id: { in: ids }, conversationId: conversationIdOf(e) } }),
+        }),
     }),
     member: t.prismaField({
       type: 'User',
       nullable: true,
       description: 'Who joined, left or is typing.',
       resolve: (query, e, _args, ctx) =>
-        e.kind === 'MEMBER_JOINED' || e.kind === 'MEMBER_LEFT' || e.kind === 'TYPING'
-          ? ctx.app.prisma.user.findUnique({ ...query, where: { id: e.data.userId } })
-          : noEntity(query),
+        entityOf(e, {
+          key: selectionKey('User', query),
+          idOf: (x) => (x.kind === 'MEMBER_JOINED' || x.kind === 'MEMBER_LEFT' || x.kind === 'TYPING' ? x.data.userId : null),
+          load: (ids) => ctx.app.prisma.user.findMany({ ...withId(query), where: { id: { in: ids } } }),
+        }),
     }),
     isTyping: t.boolean({ nullable: true, resolve: (e) => (e.kind === 'TYPING' ? e.data.isTyping : null) }),
   }),

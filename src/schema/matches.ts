@@ -6,6 +6,7 @@ import { Topics, type StreamEvent } from '../streams/index.js';
 import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -40,6 +41,7 @@ builder.prismaObject('Match', {
       },
     }),
     applications: t.prismaField({
+      extensions: { viewerDependent: true },
       type: ['MatchApplication'],
       description: "All applications for the creator; the viewer's own for anyone else (none when signed out).",
       resolve: (query, match, _args, ctx) => {
@@ -52,6 +54,7 @@ builder.prismaObject('Match', {
       },
     }),
     voiceChannel: t.prismaField({
+      extensions: { viewerDependent: true },
       type: 'VoiceChannel',
       nullable: true,
       description: 'The voice channel: visible to the creator and accepted players only (null otherwise).',
@@ -103,7 +106,11 @@ const MatchFeedEvent = builder.objectRef<StreamEvent<'region'>>('MatchFeedEvent'
       nullable: true,
       description: 'The match as it is now; null on GAP.',
       resolve: (query, e, _args, ctx) =>
-        e.kind === 'GAP' ? null : ctx.app.prisma.match.findUnique({ ...query, where: { id: e.data.matchId } }),
+        entityOf(e, {
+          key: selectionKey('Match', query),
+          idOf: (x) => (x.kind === 'GAP' ? null : x.data.matchId),
+          load: (ids) => ctx.app.prisma.match.findMany({ ...withId(query), where: { id: { in: ids } } }),
+        }),
     }),
   }),
 });

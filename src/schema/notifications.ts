@@ -5,6 +5,7 @@ import { Topics, type StreamEvent } from '../streams/index.js';
 import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields, noEntity } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -31,10 +32,14 @@ const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEv
     notification: t.prismaField({
       type: 'Notification',
       nullable: true,
-      resolve: (query, e, _args, ctx) =>
-        e.kind === 'GAP'
-          ? noEntity(query)
-          : ctx.app.prisma.notification.findFirst({ ...query, where: { id: e.data.notificationId, userId: viewerOf(ctx).id } }),
+      resolve: (query, e, _args, ctx) => {
+        const viewerId = viewerOf(ctx).id;
+        return entityOf(e, {
+          key: selectionKey('Notification', query, viewerId),
+          idOf: (x) => (x.kind === 'GAP' ? null : x.data.notificationId),
+          load: (ids) => ctx.app.prisma.notification.findMany({ ...withId(query), where: { id: { in: ids }, userId: viewerId } }),
+        });
+      },
     }),
   }),
 });

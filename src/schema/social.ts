@@ -6,6 +6,7 @@ import { Topics, type AnyEventOf } from '../streams/index.js';
 import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields } from './streams.js';
 import { viewerOf } from './viewer.js';
 
@@ -20,6 +21,7 @@ builder.prismaObject('Post', {
     likeCount: t.exposeInt('likeCount'),
     commentCount: t.exposeInt('commentCount'),
     likedByViewer: t.boolean({
+      extensions: { viewerDependent: true },
       select: (_args, ctx) => ({ likes: { where: { userId: ctx.viewer?.id ?? NOBODY }, select: { userId: true }, take: 1 } }),
       resolve: (post) => post.likes.length > 0,
     }),
@@ -47,6 +49,7 @@ builder.prismaObjectFields('User', (t) => ({
   followerCount: t.relationCount('followers'),
   followingCount: t.relationCount('following'),
   followedByViewer: t.boolean({
+    extensions: { viewerDependent: true },
     select: (_args, ctx) => ({ followers: { where: { followerId: ctx.viewer?.id ?? NOBODY }, select: { followerId: true }, take: 1 } }),
     resolve: (user) => user.followers.length > 0,
   }),
@@ -74,13 +77,22 @@ const PostActivity = builder.objectRef<AnyEventOf<'post'>>('PostActivity').imple
     actor: t.prismaField({
       type: 'User',
       nullable: true,
-      resolve: (query, e, _args, ctx) => (e.kind === 'GAP' ? null : ctx.app.prisma.user.findUnique({ ...query, where: { id: e.data.actorId } })),
+      resolve: (query, e, _args, ctx) =>
+        entityOf(e, {
+          key: selectionKey('User', query),
+          idOf: (x) => (x.kind === 'GAP' ? null : x.data.actorId),
+          load: (ids) => ctx.app.prisma.user.findMany({ ...withId(query), where: { id: { in: ids } } }),
+        }),
     }),
     comment: t.prismaField({
       type: 'Comment',
       nullable: true,
       resolve: (query, e, _args, ctx) =>
-        e.kind === 'COMMENTED' ? ctx.app.prisma.comment.findUnique({ ...query, where: { id: e.data.commentId } }) : null,
+        entityOf(e, {
+          key: selectionKey('Comment', query),
+          idOf: (x) => (x.kind === 'COMMENTED' ? x.data.commentId : null),
+          load: (ids) => ctx.app.prisma.comment.findMany({ ...withId(query), where: { id: { in: ids } } }),
+        }),
     }),
   }),
 });

@@ -9,15 +9,16 @@ import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { GroupCommit, type ApplyBatch, type GroupCommitOptions } from './batch.js';
 import { append, appendMany, trimIfDue, type Logged } from './log.js';
-import { openSubscription, type SubscribeOptions } from './subscription.js';
+import { FairGate } from './replays.js';
+import { openSubscription, TopicHeads, type SubscribeOptions } from './subscription.js';
 import { LiveTopics } from './sweeper.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
-export { appendCtes, LOG_HEAD, loggedEvents, type LogHead, type Logged } from './log.js';
+export { appendCtes, LOG_HEAD, loggedEvents, pageOf, type LogHead, type Logged } from './log.js';
 export type { ApplyBatch, GroupCommit, Outcome } from './batch.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
-export { EventQueue } from './queue.js';
+export { EventQueue, type QueueSink } from './queue.js';
 export * from './topics.js';
 
 /** What a unit of work gets: the transaction, and a way to append events to streams. */
@@ -64,6 +65,9 @@ export class Streams {
   private readonly deliveryObservers = new Set<(latencyMs: number) => void>();
   /** Live persisted subscriptions per topic, for the publish sweeper. */
   readonly liveTopics = new LiveTopics();
+  /** Replays read their pages a few at a time on this instance, in turn. */
+  private readonly replays = new FairGate(4);
+  private readonly heads = new TopicHeads();
   private readonly onPublishError: (error: unknown) => void;
   private readonly groups = new Map<string, GroupCommit<never, unknown>>();
 
@@ -165,6 +169,8 @@ export class Streams {
         }
       },
       watch: (name, check) => this.liveTopics.watch(name, check),
+      replays: this.replays,
+      heads: this.heads,
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
 

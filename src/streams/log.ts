@@ -146,11 +146,21 @@ export async function readRange(
     orderBy: { seq: 'asc' },
     take: limit,
   });
-  return rows.map((row) => ({
+  const page = rows.map((row) => ({
     topic: row.topic,
     seq: row.seq,
     kind: row.kind,
     data: row.data,
     at: row.createdAt.toISOString(),
   })) as StreamEvent[];
+  // Not enumerable: never serialized, only seen by loaders that batch a page's entities.
+  for (const event of page) Object.defineProperty(event, PAGE_OF, { value: page });
+  return page;
+}
+
+const PAGE_OF = Symbol('page');
+
+/** The page of log events a replayed event was read with (its entities load together), if any. */
+export function pageOf(event: object): readonly StreamEvent[] | undefined {
+  return (event as { [PAGE_OF]?: StreamEvent[] })[PAGE_OF];
 }

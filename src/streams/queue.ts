@@ -5,8 +5,24 @@
  * the consumer is waiting: an async generator parked on `await` cannot be returned, which is how
  * subscription iterators leak. Every subscription iterator in Pulse is one of these.
  */
+/** Where a redirected queue's values go instead of waiting for `next()` (see `EventQueue.redirect`). */
+export interface QueueSink<T> {
+  push(value: T): void;
+  /** Resolves when the sink can take another page (its socket drained). */
+  room(): Promise<void>;
+  /** The queue ended (values not yet sent are dropped). */
+  end(): void;
+}
+
+/** A reader with fewer than this many values waiting has room for another replay page. */
+const LOW_WATER = 500;
+
 export class EventQueue<T> implements AsyncIterableIterator<T> {
   private readonly buffered: T[] = [];
+  private sink: QueueSink<T> | null = null;
+  /** Set for a stream subscription's queue (logged events in seq order): the transport may redirect it. */
+  redirectable = false;
+  private roomWaiters: (() => void)[] = [];
   private waiting: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void } | null = null;
   private failure: unknown = null;
   private ended = false;
@@ -27,8 +43,43 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     return this.ended;
   }
 
+  /**
+   * From now on values go to `sink` (which sends them itself) instead of to `next()`; what is
+   * buffered goes first. `next()` then only reports the end of the queue. The WebSocket transport
+   * uses this to send one shared serialized payload to every subscriber of a group.
+   */
+  redirect(sink: QueueSink<T>): void {
+    if (this.ended) return;
+    this.sink = sink;
+    for (const value of this.buffered.splice(0)) {
+      this.onDeliver(value);
+      sink.push(value);
+    }
+    this.wakeRoomWaiters();
+  }
+
+  /** Resolves once the consumer has room for another page of replayed values (or the queue ended). */
+  room(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    if (this.sink) return this.sink.room();
+    if (this.buffered.length < LOW_WATER) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private wakeRoomWaiters(): void {
+    if (this.roomWaiters.length === 0) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   push(value: T): void {
     if (this.ended) return;
+    if (this.sink) {
+      this.onDeliver(value);
+      this.sink.push(value);
+      return;
+    }
     if (this.waiting) {
       const waiting = this.waiting;
       this.waiting = null;
@@ -64,6 +115,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     this.buffered.length = 0;
     this.waiting?.resolve({ value: undefined, done: true });
     this.waiting = null;
+    this.sink?.end();
+    this.wakeRoomWaiters();
     this.onEnd();
   }
 
@@ -71,6 +124,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     if (this.buffered.length > 0) {
       const value = this.buffered.shift()!;
       this.onDeliver(value);
+      if (this.buffered.length < LOW_WATER) this.wakeRoomWaiters();
       return Promise.resolve({ value, done: false });
     }
     if (this.failure !== null) {

@@ -12,6 +12,7 @@ import type { Bus } from './bus.js';
 import { decodeCursor } from './cursor.js';
 import { head, readRange } from './log.js';
 import { EventQueue } from './queue.js';
+import type { FairGate } from './replays.js';
 import type { StreamEvent } from './topics.js';
 
 /** What to do with one event: deliver it, skip it, or deliver nothing and end the stream. */
@@ -35,6 +36,42 @@ export interface SubscriptionHooks {
    * the topic's head; the returned function unregisters it.
    */
   watch?(topic: string, check: (headSeq: number) => void): () => void;
+  /** Replay page reads take turns through this gate (a cap on concurrent replays per instance). */
+  replays?: FairGate;
+  /** Heads of topics with live subscribers here, so a subscriber without a cursor starts without a database read. */
+  heads?: TopicHeads;
+}
+
+/**
+ * The highest seq this instance has seen of each topic that has live subscribers. A new subscriber
+ * without a cursor starts there: its bus listener is registered first, so a later event reaches it
+ * live, and one it missed on the bus is read from the log when the next one arrives.
+ */
+export class TopicHeads {
+  private readonly heads = new Map<string, { seq: number; holders: number }>();
+
+  get(topic: string): number | undefined {
+    return this.heads.get(topic)?.seq;
+  }
+
+  /** A live subscriber of `topic` knows its head is at least `seq`. */
+  hold(topic: string, seq: number): void {
+    const head = this.heads.get(topic);
+    if (head) {
+      head.holders++;
+      if (seq > head.seq) head.seq = seq;
+    } else this.heads.set(topic, { seq, holders: 1 });
+  }
+
+  seen(topic: string, seq: number): void {
+    const head = this.heads.get(topic);
+    if (head && seq > head.seq) head.seq = seq;
+  }
+
+  release(topic: string): void {
+    const head = this.heads.get(topic);
+    if (head && --head.holders === 0) this.heads.delete(topic);
+  }
 }
 
 /** An inbox entry that is not an event: "the log's head was at least `seq`", left by the sweeper. */
@@ -63,6 +100,7 @@ export async function openSubscription(
   let unwatch: (() => void) | null = null;
   /** A head the previous sweep showed that was not delivered yet (0: none). */
   let shownHead = 0;
+  let holdsHead = false;
 
   const gapAfter = (seq: number) => ({ topic, seq, kind: 'GAP', data: {}, at: new Date().toISOString() }) as StreamEvent;
   const queue = new EventQueue<StreamEvent>(
@@ -72,6 +110,7 @@ export async function openSubscription(
       unwatch?.();
       unwatch = null;
       inbox.length = 0;
+      if (holdsHead) hooks.heads?.release(topic);
       hooks.onClose(family, live);
     },
     hooks.onDeliver,
@@ -79,22 +118,35 @@ export async function openSubscription(
     // (positioned before the event that overflowed) and refetches.
     { maxBuffered: MAX_BUFFERED, onOverflow: () => gapAfter(last - 1) },
   );
+  queue.redirectable = true;
   hooks.onOpen(family);
 
-  async function emit(event: StreamEvent): Promise<void> {
-    if (event.seq !== null) last = event.seq;
-    const verdict = options.check ? await options.check(event) : 'deliver';
-    if (verdict === 'end') queue.end();
-    else if (verdict === 'deliver') queue.push(event);
+  /** Synchronous unless a check has to wait: a live event reaches the socket in the bus callback. */
+  function emit(event: StreamEvent): Promise<void> | void {
+    if (event.seq !== null) {
+      last = event.seq;
+      if (holdsHead) hooks.heads!.seen(topic, last);
+    }
+    const verdict = options.check ? options.check(event) : 'deliver';
+    if (typeof verdict !== 'string') return verdict.then(apply);
+    apply(verdict);
+    function apply(v: Verdict): void {
+      if (v === 'end') queue.end();
+      else if (v === 'deliver') queue.push(event);
+    }
   }
 
   /**
    * Delivers logged events after `last` and before `before` (no bound when null), in pages. Seqs
    * have no holes, so a missing `last + 1` was trimmed by retention while we read: one GAP says so.
+   * A `paced` fill (a resume's replay) reads each page through the replay gate and waits for the
+   * reader to take the previous page first, so a replay of everything retention kept is bounded work
+   * that never overflows the reader's live backlog bound.
    */
-  async function fill(before: number | null): Promise<void> {
+  async function fill(before: number | null, paced = false): Promise<void> {
     for (;;) {
-      const page = await readRange(db, topic, last, before, PAGE);
+      const read = () => readRange(db, topic, last, before, PAGE);
+      const page = paced && hooks.replays ? await hooks.replays.run(read) : await read();
       const next = page.length > 0 ? page[0].seq! : before;
       if (next !== null && next > last + 1) await emit(gapAfter(next - 1));
       for (const event of page) {
@@ -102,6 +154,7 @@ export async function openSubscription(
         await emit(event);
       }
       if (page.length < PAGE) return;
+      if (paced) await queue.room();
     }
   }
 
@@ -118,7 +171,10 @@ export async function openSubscription(
           await emit(event);
         } else if (event.seq > last) {
           if (event.seq > last + 1) await fill(event.seq);
-          if (event.seq > last && !queue.closed) await emit(event);
+          if (event.seq > last && !queue.closed) {
+            const waiting = emit(event);
+            if (waiting) await waiting;
+          }
         }
       }
     } catch (error) {
@@ -144,7 +200,8 @@ export async function openSubscription(
 
   async function start(): Promise<void> {
     try {
-      const { seq: headSeq, trimmedThrough } = await head(db, topic);
+      const known = after === null ? hooks.heads?.get(topic) : undefined;
+      const { seq: headSeq, trimmedThrough } = known !== undefined ? { seq: known, trimmedThrough: 0 } : await head(db, topic);
       if (queue.closed) return;
       live = true;
       hooks.onLive(family);
@@ -156,10 +213,14 @@ export async function openSubscription(
         await emit(gapAfter(headSeq));
       } else {
         last = after;
-        await fill(null);
+        await fill(null, true);
       }
       ready = true;
       if (!queue.closed && hooks.watch) unwatch = hooks.watch(topic, checkHead);
+      if (hooks.heads && !queue.closed) {
+        hooks.heads.hold(topic, last);
+        holdsHead = true;
+      }
       await drain();
     } catch (error) {
       queue.fail(error);
@@ -169,6 +230,9 @@ export async function openSubscription(
   try {
     unlisten = await bus.subscribe(topic, (event) => {
       if (queue.closed) return;
+      // While a long replay runs, live events wait here. Only the newest needs keeping: the drain
+      // reads anything between the replay's end and it from the log.
+      if (inbox.length >= MAX_BUFFERED && event.seq !== null) inbox.length = 0;
       inbox.push(event);
       void drain();
     });

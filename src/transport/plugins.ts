@@ -21,8 +21,8 @@ type PluginContext = Partial<Context> & { ip?: string; request?: Request };
  */
 export function maskUnexpectedErrors(logger: Logger): Plugin<PluginContext> {
   const mapResult = (requestId: string) => (result: ExecutionResult): ExecutionResult | null => {
-    if (!result.errors?.some((e) => !e.extensions?.code)) return null;
-    return { ...result, errors: result.errors.map((error) => withCode(error, requestId, logger)) };
+    const coded = withErrorCodes(result, requestId, logger);
+    return coded === result ? null : coded;
   };
   return {
     onExecute({ args }) {
@@ -54,6 +54,15 @@ export function maskUnexpectedErrors(logger: Logger): Plugin<PluginContext> {
       };
     },
   };
+}
+
+/**
+ * `result` with every error given a documented code, as `maskUnexpectedErrors` does (the same object
+ * when every error has one). For executions outside the envelop pipeline (the WebSocket fan-out).
+ */
+export function withErrorCodes(result: ExecutionResult, requestId: string, logger: Logger): ExecutionResult {
+  if (!result.errors?.some((e) => !e.extensions?.code)) return result;
+  return { ...result, errors: result.errors.map((error) => withCode(error, requestId, logger)) };
 }
 
 const ARGUMENT = /\b(after|before|first|last)\b/;
