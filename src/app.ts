@@ -64,7 +64,10 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
           (r) => r.close(),
         )
       : null;
-    const bus = owned(createBus(redis, config.redisPrefix), (b) => b.close());
+    const bus = owned(
+      createBus(redis, config.redisPrefix, (err) => logger.warn({ err }, 'a Redis channel command failed')),
+      (b) => b.close(),
+    );
     const streams = new Streams(database.prisma, bus, {
       retention: config.streamRetention,
       onPublishError: (err) => logger.error({ err }, 'publishing a committed stream event failed'),

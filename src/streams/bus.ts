@@ -1,6 +1,6 @@
 /**
- * The bus: fans stream events out to every instance. In-process when `REDIS_URL` is unset;
- * graphql-redis-subscriptions' RedisPubSub over the instance's two ioredis clients when it is set.
+ * The bus: fans stream events out to every instance. In-process when `REDIS_URL` is unset; Redis
+ * pub/sub over the instance's two ioredis clients when it is set.
  *
  * Both keep one channel per topic, subscribed while at least one local listener wants it and
  * unsubscribed when the last one leaves, and fan a message out to local listeners once.
@@ -89,30 +89,41 @@ export class MemoryBus implements Bus {
 
 export class RedisBus implements Bus {
   readonly kind = 'redis';
-  private readonly pubsub: RedisPubSub;
+  private readonly publisher: RedisPubSub;
   private readonly listeners = new Listeners();
-  /** Redis subscription id per topic (a promise while SUBSCRIBE is in flight). */
-  private readonly subscriptions = new Map<string, Promise<number>>();
+  /** SUBSCRIBE per topic (a promise while in flight). */
+  private readonly subscriptions = new Map<string, Promise<unknown>>();
 
   /** `prefix` namespaces the channels, so deployments (or test files) can share one Redis. */
   constructor(
     private readonly redis: RedisClients,
     private readonly prefix = 'pulse:',
+    private readonly onError: (error: unknown) => void = () => {},
   ) {
-    this.pubsub = new RedisPubSub({ publisher: redis.command, subscriber: redis.subscriber });
+    // Events are published through graphql-redis-subscriptions (JSON on the topic's channel). Channels
+    // are subscribed with ioredis directly: the library would count listeners again on top of ours,
+    // and while Redis is unreachable its SUBSCRIBE and UNSUBSCRIBE leave rejected promises nobody
+    // handles, which end a Node process. Here every command's failure reaches a caller or `onError`.
+    this.publisher = new RedisPubSub({ publisher: redis.command, subscriber: redis.subscriber });
+    redis.subscriber.on('message', (channel: string, message: string) => {
+      if (!channel.startsWith(this.prefix)) return;
+      let event: StreamEvent;
+      try {
+        event = JSON.parse(message) as StreamEvent;
+      } catch (error) {
+        return this.onError(error);
+      }
+      // Parsed once: every local listener gets the same object (the fan-out keys shared work on it).
+      this.listeners.deliver(channel.slice(this.prefix.length), event);
+    });
   }
 
   async publish(topic: string, event: StreamEvent): Promise<void> {
-    await this.pubsub.publish(this.prefix + topic, event);
+    await this.publisher.publish(this.prefix + topic, event);
   }
 
   async subscribe(topic: string, listener: Listener): Promise<() => void> {
-    if (this.listeners.add(topic, listener)) {
-      const subscription = this.pubsub.subscribe(this.prefix + topic, (event: StreamEvent) =>
-        this.listeners.deliver(topic, event),
-      );
-      this.subscriptions.set(topic, subscription);
-    }
+    if (this.listeners.add(topic, listener)) this.subscriptions.set(topic, this.redis.subscriber.subscribe(this.prefix + topic));
     try {
       await this.subscriptions.get(topic);
     } catch (error) {
@@ -124,12 +135,9 @@ export class RedisBus implements Bus {
 
   private unlisten(topic: string, listener: Listener): void {
     if (!this.listeners.remove(topic, listener)) return;
-    const subscription = this.subscriptions.get(topic);
     this.subscriptions.delete(topic);
-    subscription?.then(
-      (id) => this.pubsub.unsubscribe(id),
-      () => {},
-    );
+    // Sent at once, so it is ordered before any later SUBSCRIBE of the same channel on this connection.
+    this.redis.subscriber.unsubscribe(this.prefix + topic).catch(this.onError);
   }
 
   stats(): BusStats {
@@ -149,6 +157,6 @@ export class RedisBus implements Bus {
 }
 
 /** The bus for an instance: over its Redis clients in scaled mode, in-process otherwise. */
-export function createBus(redis: RedisClients | null, prefix?: string): Bus {
-  return redis ? new RedisBus(redis, prefix) : new MemoryBus();
+export function createBus(redis: RedisClients | null, prefix?: string, onError?: (error: unknown) => void): Bus {
+  return redis ? new RedisBus(redis, prefix, onError) : new MemoryBus();
 }
