@@ -80,7 +80,7 @@ async function serve(kind: string, role: string, extra: Record<string, string>):
     const target = kind === 'pulse' ? { kind: 'pglite' as const, dir: null } : { kind: 'postgres' as const, url: extra.url, schema: extra.schema };
     const config = loadConfig(
       { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
-      { port: 0, host: '127.0.0.1', database: target, redisUrl: kind === 'pg' ? extra.redis : null, redisPrefix: `bench-${extra.schema ?? 'x'}:`, rateLimitPerMinute: 10_000_000, seedDemoData: false, instanceId: role },
+      { port: 0, host: '127.0.0.1', database: target, redisUrl: kind === 'pg' ? extra.redis : null, redisPrefix: `bench-${extra.schema ?? 'x'}:`, rateLimitPerMinute: 10_000_000, maxConnectionsPerIp: 1_000_000, seedDemoData: false, instanceId: role },
     );
     const pulse = await createPulse(config);
     port = (await pulse.server.listen(0, '127.0.0.1')).port;

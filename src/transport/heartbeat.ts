@@ -1,7 +1,8 @@
 /**
  * One heartbeat for every WebSocket on the server, instead of graphql-ws's interval, timeout and
  * listener per socket: every `intervalMs` each socket that has not answered the previous ping is
- * terminated (graphql-ws then returns its subscriptions) and the others are pinged again.
+ * terminated (graphql-ws then returns its subscriptions) and the others are pinged again; then
+ * `onTick` refreshes the instance's shared per-user state (presence) on the same beat.
  */
 import type { WebSocket, WebSocketServer } from 'ws';
 
@@ -13,7 +14,7 @@ function answered(this: WebSocket): void {
 }
 
 /** Starts the heartbeat; call the returned function to stop it. */
-export function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => void {
+export function startHeartbeat(wss: WebSocketServer, intervalMs: number, onTick: () => void = () => {}): () => void {
   wss.on('connection', (socket) => socket.on('pong', answered));
   let lastTick = Date.now();
   const timer = setInterval(() => {
@@ -30,6 +31,7 @@ export function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => 
       awaitingPong.add(socket);
       socket.ping();
     }
+    onTick();
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,0 +1,156 @@
+/**
+ * graphql-ws on the HTTP server's /graphql upgrade: the connection lifecycle (authentication,
+ * registration, revocation, per-address caps, one heartbeat for every socket) and each operation run
+ * through the GraphQL pipeline's envelop (yoga.ts), with stream subscriptions handed to the fan-out.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode, type SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { onRevocation } from '../auth/revocation.js';
+import { authenticate } from '../auth/session.js';
+import type { Services } from '../context.js';
+import { PulseError } from '../errors.js';
+import { schema } from '../schema/index.js';
+import { clientIp } from './address.js';
+import { attachOperation, Fanout } from './fanout.js';
+import { refuseServerOnlyFrames } from './frames.js';
+import { startHeartbeat } from './heartbeat.js';
+import { ConnectionsPerIp } from './limits.js';
+import { resolvePersisted } from './persisted.js';
+import { SocketsByUser } from './sockets.js';
+import type { ConnectionExtra, GraphQLPipeline } from './yoga.js';
+
+export interface WebSocketTransport {
+  /** Closes every socket with 1012 (service restart: resume elsewhere now) and returns their subscriptions. */
+  close(): Promise<void>;
+}
+
+export function attachWebSocket(http: Server, app: Services, { yoga, persisted }: GraphQLPipeline): WebSocketTransport {
+  const { config, logger } = app;
+  const ipOf = (request: ConnectionExtra['request']) => clientIp(config.trustProxy, request.headers['x-forwarded-for'], request.socket.remoteAddress) ?? 'unknown';
+  const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
+  const sockets = new SocketsByUser();
+  const stopRevocations = onRevocation(app, (userId, version) => sockets.revoke(userId, version)).catch((err: unknown) => {
+    logger.error({ err }, 'listening for token revocations failed');
+    return () => {};
+  });
+  // Stream subscriptions share one execution and one payload per event per group.
+  const fanout = new Fanout(schema, logger);
+
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/graphql',
+    maxPayload: config.maxPayloadBytes,
+    verifyClient: ({ origin, req }, done) => {
+      const allowed = !config.allowedOrigins || !origin || config.allowedOrigins.includes(origin);
+      if (!allowed) return done(false, 403, 'Origin not allowed');
+      if (!perIp.admits(ipOf(req))) return done(false, 429, 'Too many connections from this address (MAX_CONNECTIONS_PER_IP)');
+      done(true);
+    },
+  });
+  // Upgrades admitted together may overshoot the cap: the socket past it closes at once (1013 Try Again Later).
+  wss.on('connection', (socket, req) => {
+    const ip = ipOf(req);
+    if (!perIp.add(ip)) return socket.close(1013, 'Too many connections from this address');
+    socket.once('close', () => perIp.remove(ip));
+    refuseServerOnlyFrames(socket);
+  });
+
+  const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        try {
+          Object.assign(ctx.extra, await authenticate(app, header));
+        } catch (error) {
+          // The database could not judge the token: 1013 Try Again Later (clients retry), not a refusal.
+          if (error instanceof PulseError && error.extensions.code === 'UNAVAILABLE') ctx.extra.socket.close(1013, 'Database unavailable; retry');
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+        // The socket may have closed while the token was checked: onClose has run, register nothing.
+        if (ctx.extra.closed) return false;
+        if (ctx.extra.viewer && !sockets.add(ctx.extra.viewer.id, ctx.extra.version ?? 0, ctx.extra.socket)) return false; // revoked meanwhile: 4403
+        ctx.extra.connectionId = randomUUID();
+        await app.connections.opened(ctx.extra.connectionId, ctx.extra.viewer?.id ?? null);
+        return true;
+      },
+      onClose: async (ctx) => {
+        ctx.extra.closed = true;
+        if (ctx.extra.viewer) sockets.remove(ctx.extra.viewer.id, ctx.extra.socket);
+        if (ctx.extra.connectionId) await app.connections.closed(ctx.extra.connectionId);
+      },
+      onSubscribe: async (ctx, id, sent: SubscribePayload) => {
+        // Trusted documents: the same rule as HTTP (persisted.ts).
+        const payload = resolvePersisted(persisted, sent);
+        if (Array.isArray(payload)) return payload;
+        if (ctx.extra.expiresAt && Date.now() >= ctx.extra.expiresAt) {
+          ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired');
+          return [new PulseError('UNAUTHENTICATED', 'The token expired; reconnect with a new one.')];
+        }
+        // graphql-ws has already reserved this id in ctx.subscriptions: count the others.
+        const running = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
+        if (running >= config.maxSubscriptionsPerConnection) {
+          return [
+            new PulseError('RATE_LIMITED', `At most ${config.maxSubscriptionsPerConnection} operations may run at once on one connection.`, {
+              retryAfterMs: 1000,
+            }),
+          ];
+        }
+        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        } as unknown as Record<string, unknown>);
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error.')];
+        }
+        const errors = validate(enveloped, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema: enveloped,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        attachOperation(fanout, args, {
+          socket: ctx.extra.socket,
+          id,
+          query: payload.query,
+          operationName: payload.operationName,
+          variables: payload.variables,
+          viewerId: ctx.extra.viewer?.id ?? null,
+        });
+        return args;
+      },
+      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+    },
+    wss,
+    0, // no per-socket keep-alive timers: the one heartbeat below
+  );
+  // One heartbeat: pings every socket (terminating those that missed a pong) and refreshes the
+  // per-user state shared between instances (presence).
+  const stopHeartbeat = startHeartbeat(wss, config.heartbeatMs, () => void app.connections.heartbeat());
+
+  return {
+    async close() {
+      stopHeartbeat();
+      (await stopRevocations)();
+      app.connections.shutdown();
+      // 1012 Service Restart: clients resume at once, on another instance, from their cursors.
+      for (const socket of wss.clients) socket.close(1012, 'Service restart');
+      // graphql-ws returns the subscriptions' iterators (and closes any socket left with 1001).
+      await server.dispose();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The GraphQL pipeline: one Yoga instance whose envelop plugins every operation goes through, over
+ * HTTP and SSE (Yoga itself) and over WebSocket (graphql-ws runs each operation through
+ * `yoga.getEnveloped`, see websocket.ts), so all transports share one context and one set of rules:
+ * trusted documents, query limits, input validation, rate limits, error masking, metrics.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import type { WebSocket } from 'ws';
+import { ANONYMOUS, authenticate, type Session } from '../auth/session.js';
+import type { Context, Services, Viewer } from '../context.js';
+import { schema } from '../schema/index.js';
+import { clientIp } from './address.js';
+import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL } from './graphiql.js';
+import { codeDocumentErrors, queryLimits, requestIdFrom } from './limits.js';
+import { loadPersistedDocuments, persistedOperations, type PersistedDocuments } from './persisted.js';
+import {
+  consumeRateLimit,
+  countOperations,
+  maskUnexpectedErrors,
+  rateLimit,
+  rateLimitKey,
+  returnUnsentStreams,
+  subscriptionsNeedEventStream,
+  trackInFlight,
+} from './plugins.js';
+import { validateInputs } from './validation.js';
+
+/** What graphql-ws keeps per connection (its `ctx.extra`). */
+export type ConnectionExtra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  connectionId: string;
+  viewer: Viewer | null;
+  /** When the connection's token expires (ms since epoch); later operations on it are refused. */
+  expiresAt: number | null;
+  /** The token version it connected with; a revocation of a later version closes it. */
+  version: number | null;
+  /** Set by onClose: the socket is gone (possibly while onConnect was still verifying the token). */
+  closed?: boolean;
+};
+
+/** What a transport hands Yoga: the node request (HTTP) or the connection (WebSocket). */
+export type ServerContext = Partial<YogaInitialContext> & {
+  req?: IncomingMessage;
+  extra?: ConnectionExtra;
+};
+
+export interface GraphQLPipeline {
+  yoga: ReturnType<typeof createYoga<ServerContext, Context>>;
+  persisted: PersistedDocuments;
+  /** Mutations running now (a graceful stop waits for them). */
+  inFlight: { mutations: number };
+}
+
+export function createPipeline(app: Services): GraphQLPipeline {
+  const { config, logger, metrics, rateLimiter } = app;
+  const inFlight = { mutations: 0 };
+  const persisted = loadPersistedDocuments(config.persistedDocuments);
+  const ipOf = (forwardedFor: string | string[] | null | undefined, socketAddress: string | undefined) =>
+    clientIp(config.trustProxy, forwardedFor, socketAddress);
+
+  // One session per HTTP request: its rate-limit check (as the request arrives) and its context share it.
+  const sessions = new WeakMap<Request, Promise<Session>>();
+  const sessionOf = (request: Request) => {
+    let session = sessions.get(request);
+    if (!session) sessions.set(request, (session = authenticate(app, request.headers.get('authorization') ?? undefined)));
+    return session;
+  };
+  const rateCounted = new WeakSet<object>();
+
+  const yoga = createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Pulse', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    renderGraphiQL: renderLocalGraphiQL,
+    landingPage: false,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    cors: config.allowedOrigins ? { origin: config.allowedOrigins, credentials: true } : undefined,
+    maskedErrors: { isDev: false },
+    context: async (initial): Promise<Context> => {
+      const extra = initial.extra;
+      const viewer = extra ? extra.viewer : initial.request ? (await sessionOf(initial.request)).viewer : null;
+      return {
+        app,
+        viewer,
+        requestId: requestIdFrom(initial.request?.headers.get('x-request-id'), randomUUID),
+        connectionId: extra?.connectionId ?? null,
+        ip: extra
+          ? ipOf(extra.request.headers['x-forwarded-for'], extra.request.socket.remoteAddress)
+          : ipOf(initial.request?.headers.get('x-forwarded-for'), initial.req?.socket.remoteAddress),
+      };
+    },
+    plugins: [
+      persistedOperations(persisted),
+      queryLimits(config),
+      codeDocumentErrors(),
+      {
+        // HTTP requests count against the rate limit as they arrive, before their body is read:
+        // malformed ones too. A credential that is refused counts against the address.
+        async onRequest({ request, serverContext, fetchAPI, endResponse }) {
+          const session = await sessionOf(request).catch(() => ANONYMOUS);
+          const ip = ipOf(request.headers.get('x-forwarded-for'), (serverContext as ServerContext).req?.socket.remoteAddress);
+          const limited = await consumeRateLimit(rateLimiter, rateLimitKey(session.viewer, ip));
+          rateCounted.add(request);
+          if (limited) {
+            endResponse(new fetchAPI.Response(JSON.stringify({ errors: [limited.toJSON()] }), { status: 200, headers: { 'content-type': 'application/json' } }));
+          }
+        },
+      },
+      subscriptionsNeedEventStream(),
+      returnUnsentStreams(),
+      maskUnexpectedErrors(logger),
+      validateInputs(),
+      rateLimit(rateLimiter, rateCounted),
+      trackInFlight(inFlight),
+      countOperations(metrics.operations),
+    ],
+  });
+  return { yoga, persisted, inFlight };
+}
