@@ -219,10 +219,14 @@ async function breakdown(server: TestServer, tag: string): Promise<string[]> {
   ];
 }
 
-const fmt = (f: Figures) => `${String(Math.round(f.perSecond)).padStart(5)} | ${f.p50.toFixed(1).padStart(6)} | ${f.p99.toFixed(1).padStart(6)}`;
+const fmt = (f: Figures) =>
+  `${String(Math.round(f.perSecond)).padStart(5)} | ${f.p50.toFixed(1).padStart(6)} | ${f.p99.toFixed(1).padStart(6)}`;
 
 async function main() {
-  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
   const database: TestDatabase = await createTestDatabase('postgres');
   const servers: TestServer[] = [];
   for (let i = 0; i < Math.max(...INSTANCE_COUNTS); i++) {
@@ -249,7 +253,9 @@ async function main() {
   for (const instances of INSTANCE_COUNTS) console.log(await rush(servers.slice(0, instances), `r${run++}`));
   for (const line of await breakdown(servers[0], `p${run++}`)) console.log(line);
   const group = bookingGroup(servers[0].pulse.services).stats;
-  console.log(`# instance 0 group commit: ${group.requests} bookings in ${group.batches} batches (largest ${group.largest}); load average at the end: ${load()}`);
+  console.log(
+    `# instance 0 group commit: ${group.requests} bookings in ${group.batches} batches (largest ${group.largest}); load average at the end: ${load()}`,
+  );
   await Promise.all(servers.map((s) => s.stop()));
   await database.drop();
 }

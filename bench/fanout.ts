@@ -35,7 +35,20 @@ async function serve(kind: string, role: string, extra: Record<string, string>):
     await new Promise((r) => wss.once('listening', r));
     port = (wss.address() as { port: number }).port;
     trigger = async (k) => {
-      const frame = JSON.stringify({ id: '1', type: 'next', payload: { data: { matchFeed: { kind: 'POSTED', cursor: 'x', at: new Date().toISOString(), match: { id: `m${k}`, region: 'NA', status: 'OPEN', game: `e${k}`, slots: 3, creator: { id: 'u1', username: 'bench' } } } } } });
+      const frame = JSON.stringify({
+        id: '1',
+        type: 'next',
+        payload: {
+          data: {
+            matchFeed: {
+              kind: 'POSTED',
+              cursor: 'x',
+              at: new Date().toISOString(),
+              match: { id: `m${k}`, region: 'NA', status: 'OPEN', game: `e${k}`, slots: 3, creator: { id: 'u1', username: 'bench' } },
+            },
+          },
+        },
+      });
       for (const client of wss.clients) client.send(frame);
     };
   } else if (kind === 'yoga') {
@@ -48,7 +61,14 @@ async function serve(kind: string, role: string, extra: Record<string, string>):
         typeDefs: `type Query { ok: Boolean } type User { id: ID! username: String! } type Match { id: ID! region: String! status: String! game: String! slots: Int! creator: User! }
           type MatchFeedEvent { kind: String! cursor: String! at: String! match: Match } enum Region { NA EU }
           type Subscription { matchFeed(region: Region!, after: String): MatchFeedEvent! }`,
-        resolvers: { Subscription: { matchFeed: { subscribe: (_: unknown, args: { region: string }) => pubSub.subscribe('matchFeed', args.region), resolve: (p: unknown) => p } } },
+        resolvers: {
+          Subscription: {
+            matchFeed: {
+              subscribe: (_: unknown, args: { region: string }) => pubSub.subscribe('matchFeed', args.region),
+              resolve: (p: unknown) => p,
+            },
+          },
+        },
       }),
       graphiql: false,
       logging: false,
@@ -60,8 +80,20 @@ async function serve(kind: string, role: string, extra: Record<string, string>):
         execute: (args: any) => args.rootValue.execute(args),
         subscribe: (args: any) => args.rootValue.subscribe(args),
         onSubscribe: async (ctx, _id, params) => {
-          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params });
-          const args = { schema, operationName: params.operationName, document: parse(params.query), variableValues: params.variables, contextValue: await contextFactory(), rootValue: { execute, subscribe } };
+          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params,
+          });
+          const args = {
+            schema,
+            operationName: params.operationName,
+            document: parse(params.query),
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          };
           const errors = validate(args.schema, args.document);
           return errors.length ? errors : args;
         },
@@ -71,21 +103,41 @@ async function serve(kind: string, role: string, extra: Record<string, string>):
     await new Promise<void>((r) => http.listen({ port: 0, host: '127.0.0.1', backlog: 16384 }, r));
     port = (http.address() as { port: number }).port;
     trigger = async (k) =>
-      pubSub.publish('matchFeed', 'NA', { kind: 'POSTED', cursor: 'x', at: new Date().toISOString(), match: { id: `m${k}`, region: 'NA', status: 'OPEN', game: `e${k}`, slots: 3, creator: { id: 'u1', username: 'bench' } } });
+      pubSub.publish('matchFeed', 'NA', {
+        kind: 'POSTED',
+        cursor: 'x',
+        at: new Date().toISOString(),
+        match: { id: `m${k}`, region: 'NA', status: 'OPEN', game: `e${k}`, slots: 3, creator: { id: 'u1', username: 'bench' } },
+      });
   } else {
     const { loadConfig } = await import('../src/config.js');
     const { createPulse } = await import('../src/app.js');
     const { postMatch } = await import('../src/matches/service.js');
     const { Topics } = await import('../src/streams/index.js');
-    const target = kind === 'pulse' ? { kind: 'pglite' as const, dir: null } : { kind: 'postgres' as const, url: extra.url, schema: extra.schema };
+    const target =
+      kind === 'pulse' ? { kind: 'pglite' as const, dir: null } : { kind: 'postgres' as const, url: extra.url, schema: extra.schema };
     const config = loadConfig(
       { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
-      { port: 0, host: '127.0.0.1', database: target, redisUrl: kind === 'pg' ? extra.redis : null, redisPrefix: `bench-${extra.schema ?? 'x'}:`, rateLimitPerMinute: 10_000_000, maxConnectionsPerIp: 1_000_000, seedDemoData: false, instanceId: role },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        database: target,
+        redisUrl: kind === 'pg' ? extra.redis : null,
+        redisPrefix: `bench-${extra.schema ?? 'x'}:`,
+        rateLimitPerMinute: 10_000_000,
+        maxConnectionsPerIp: 1_000_000,
+        seedDemoData: false,
+        instanceId: role,
+      },
     );
     const pulse = await createPulse(config);
     port = (await pulse.server.listen(0, '127.0.0.1')).port;
     const { prisma, streams } = pulse.services;
-    const user = await prisma.user.upsert({ where: { username: 'bench' }, update: {}, create: { username: 'bench', displayName: 'Bench', passwordHash: 'x' } });
+    const user = await prisma.user.upsert({
+      where: { username: 'bench' },
+      update: {},
+      create: { username: 'bench', displayName: 'Bench', passwordHash: 'x' },
+    });
     trigger = async (k) => void (await postMatch(pulse.services, user.id, { game: `e${k}`, region: 'NA', slots: 3 }));
     stats = () => ({ live: streams.liveCount() });
     replaySetup = async (count) => {
@@ -123,7 +175,13 @@ async function load(): Promise<void> {
   let expected = 0;
   process.on('message', async (msg: Msg) => {
     if (msg.type === 'connect') {
-      const { url, count, protocol, rate, variables } = msg as unknown as { url: string; count: number; protocol: string; rate: number; variables: Record<string, unknown> };
+      const { url, count, protocol, rate, variables } = msg as unknown as {
+        url: string;
+        count: number;
+        protocol: string;
+        rate: number;
+        variables: Record<string, unknown>;
+      };
       let acked = 0;
       let failed = 0;
       const reasons: Record<string, number> = {};
@@ -194,7 +252,10 @@ class Child {
   private readonly waiting: { type: string; match: (m: Msg) => boolean; resolve(m: Msg): void }[] = [];
   readonly proc: ChildProcess;
   constructor(args: string[], execArgv: string[] = []) {
-    this.proc = fork(SELF, args, { execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc = fork(SELF, args, {
+      execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.proc.on('message', (m: Msg) => {
       const i = this.waiting.findIndex((w) => w.type === m.type && w.match(m));
       if (i >= 0) this.waiting.splice(i, 1)[0].resolve(m);
@@ -250,12 +311,24 @@ async function startKind(kind: string): Promise<Env & { stop(): Promise<void> }>
   };
 }
 
-async function fanout(kind: string, n: number, events: number, triggerOn?: 'a'): Promise<{ p50: number; p99: number; last99: number; rate: number; failed: number; commit: number }> {
+async function fanout(
+  kind: string,
+  n: number,
+  events: number,
+  triggerOn?: 'a',
+): Promise<{ p50: number; p99: number; last99: number; rate: number; failed: number; commit: number }> {
   const setup = await startKind(kind);
   const client = new Child(['load']);
   await client.wait('ready');
   try {
-    client.send({ type: 'connect', url: setup.url, count: n, protocol: kind === 'raw' ? 'raw' : 'graphql-ws', rate: 0, variables: { region: 'NA' } });
+    client.send({
+      type: 'connect',
+      url: setup.url,
+      count: n,
+      protocol: kind === 'raw' ? 'raw' : 'graphql-ws',
+      rate: 0,
+      variables: { region: 'NA' },
+    });
     const { failed } = (await client.wait('connected', 300_000)) as unknown as { failed: number };
     const trigger = triggerOn === 'a' ? setup.servers[0] : setup.triggerOn;
     const live = n - failed;
@@ -291,7 +364,14 @@ async function fanout(kind: string, n: number, events: number, triggerOn?: 'a'):
     latencies.sort((x, y) => x - y);
     lasts.sort((x, y) => x - y);
     commits.sort((x, y) => x - y);
-    return { p50: pct(latencies, 50), p99: pct(latencies, 99), last99: pct(lasts, 99), rate: (live * events) / (busy / 1000), failed, commit: pct(commits, 50) };
+    return {
+      p50: pct(latencies, 50),
+      p99: pct(latencies, 99),
+      last99: pct(lasts, 99),
+      rate: (live * events) / (busy / 1000),
+      failed,
+      commit: pct(commits, 50),
+    };
   } finally {
     client.kill();
     await setup.stop();
@@ -306,7 +386,15 @@ async function rss(kind: string, n: number): Promise<{ perConnection: number; id
   try {
     server.send({ type: 'rss' });
     const idle = (await server.wait('rss')).rss as number;
-    for (const c of clients) c.send({ type: 'connect', url: setup.url, count: n / 2, protocol: kind === 'raw' ? 'raw' : 'graphql-ws', rate: 0, variables: { region: 'NA' } });
+    for (const c of clients)
+      c.send({
+        type: 'connect',
+        url: setup.url,
+        count: n / 2,
+        protocol: kind === 'raw' ? 'raw' : 'graphql-ws',
+        rate: 0,
+        variables: { region: 'NA' },
+      });
     await Promise.all(clients.map((c) => c.wait('connected', 300_000)));
     await new Promise((r) => setTimeout(r, 2_000));
     server.send({ type: 'rss' });
@@ -323,7 +411,14 @@ async function storm(kind: string, n: number): Promise<{ failed: number; seconds
   const client = new Child(['load']);
   await client.wait('ready');
   try {
-    client.send({ type: 'connect', url: setup.url, count: n, protocol: kind === 'raw' ? 'raw' : 'graphql-ws', rate: 10_000, variables: { region: 'NA' } });
+    client.send({
+      type: 'connect',
+      url: setup.url,
+      count: n,
+      protocol: kind === 'raw' ? 'raw' : 'graphql-ws',
+      rate: 10_000,
+      variables: { region: 'NA' },
+    });
     const { failed, seconds } = (await client.wait('connected', 300_000)) as unknown as { failed: number; seconds: number };
     return { failed, seconds };
   } finally {
@@ -333,7 +428,11 @@ async function storm(kind: string, n: number): Promise<{ failed: number; seconds
 }
 
 /** Ten clients replay `count` events each while another client queries over HTTP: that query's latency. */
-async function replaysAndQuery(kind: string, count: number, replayers = 10): Promise<{ seconds: number; p50: number; p99: number; queries: number }> {
+async function replaysAndQuery(
+  kind: string,
+  count: number,
+  replayers = 10,
+): Promise<{ seconds: number; p50: number; p99: number; queries: number }> {
   const setup = await startKind(kind);
   const client = new Child(['load']);
   await client.wait('ready');
@@ -345,12 +444,23 @@ async function replaysAndQuery(kind: string, count: number, replayers = 10): Pro
     let finished = false;
     const done = client.wait('received', 900_000, (m) => m.k === -1).then(() => (finished = true));
     const started = now();
-    client.send({ type: 'connect', url: setup.url, count: replayers, protocol: 'graphql-ws', rate: 0, variables: { region: 'EU', after: cursor } });
+    client.send({
+      type: 'connect',
+      url: setup.url,
+      count: replayers,
+      protocol: 'graphql-ws',
+      rate: 0,
+      variables: { region: 'EU', after: cursor },
+    });
     const http = setup.url.replace('ws://', 'http://');
     const latencies: number[] = [];
     while (!finished) {
       const t = now();
-      const response = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ matches(first: 5) { edges { node { id game } } } }' }) });
+      const response = await fetch(http, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ matches(first: 5) { edges { node { id game } } } }' }),
+      });
       await response.json();
       latencies.push(now() - t);
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -401,7 +511,9 @@ async function main(): Promise<void> {
         if (kind === 'raw') raw[n] = r;
         const base = raw[n];
         const ratio = base ? ` | rate ${(r.rate / base.rate).toFixed(2)}x raw, p99 ${(r.p99 / base.p99).toFixed(2)}x raw` : '';
-        console.log(`N=${n} ${kind.padEnd(5)} p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms  last p99 ${f(r.last99)} ms  ${f(r.rate)} deliveries/s  failed ${r.failed}  (trigger itself: p50 ${f(r.commit)} ms)${ratio}`);
+        console.log(
+          `N=${n} ${kind.padEnd(5)} p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms  last p99 ${f(r.last99)} ms  ${f(r.rate)} deliveries/s  failed ${r.failed}  (trigger itself: p50 ${f(r.commit)} ms)${ratio}`,
+        );
       } catch (error) {
         console.log(`N=${n} ${kind.padEnd(5)} failed: ${(error as Error).message}`);
       }
@@ -411,14 +523,18 @@ async function main(): Promise<void> {
     const n = ns[0];
     const viaA = await fanout('pg', n, events, 'a');
     const viaB = await fanout('pg', n, events);
-    console.log(`cross-instance (N=${n}): p99 mutations via A ${f(viaA.p99)} ms, via B ${f(viaB.p99)} ms: extra ${f(viaB.p99 - viaA.p99)} ms`);
+    console.log(
+      `cross-instance (N=${n}): p99 mutations via A ${f(viaA.p99)} ms, via B ${f(viaB.p99)} ms: extra ${f(viaB.p99 - viaA.p99)} ms`,
+    );
   }
   if (!skip.has('rss')) {
     const n = Number(env('FANOUT_RSS_CONNECTIONS', '19500'));
     for (const kind of kinds.filter((k) => k !== 'pg')) {
       try {
         const r = await rss(kind, n);
-        console.log(`RSS ${kind.padEnd(5)} at ${n} connections: ${(r.perConnection / 1024).toFixed(1)} KB per connection (idle ${(r.idle / 1048576).toFixed(0)} MB)`);
+        console.log(
+          `RSS ${kind.padEnd(5)} at ${n} connections: ${(r.perConnection / 1024).toFixed(1)} KB per connection (idle ${(r.idle / 1048576).toFixed(0)} MB)`,
+        );
       } catch (error) {
         console.log(`RSS ${kind} failed: ${(error as Error).message}`);
       }
@@ -441,7 +557,9 @@ async function main(): Promise<void> {
       try {
         console.log(`replay ${kind.padEnd(5)} of ${count} missed events to one client: ${(await replay(kind, count)).toFixed(2)} s`);
         const ten = await replaysAndQuery(kind, count);
-        console.log(`replay ${kind.padEnd(5)} x10 at once (${count} each): all done in ${ten.seconds.toFixed(1)} s; meanwhile another client's query p50 ${f(ten.p50)} ms, p99 ${f(ten.p99)} ms (${ten.queries} queries)`);
+        console.log(
+          `replay ${kind.padEnd(5)} x10 at once (${count} each): all done in ${ten.seconds.toFixed(1)} s; meanwhile another client's query p50 ${f(ten.p50)} ms, p99 ${f(ten.p99)} ms (${ten.queries} queries)`,
+        );
       } catch (error) {
         console.log(`replay ${kind} failed: ${(error as Error).message}`);
       }

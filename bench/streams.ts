@@ -51,13 +51,17 @@ async function main() {
     }),
   );
   const appendSeconds = (performance.now() - started) / 1000;
-  console.log(`append: ${APPENDS} events to one topic by ${WRITERS} concurrent writers in ${appendSeconds.toFixed(2)} s = ${Math.round(APPENDS / appendSeconds)} events/s`);
+  console.log(
+    `append: ${APPENDS} events to one topic by ${WRITERS} concurrent writers in ${appendSeconds.toFixed(2)} s = ${Math.round(APPENDS / appendSeconds)} events/s`,
+  );
 
   // 2. Fan-out to S subscribers over graphql-ws (one socket per 100 subscriptions).
   const post = await prisma.post.create({ data: { content: 'bench', authorId: author.id } });
   const fanTopic = Topics.post(post.id);
   const sockets = Math.ceil(SUBSCRIBERS / 100);
-  const clients = Array.from({ length: sockets }, () => createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => {} }));
+  const clients = Array.from({ length: sockets }, () =>
+    createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => {} }),
+  );
   const commitTimes = new Map<number, number>();
   const latencies: number[] = [];
   let delivered = 0;

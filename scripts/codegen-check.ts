@@ -21,7 +21,9 @@ const expected = new Map(outputs.map((o) => [relative(root, resolve(root, o.file
 const dir = 'client/src/gql';
 const present = readdirSync(join(root, dir)).map((name) => join(dir, name));
 
-const stale = [...expected].filter(([file, content]) => !present.includes(file) || readFileSync(join(root, file), 'utf8') !== content).map(([f]) => f);
+const stale = [...expected]
+  .filter(([file, content]) => !present.includes(file) || readFileSync(join(root, file), 'utf8') !== content)
+  .map(([f]) => f);
 const extra = present.filter((file) => !expected.has(file));
 if (stale.length || extra.length) {
   console.error(

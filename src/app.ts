@@ -38,7 +38,10 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       level: config.logLevel,
       base: { instance: config.instanceId },
       // pino-pretty runs in a worker thread, so formatting never blocks the event loop.
-      transport: config.logFormat === 'pretty' ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+      transport:
+        config.logFormat === 'pretty'
+          ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+          : undefined,
     });
   const closers: (() => Promise<void> | void)[] = [];
   /** Registers how to close what was just built; `stop` runs them last-built first. */
@@ -75,9 +78,8 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
     });
     const connections = new Connections((err) => logger.error({ err }, 'connection listener failed'));
     const presence = owned(new Presence(streams, connections, config, redis?.command ?? null), (p) => p.stop());
-    const typing = owned(
-      new TypingIndicators(streams, config.typingTtlMs, (err) => logger.error({ err }, 'typing signal failed')),
-      (t) => t.stop(),
+    const typing = owned(new TypingIndicators(streams, config.typingTtlMs, (err) => logger.error({ err }, 'typing signal failed')), (t) =>
+      t.stop(),
     );
     const monitor = new OperationsMonitor({ streams, connections, config, logger });
     const { secret, generated } = await resolveJwtSecret(config);

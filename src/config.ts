@@ -142,9 +142,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent, got "${logLevel}"`);
   }
   const origins = env.ALLOWED_ORIGINS?.trim();
-  const allowedOrigins = !origins || origins === '*' ? null : origins.split(',').map((o) => o.trim()).filter(Boolean);
+  const allowedOrigins =
+    !origins || origins === '*'
+      ? null
+      : origins
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean);
   for (const origin of allowedOrigins ?? []) {
-    if (!/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError('ALLOWED_ORIGINS', `entries must look like https://host[:port], got "${origin}"`);
+    if (!/^https?:\/\/[^/]+$/.test(origin))
+      throw new ConfigError('ALLOWED_ORIGINS', `entries must look like https://host[:port], got "${origin}"`);
   }
   const logFormat = (env.LOG_FORMAT?.trim() || (process.stdout.isTTY ? 'pretty' : 'json')) as Config['logFormat'];
   if (!['pretty', 'json'].includes(logFormat)) throw new ConfigError('LOG_FORMAT', `must be pretty or json, got "${logFormat}"`);

@@ -34,13 +34,11 @@ export class PulseError extends GraphQLError {
   }
 }
 
-export const unauthenticated = (message = 'You must be signed in to do this.') =>
-  new PulseError(ErrorCode.UNAUTHENTICATED, message);
+export const unauthenticated = (message = 'You must be signed in to do this.') => new PulseError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = 'You are not allowed to do this.') => new PulseError(ErrorCode.FORBIDDEN, message);
 export const notFound = (what: string, id?: string) =>
   new PulseError(ErrorCode.NOT_FOUND, id === undefined ? `${what} not found.` : `${what} "${id}" not found.`);
-export const badInput = (field: string, message: string) =>
-  new PulseError(ErrorCode.BAD_USER_INPUT, message, { field });
+export const badInput = (field: string, message: string) => new PulseError(ErrorCode.BAD_USER_INPUT, message, { field });
 export const conflict = (message: string) => new PulseError(ErrorCode.CONFLICT, message);
 export const rateLimited = (retryAfterMs: number) =>
   new PulseError(ErrorCode.RATE_LIMITED, `Too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s.`, {

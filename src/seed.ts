@@ -15,7 +15,13 @@ export async function seedDemoData(prisma: PrismaClient): Promise<boolean> {
   if ((await prisma.user.count()) > 0) return false;
   const [alice, bob, carol] = await Promise.all(DEMO_USERS.map((u) => register(prisma, { ...u, password: DEMO_PASSWORD })));
   await prisma.event.create({
-    data: { title: 'Pulse launch party', startsAt: new Date(Date.now() + 7 * 86400_000), venue: 'Main hall', capacity: 50, organizerId: alice.id },
+    data: {
+      title: 'Pulse launch party',
+      startsAt: new Date(Date.now() + 7 * 86400_000),
+      venue: 'Main hall',
+      capacity: 50,
+      organizerId: alice.id,
+    },
   });
   await prisma.post.create({ data: { content: 'Hello from Pulse! Like this post to see live counts.', authorId: bob.id } });
   await prisma.match.create({

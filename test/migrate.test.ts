@@ -9,12 +9,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  applyMigrations,
-  createMigrationSql,
-  DEFAULT_MIGRATIONS_DIR,
-  DEFAULT_SCHEMA_PATH,
-} from '../src/db/migrate.js';
+import { applyMigrations, createMigrationSql, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '../src/db/migrate.js';
 
 const schemaText = await readFile(DEFAULT_SCHEMA_PATH, 'utf8');
 const models = [...schemaText.matchAll(/^model\s+(\w+)/gm)].map((m) => m[1]!);
@@ -26,9 +21,7 @@ const migrationNames = (await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: t
 describe('migrations folder', () => {
   it('has migrations and a PostgreSQL lock file', async () => {
     expect(migrationNames.length).toBeGreaterThan(0);
-    expect(await readFile(path.join(DEFAULT_MIGRATIONS_DIR, 'migration_lock.toml'), 'utf8')).toMatch(
-      /provider = "postgresql"/,
-    );
+    expect(await readFile(path.join(DEFAULT_MIGRATIONS_DIR, 'migration_lock.toml'), 'utf8')).toMatch(/provider = "postgresql"/);
   });
 
   it('matches prisma/schema.prisma (else: npm run db:migration -- <name>)', async () => {
@@ -93,14 +86,10 @@ describe.runIf(!!TEST_DATABASE_URL)('applyMigrations on PostgreSQL, in a schema 
     created.push(schema);
     return schema;
   };
-  const factoryFor = (schema: string) =>
-    new PrismaPg({ connectionString: url, options: `-c search_path="${schema}"` }, { schema });
+  const factoryFor = (schema: string) => new PrismaPg({ connectionString: url, options: `-c search_path="${schema}"` }, { schema });
   const tablesIn = async (schema: string) =>
     (
-      await admin.query<{ table_name: string }>(
-        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
-        [schema],
-      )
+      await admin.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [schema])
     ).rows.map((r) => r.table_name);
 
   beforeAll(async () => {
@@ -140,10 +129,7 @@ describe.runIf(!!TEST_DATABASE_URL)('applyMigrations on PostgreSQL, in a schema 
   it('closes the connections it opened (they would hold the migration advisory lock)', async () => {
     const schema = await newSchema();
     const application_name = `pulse_${schema}`;
-    const factory = new PrismaPg(
-      { connectionString: url, options: `-c search_path="${schema}"`, application_name },
-      { schema },
-    );
+    const factory = new PrismaPg({ connectionString: url, options: `-c search_path="${schema}"`, application_name }, { schema });
     expect(await applyMigrations(factory)).toEqual(migrationNames);
     // A closed connection's backend leaves pg_stat_activity a moment later; an idle pool would
     // keep it (and the lock) for its 10 s idle timeout.
@@ -151,10 +137,9 @@ describe.runIf(!!TEST_DATABASE_URL)('applyMigrations on PostgreSQL, in a schema 
     let open = -1;
     while (open !== 0 && Date.now() < deadline) {
       if (open > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-      const { rows } = await admin.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`,
-        [application_name],
-      );
+      const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
+        application_name,
+      ]);
       open = rows[0]!.n;
     }
     expect(open).toBe(0);

@@ -2,7 +2,14 @@
  * The Pulse client library: `createPulseClient`, the typed documents of every operation in
  * ./operations, and (as `Types`) the generated result, variable, enum and input types.
  */
-export { createPulseClient, retryDelayMs, SERVICE_RESTART, type ConnectionState, type PulseClient, type PulseClientOptions } from './pulse-client.js';
+export {
+  createPulseClient,
+  retryDelayMs,
+  SERVICE_RESTART,
+  type ConnectionState,
+  type PulseClient,
+  type PulseClientOptions,
+} from './pulse-client.js';
 export * from './operations/bookings.js';
 export * from './operations/chat.js';
 export * from './operations/matches.js';
@@ -21,7 +28,13 @@ import type * as operations from './operations/operations.js';
 import type * as session from './operations/session.js';
 import type * as social from './operations/social.js';
 
-type Operations = typeof bookings & typeof chat & typeof matches & typeof notifications & typeof operations & typeof session & typeof social;
+type Operations = typeof bookings &
+  typeof chat &
+  typeof matches &
+  typeof notifications &
+  typeof operations &
+  typeof session &
+  typeof social;
 /** The names of operations whose text matches no generated document (a field not in the schema, or codegen not run). */
 type Untyped = { [K in keyof Operations]: Operations[K] extends TypedDocumentNode<any, any> ? never : K }[keyof Operations];
 // Fails `npm run typecheck` naming the stale operation, even if nothing uses it yet.

@@ -59,7 +59,12 @@ export class Tokens {
       if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) return null;
       const version = payload.ver ?? 0;
       if (typeof version !== 'number' || !Number.isSafeInteger(version)) return null;
-      const claims: VerifiedClaims = { userId: payload.sub, role: payload.role === 'ADMIN' ? 'ADMIN' : 'USER', expiresAt: payload.exp * 1000, version };
+      const claims: VerifiedClaims = {
+        userId: payload.sub,
+        role: payload.role === 'ADMIN' ? 'ADMIN' : 'USER',
+        expiresAt: payload.exp * 1000,
+        version,
+      };
       if (this.verified.size >= VERIFIED_CACHE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, claims);
       return claims;

@@ -13,7 +13,16 @@ import type { Services } from '../context.js';
 import { Prisma, type Tx } from '../db/index.js';
 import { PulseError, badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { Booking } from '../generated/prisma/client.js';
-import { appendCtes, LOG_HEAD, loggedEvents, Topics, type ApplyBatch, type EventInput, type LogHead, type Outcome } from '../streams/index.js';
+import {
+  appendCtes,
+  LOG_HEAD,
+  loggedEvents,
+  Topics,
+  type ApplyBatch,
+  type EventInput,
+  type LogHead,
+  type Outcome,
+} from '../streams/index.js';
 
 export const MAX_SEATS_PER_BOOKING = 10;
 export const MAX_CAPACITY = 1_000_000;
@@ -140,7 +149,10 @@ const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (streams, ev
       ), ${appendCtes(topic.name, 'booked')}
       SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt", ${LOG_HEAD} FROM ev`;
     if (!row) return { value: null, logged: null };
-    const events = bookedEvents(requests.map((r, i) => ({ id: ids[i], seats: r.seats })), row);
+    const events = bookedEvents(
+      requests.map((r, i) => ({ id: ids[i], seats: r.seats })),
+      row,
+    );
     return { value: row as Booked, logged: loggedEvents(topic.name, events, row) };
   });
   const granted = requests.map(() => true);
@@ -161,7 +173,13 @@ const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (streams, ev
       const some = bookingStatement(eventId, chosen, chosenIds);
       const [row] = await w.tx.$queryRaw<Booked[]>`
         WITH ${some.ctes} SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt" FROM ev`;
-      await w.appendMany(topic, bookedEvents(chosen.map((r, i) => ({ id: chosenIds[i], seats: r.seats })), row));
+      await w.appendMany(
+        topic,
+        bookedEvents(
+          chosen.map((r, i) => ({ id: chosenIds[i], seats: r.seats })),
+          row,
+        ),
+      );
       return row;
     }));
   if (!after) return requests.map(() => ({ ok: false, error: notFound('Event', eventId) }));
@@ -170,7 +188,15 @@ const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (streams, ev
   return requests.map((r, i): Outcome<NewBooking> => {
     if (!granted[i]) return { ok: false, error: soldOut(after.capacity - booked) };
     booked += r.seats;
-    const value: NewBooking = { id: ids[i], eventId, userId: r.userId, seats: r.seats, status: 'ACTIVE', createdAt: after.createdAt, cancelledAt: null };
+    const value: NewBooking = {
+      id: ids[i],
+      eventId,
+      userId: r.userId,
+      seats: r.seats,
+      status: 'ACTIVE',
+      createdAt: after.createdAt,
+      cancelledAt: null,
+    };
     return { ok: true, value };
   });
 };

@@ -56,9 +56,7 @@ export async function assertMember(prisma: PrismaClient, conversationId: string,
 async function existingUsers(tx: Tx, ids: readonly string[], field: string): Promise<string[]> {
   const unique = [...new Set(ids)];
   if (unique.length > MAX_MEMBERS_PER_CALL) throw badInput(field, `Name at most ${MAX_MEMBERS_PER_CALL} users at once.`);
-  const found = new Set(
-    (await tx.user.findMany({ where: { id: { in: unique } }, select: { id: true } })).map((u) => u.id),
-  );
+  const found = new Set((await tx.user.findMany({ where: { id: { in: unique } }, select: { id: true } })).map((u) => u.id));
   const missing = unique.find((id) => !found.has(id));
   if (missing !== undefined) throw notFound('User', missing);
   return unique;
@@ -159,7 +157,8 @@ export async function leaveConversation(app: Services, viewerId: string, convers
   return app.streams.write(async (w) => {
     const conversation = await lockConversation(w.tx, conversationId);
     // Outsiders learn nothing about a private conversation (not even its kind), as everywhere else in chat.
-    if (conversation.isPrivate && (await w.tx.conversationMember.count({ where: { conversationId, userId: viewerId } })) === 0) throw forbidden();
+    if (conversation.isPrivate && (await w.tx.conversationMember.count({ where: { conversationId, userId: viewerId } })) === 0)
+      throw forbidden();
     if (conversation.kind !== 'GROUP') throw badInput('conversationId', 'A direct conversation cannot be left.');
     const { count } = await w.tx.conversationMember.deleteMany({ where: { conversationId, userId: viewerId } });
     if (count === 0) return false;

@@ -125,15 +125,25 @@ function countingStatements(factory: SqlMigrationAwareDriverAdapterFactory, coun
         return typeof property === 'string' && wrap[property] ? wrap[property](bound) : bound;
       },
     });
-  const statements = (original: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
-    counter.queries++;
-    return original(...args);
-  };
+  const statements =
+    (original: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) => {
+      counter.queries++;
+      return original(...args);
+    };
   const queryable = <T extends object>(target: T): T =>
     counted(target, {
       queryRaw: statements,
       executeRaw: statements,
-      startTransaction: (original) => async (...args: unknown[]) => queryable((await original(...args)) as object),
+      startTransaction:
+        (original) =>
+        async (...args: unknown[]) =>
+          queryable((await original(...args)) as object),
     });
-  return counted(factory, { connect: (original) => async (...args: unknown[]) => queryable((await original(...args)) as object) });
+  return counted(factory, {
+    connect:
+      (original) =>
+      async (...args: unknown[]) =>
+        queryable((await original(...args)) as object),
+  });
 }

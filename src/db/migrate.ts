@@ -172,9 +172,7 @@ function trackAdapters(inner: SqlMigrationAwareDriverAdapterFactory): TrackedFac
       // (Not after a failure: the database may be unreachable, and pg has no connect timeout.)
       if (succeeded) {
         await Promise.allSettled(
-          adapters.map((a) =>
-            a.queryRaw({ sql: `SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK_KEY})`, args: [], argTypes: [] }),
-          ),
+          adapters.map((a) => a.queryRaw({ sql: `SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK_KEY})`, args: [], argTypes: [] })),
         );
       }
       const results = await Promise.allSettled(adapters.map((a) => a.dispose()));
@@ -325,15 +323,10 @@ export async function readMigrationsList(migrationsDir: string = DEFAULT_MIGRATI
  * `factory` is not closed: a PGlite passed in stays open. Connections the engine opened through
  * it are disposed before this returns (for `new PrismaPg(config)` that ends its pool).
  */
-export async function applyMigrations(
-  factory: MigrationAdapterFactory,
-  options: ApplyMigrationsOptions = {},
-): Promise<string[]> {
+export async function applyMigrations(factory: MigrationAdapterFactory, options: ApplyMigrationsOptions = {}): Promise<string[]> {
   const migrationsList = await readMigrationsList(options.migrationsDir);
   const tracked = trackAdapters(factory);
-  const result = await withEngine(tracked, options.log, (engine) =>
-    engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
-  );
+  const result = await withEngine(tracked, options.log, (engine) => engine.applyMigrations({ migrationsList, filters: NO_FILTERS }));
   return result.appliedMigrationNames;
 }
 
@@ -344,10 +337,7 @@ export async function applyMigrations(
  */
 export async function createMigrationSql(options: CreateMigrationSqlOptions = {}): Promise<string | null> {
   const schemaPath = path.resolve(options.schemaPath ?? DEFAULT_SCHEMA_PATH);
-  const [schema, migrationsList] = await Promise.all([
-    readFile(schemaPath, 'utf8'),
-    readMigrationsList(options.migrationsDir),
-  ]);
+  const [schema, migrationsList] = await Promise.all([readFile(schemaPath, 'utf8'), readMigrationsList(options.migrationsDir)]);
 
   // The engine connects to its "main" database as well as to the shadow database, although
   // `diff` only uses the shadow one; both get the same throwaway in-memory PGlite (one start of

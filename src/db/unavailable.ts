@@ -12,9 +12,29 @@ export const UNAVAILABLE_RETRY_AFTER_MS = 1_000;
 /** Prisma: can't reach server (P1001), timeout (P1002, P1008), connection closed (P1017), pool timeout (P2024). */
 const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 /** Driver adapter error kinds (`@prisma/driver-adapter-utils`). */
-const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionAlreadyClosed']);
+const ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TransactionAlreadyClosed',
+]);
 /** Node socket errors and PostgreSQL SQLSTATEs: admin shutdown, crash shutdown, cannot connect now, connection exceptions. */
-const LOW_LEVEL_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const LOW_LEVEL_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
 const MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Can't reach database|Server has closed the connection|Client has encountered a connection error|Connection closed|the database system is (shutting down|starting up)|ECONNREFUSED|ECONNRESET/i;
 

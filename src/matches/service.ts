@@ -62,14 +62,23 @@ interface LockedMatch {
 async function lockMatch(tx: Tx, matchId: string, mode: 'share' | 'update'): Promise<LockedMatch> {
   const rows =
     mode === 'share'
-      ? await tx.$queryRaw<LockedMatch[]>`SELECT id, "creatorId", status::text AS status, region::text AS region, game FROM "Match" WHERE id = ${matchId} FOR SHARE`
-      : await tx.$queryRaw<LockedMatch[]>`SELECT id, "creatorId", status::text AS status, region::text AS region, game FROM "Match" WHERE id = ${matchId} FOR UPDATE`;
+      ? await tx.$queryRaw<
+          LockedMatch[]
+        >`SELECT id, "creatorId", status::text AS status, region::text AS region, game FROM "Match" WHERE id = ${matchId} FOR SHARE`
+      : await tx.$queryRaw<
+          LockedMatch[]
+        >`SELECT id, "creatorId", status::text AS status, region::text AS region, game FROM "Match" WHERE id = ${matchId} FOR UPDATE`;
   if (rows.length === 0) throw notFound('Match', matchId);
   return rows[0];
 }
 
 /** Applies to an OPEN match of someone else; the creator gets CONNECTION_REQUEST. */
-export async function applyToMatch(app: Services, applicantId: string, matchId: string, message?: string | null): Promise<MatchApplication> {
+export async function applyToMatch(
+  app: Services,
+  applicantId: string,
+  matchId: string,
+  message?: string | null,
+): Promise<MatchApplication> {
   const text = optionalText(message, 'message', 500);
   return app.streams.write(async (w) => {
     const match = await lockMatch(w.tx, matchId, 'share');
@@ -167,7 +176,13 @@ export async function createVoiceChannel(app: Services, viewerId: string, matchI
       select: { applicantId: true },
       orderBy: { createdAt: 'asc' },
     });
-    await notifyVoice(w, voice, players.map((p) => p.applicantId), viewerId, match.game);
+    await notifyVoice(
+      w,
+      voice,
+      players.map((p) => p.applicantId),
+      viewerId,
+      match.game,
+    );
     return voice;
   });
 }

@@ -95,7 +95,11 @@ async function formGames(w: Writer, mode: string, region: Region, teamSize: numb
 
 /** Sends POSITION to every ticket of the queue behind `afterOrder` (all of them when null). */
 async function signalPositions(w: Writer, mode: string, region: Region, afterOrder: number | null): Promise<void> {
-  const waiting = await w.tx.queueTicket.findMany({ where: { mode, region }, orderBy: { order: 'asc' }, select: { userId: true, order: true } });
+  const waiting = await w.tx.queueTicket.findMany({
+    where: { mode, region },
+    orderBy: { order: 'asc' },
+    select: { userId: true, order: true },
+  });
   waiting.forEach((ticket, index) => {
     if (afterOrder === null || ticket.order > afterOrder) w.signal(Topics.queue(ticket.userId), 'POSITION', { position: index + 1 });
   });
@@ -123,7 +127,9 @@ export async function leaveQueue(app: Services, userId: string): Promise<boolean
 export async function viewerTicket(app: Services, userId: string): Promise<QueueTicketView | null> {
   const ticket = await app.prisma.queueTicket.findUnique({ where: { userId } });
   if (!ticket) return null;
-  const position = await app.prisma.queueTicket.count({ where: { mode: ticket.mode, region: ticket.region, order: { lte: ticket.order } } });
+  const position = await app.prisma.queueTicket.count({
+    where: { mode: ticket.mode, region: ticket.region, order: { lte: ticket.order } },
+  });
   return { id: ticket.id, mode: ticket.mode, region: ticket.region, position, gameId: null };
 }
 

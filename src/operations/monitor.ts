@@ -146,7 +146,13 @@ export class OperationsMonitor {
     // Kept at once, so this instance's watchers see it even while the bus is unreachable.
     this.received(sample, false);
     try {
-      await this.app.streams.bus.publish(TOPIC.name, { topic: TOPIC.name, seq: null, kind: 'STATS', data: sample, at: sample.at } as StreamEvent<'ops', 'STATS'> as unknown as StreamEvent);
+      await this.app.streams.bus.publish(TOPIC.name, {
+        topic: TOPIC.name,
+        seq: null,
+        kind: 'STATS',
+        data: sample,
+        at: sample.at,
+      } as StreamEvent<'ops', 'STATS'> as unknown as StreamEvent);
     } catch {
       // Redis is down: /readyz says so; the other instances drop this one from their view.
     }

@@ -9,7 +9,11 @@ const BROADCAST_CHUNK = 500;
  * Stores a BROADCAST notification for each named user (every user when `userIds` is omitted) and
  * delivers it on their notification streams; returns how many were sent. Unknown ids are skipped.
  */
-export async function broadcast(app: Services, adminId: string, input: { userIds?: readonly string[] | null; message: string }): Promise<number> {
+export async function broadcast(
+  app: Services,
+  adminId: string,
+  input: { userIds?: readonly string[] | null; message: string },
+): Promise<number> {
   const message = input.message.trim();
   if (message.length < 1 || message.length > 1000) throw badInput('message', 'The message must be 1-1000 characters.');
   if (input.userIds && input.userIds.length === 0) throw badInput('userIds', 'Name at least one user, or omit userIds to reach everyone.');

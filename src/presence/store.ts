@@ -203,9 +203,14 @@ export class RedisPresenceStore implements PresenceStore {
     const replies = await Promise.all(
       batches.map(
         (batch) =>
-          this.scripts.refresh(batch.length + 1, this.expiries, ...batch.map((id) => this.userKey(id)), this.instanceId, this.ttlMs, ...batch) as Promise<
-            [number, string[]]
-          >,
+          this.scripts.refresh(
+            batch.length + 1,
+            this.expiries,
+            ...batch.map((id) => this.userKey(id)),
+            this.instanceId,
+            this.ttlMs,
+            ...batch,
+          ) as Promise<[number, string[]]>,
       ),
     );
     return replies.flatMap(([version, ids]) => ids.map((userId) => ({ userId, version: Number(version) })));

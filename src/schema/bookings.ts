@@ -109,7 +109,9 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
       const id = String(args.id);
-      const { value: event, cursor } = await readWithCursor(ctx.app.prisma, Topics.event(id).name, (tx) => tx.event.findUnique({ ...query, where: { id } }));
+      const { value: event, cursor } = await readWithCursor(ctx.app.prisma, Topics.event(id).name, (tx) =>
+        tx.event.findUnique({ ...query, where: { id } }),
+      );
       if (!event) throw notFound('Event', id);
       return withSnapshot(event, cursor, event);
     },

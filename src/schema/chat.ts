@@ -59,7 +59,10 @@ builder.prismaObject('Conversation', {
     title: t.exposeString('title', { nullable: true }),
     isPrivate: t.exposeBoolean('isPrivate'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    lastMessageAt: t.expose('lastMessageAt', { type: 'DateTime', description: 'When the last message was sent (creation time before any).' }),
+    lastMessageAt: t.expose('lastMessageAt', {
+      type: 'DateTime',
+      description: 'When the last message was sent (creation time before any).',
+    }),
     memberCount: t.relationCount('members'),
     eventsCursor: t.string({
       nullable: true,
@@ -271,7 +274,7 @@ builder.subscriptionField('conversationEvents', (t) =>
     authScopes: { signedIn: true },
     description:
       'Members only. MESSAGE / MEMBER_JOINED / MEMBER_LEFT are resumable with `after`; TYPING is live only and not ' +
-      "sent to the typist. Ends (completes) when the viewer leaves.",
+      'sent to the typist. Ends (completes) when the viewer leaves.',
     args: { conversationId: t.arg.id(), after: t.arg.string({ required: false }) },
     subscribe: (_root, args, ctx) => chat.conversationEvents(ctx.app, viewerOf(ctx).id, String(args.conversationId), args.after),
     resolve: (event) => event as AnyEventOf<'conversation'>,

@@ -127,31 +127,34 @@ const PostMatchInput = builder.inputType('PostMatchInput', {
 });
 
 builder.queryFields((t) => ({
-  matches: t.prismaConnection({
-    type: 'Match',
-    cursor: 'id',
-    description: 'Matches, newest first, optionally of one region and status.',
-    args: { region: t.arg({ type: RegionEnum, required: false }), status: t.arg({ type: MatchStatusEnum, required: false }) },
-    resolve: async (query, _root, args, ctx) => {
-      const read = (db: Pick<typeof ctx.app.prisma, 'match'>) =>
-        db.match.findMany({
-          ...query,
-          where: { ...(args.region ? { region: args.region } : {}), ...(args.status ? { status: args.status } : {}) },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        });
-      if (!args.region) return read(ctx.app.prisma);
-      const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.region(args.region).name, read);
-      return withSnapshot(args, cursor, value);
+  matches: t.prismaConnection(
+    {
+      type: 'Match',
+      cursor: 'id',
+      description: 'Matches, newest first, optionally of one region and status.',
+      args: { region: t.arg({ type: RegionEnum, required: false }), status: t.arg({ type: MatchStatusEnum, required: false }) },
+      resolve: async (query, _root, args, ctx) => {
+        const read = (db: Pick<typeof ctx.app.prisma, 'match'>) =>
+          db.match.findMany({
+            ...query,
+            where: { ...(args.region ? { region: args.region } : {}), ...(args.status ? { status: args.status } : {}) },
+            orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          });
+        if (!args.region) return read(ctx.app.prisma);
+        const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.region(args.region).name, read);
+        return withSnapshot(args, cursor, value);
+      },
     },
-  }, {
-    fields: (c) => ({
-      streamCursor: c.string({
-        nullable: true,
-        description: `\`matchFeed(region)\`: ${SNAPSHOT_HELP} Null without \`region\` (no single stream).`,
-        resolve: (connection) => snapshotOf((connection as { args?: object }).args),
+    {
+      fields: (c) => ({
+        streamCursor: c.string({
+          nullable: true,
+          description: `\`matchFeed(region)\`: ${SNAPSHOT_HELP} Null without \`region\` (no single stream).`,
+          resolve: (connection) => snapshotOf((connection as { args?: object }).args),
+        }),
       }),
-    }),
-  }),
+    },
+  ),
   match: t.prismaField({
     type: 'Match',
     nullable: true,

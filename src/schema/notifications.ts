@@ -47,32 +47,35 @@ const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEv
 addLoggedEnvelopeFields(NotificationEvent);
 
 builder.queryField('notifications', (t) =>
-  t.prismaConnection({
-    type: 'Notification',
-    cursor: 'id',
-    authScopes: { signedIn: true },
-    description: "The viewer's notifications, newest first.",
-    args: { unreadOnly: t.arg.boolean({ required: false }) },
-    resolve: async (query, _root, args, ctx) => {
-      const userId = viewerOf(ctx).id;
-      const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.user(userId).name, (tx) =>
-        tx.notification.findMany({
-          ...query,
-          where: { userId, ...(args.unreadOnly ? { read: false } : {}) },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        }),
-      );
-      return withSnapshot(args, cursor, value);
+  t.prismaConnection(
+    {
+      type: 'Notification',
+      cursor: 'id',
+      authScopes: { signedIn: true },
+      description: "The viewer's notifications, newest first.",
+      args: { unreadOnly: t.arg.boolean({ required: false }) },
+      resolve: async (query, _root, args, ctx) => {
+        const userId = viewerOf(ctx).id;
+        const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.user(userId).name, (tx) =>
+          tx.notification.findMany({
+            ...query,
+            where: { userId, ...(args.unreadOnly ? { read: false } : {}) },
+            orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          }),
+        );
+        return withSnapshot(args, cursor, value);
+      },
     },
-  }, {
-    fields: (c) => ({
-      streamCursor: c.string({
-        nullable: true,
-        description: `\`notifications\` subscription: ${SNAPSHOT_HELP}`,
-        resolve: (connection) => snapshotOf((connection as { args?: object }).args),
+    {
+      fields: (c) => ({
+        streamCursor: c.string({
+          nullable: true,
+          description: `\`notifications\` subscription: ${SNAPSHOT_HELP}`,
+          resolve: (connection) => snapshotOf((connection as { args?: object }).args),
+        }),
       }),
-    }),
-  }),
+    },
+  ),
 );
 
 builder.mutationField('markNotificationsRead', (t) =>

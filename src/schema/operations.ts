@@ -16,13 +16,26 @@ const ServerStatsType = builder.objectRef<ServerStats>('ServerStats').implement(
     startedAt: t.expose('startedAt', { type: 'DateTime' }),
     uptimeSeconds: t.exposeInt('uptimeSeconds'),
     openConnections: t.exposeInt('openConnections', { description: 'Open WebSocket connections.' }),
-    subscriptions: t.field({ type: [SubscriptionCount], resolve: (s) => s.subscriptions, description: 'Active subscriptions by stream kind.' }),
+    subscriptions: t.field({
+      type: [SubscriptionCount],
+      resolve: (s) => s.subscriptions,
+      description: 'Active subscriptions by stream kind.',
+    }),
     activeSubscriptions: t.int({ resolve: (s) => s.subscriptions.reduce((sum, x) => sum + x.count, 0) }),
     // Internals of the instance: ADMIN only. The counts above are public.
-    eventsPublished: t.exposeInt('eventsPublished', { authScopes: { admin: true }, description: 'ADMIN only: stream events this instance published since start.' }),
-    eventsDelivered: t.exposeInt('eventsDelivered', { authScopes: { admin: true }, description: 'ADMIN only: stream events this instance delivered to subscribers since start.' }),
+    eventsPublished: t.exposeInt('eventsPublished', {
+      authScopes: { admin: true },
+      description: 'ADMIN only: stream events this instance published since start.',
+    }),
+    eventsDelivered: t.exposeInt('eventsDelivered', {
+      authScopes: { admin: true },
+      description: 'ADMIN only: stream events this instance delivered to subscribers since start.',
+    }),
     busKind: t.exposeString('busKind', { authScopes: { admin: true }, description: 'ADMIN only: "memory" (embedded) or "redis".' }),
-    busTopics: t.exposeInt('busTopics', { authScopes: { admin: true }, description: 'ADMIN only: bus topics (Redis channels) this instance listens to.' }),
+    busTopics: t.exposeInt('busTopics', {
+      authScopes: { admin: true },
+      description: 'ADMIN only: bus topics (Redis channels) this instance listens to.',
+    }),
   }),
 });
 
@@ -40,7 +53,8 @@ builder.mutationField('broadcast', (t) =>
     authScopes: { admin: true },
     description: 'ADMIN only: stores and delivers a BROADCAST notification; returns how many were sent.',
     args: { input: t.arg({ type: BroadcastInput }) },
-    resolve: (_root, { input }, ctx) => broadcast(ctx.app, viewerOf(ctx).id, { userIds: input.userIds?.map(String), message: input.message }),
+    resolve: (_root, { input }, ctx) =>
+      broadcast(ctx.app, viewerOf(ctx).id, { userIds: input.userIds?.map(String), message: input.message }),
   }),
 );
 
@@ -50,11 +64,25 @@ const InstanceStatsType = builder.objectRef<InstanceStats>('InstanceStats').impl
     instanceId: t.exposeString('instanceId'),
     at: t.field({ type: 'DateTime', resolve: (s) => s.at, description: 'When the instance took this sample.' }),
     connections: t.exposeInt('connections', { description: 'Open WebSocket connections.' }),
-    subscriptions: t.field({ type: [SubscriptionCount], resolve: (s) => s.subscriptions, description: 'Active subscriptions by stream kind.' }),
-    publishedPerSecond: t.exposeFloat('publishedPerSecond', { description: 'Stream events this instance published on the bus, per second.' }),
-    deliveredPerSecond: t.exposeFloat('deliveredPerSecond', { description: 'Stream events this instance delivered to subscribers, per second.' }),
-    latencyP50Ms: t.exposeFloat('latencyP50Ms', { nullable: true, description: 'Median commit-to-delivery time of the events delivered; null when none were.' }),
-    latencyP99Ms: t.exposeFloat('latencyP99Ms', { nullable: true, description: '99th percentile commit-to-delivery time; null when no event was delivered.' }),
+    subscriptions: t.field({
+      type: [SubscriptionCount],
+      resolve: (s) => s.subscriptions,
+      description: 'Active subscriptions by stream kind.',
+    }),
+    publishedPerSecond: t.exposeFloat('publishedPerSecond', {
+      description: 'Stream events this instance published on the bus, per second.',
+    }),
+    deliveredPerSecond: t.exposeFloat('deliveredPerSecond', {
+      description: 'Stream events this instance delivered to subscribers, per second.',
+    }),
+    latencyP50Ms: t.exposeFloat('latencyP50Ms', {
+      nullable: true,
+      description: 'Median commit-to-delivery time of the events delivered; null when none were.',
+    }),
+    latencyP99Ms: t.exposeFloat('latencyP99Ms', {
+      nullable: true,
+      description: '99th percentile commit-to-delivery time; null when no event was delivered.',
+    }),
     rssBytes: t.float({ resolve: (s) => s.rssBytes, description: 'Resident memory of the instance process, in bytes.' }),
   }),
 });

@@ -105,7 +105,9 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
       const id = String(args.id);
-      const { value: post, cursor } = await readWithCursor(ctx.app.prisma, Topics.post(id).name, (tx) => tx.post.findUnique({ ...query, where: { id } }));
+      const { value: post, cursor } = await readWithCursor(ctx.app.prisma, Topics.post(id).name, (tx) =>
+        tx.post.findUnique({ ...query, where: { id } }),
+      );
       if (!post) throw notFound('Post', id);
       return withSnapshot(post, cursor, post);
     },

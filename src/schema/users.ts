@@ -41,8 +41,7 @@ builder.queryField('viewer', (t) =>
     type: 'User',
     nullable: true,
     description: 'The signed-in user, or null.',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.viewer ? ctx.app.prisma.user.findUnique({ ...query, where: { id: ctx.viewer.id } }) : null,
+    resolve: (query, _root, _args, ctx) => (ctx.viewer ? ctx.app.prisma.user.findUnique({ ...query, where: { id: ctx.viewer.id } }) : null),
   }),
 );
 
@@ -84,13 +83,14 @@ builder.mutationField('revokeTokens', (t) =>
     authScopes: { signedIn: true },
     description:
       'Signs out everywhere: every token issued so far for the user stops working and their open WebSocket connections close (4403). ' +
-      'Without `userId`, the caller\'s own; another user\'s: ADMIN only.',
+      "Without `userId`, the caller's own; another user's: ADMIN only.",
     args: { userId: t.arg.id({ required: false }) },
     resolve: async (_root, args, ctx) => {
       const viewer = viewerOf(ctx);
       const userId = args.userId == null ? viewer.id : String(args.userId);
-      if (userId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden('Only an ADMIN may revoke another user\'s tokens.');
-      if (userId !== viewer.id && !(await ctx.app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) throw notFound('User', userId);
+      if (userId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only an ADMIN may revoke another user's tokens.");
+      if (userId !== viewer.id && !(await ctx.app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } })))
+        throw notFound('User', userId);
       await revokeTokens(ctx.app, userId);
       return true;
     },

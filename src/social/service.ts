@@ -54,9 +54,10 @@ export async function createPost(app: Services, authorId: string, text: string):
  * one statement appends their LIKED events in arrival order, each with the count right after it;
  * then the author is notified, at most one unread POST_LIKED per liker.
  */
-const applyLikes: ApplyBatch<string, void> = (streams, postId, userIds) => streams.write(async (w) => {
-  const likers = [...new Set(userIds)];
-  const [row] = await w.tx.$queryRaw<(Counts & { liked: string[] })[]>`
+const applyLikes: ApplyBatch<string, void> = (streams, postId, userIds) =>
+  streams.write(async (w) => {
+    const likers = [...new Set(userIds)];
+    const [row] = await w.tx.$queryRaw<(Counts & { liked: string[] })[]>`
     WITH ins AS (
       INSERT INTO "Like" ("postId", "userId")
       SELECT "id", u FROM "Post", unnest(${likers}::text[]) AS u WHERE "id" = ${postId}
@@ -66,30 +67,33 @@ const applyLikes: ApplyBatch<string, void> = (streams, postId, userIds) => strea
       RETURNING "authorId", "likeCount", "commentCount"
     )
     SELECT bump.*, ARRAY(SELECT "userId" FROM ins) AS "liked" FROM bump`;
-  if (!row) return userIds.map(() => ({ ok: false as const, error: notFound('Post', postId) }));
-  const liked = new Set(row.liked);
-  const inOrder = likers.filter((id) => liked.has(id));
-  const before = row.likeCount - inOrder.length;
-  await w.appendMany(
-    Topics.post(postId),
-    inOrder.map((actorId, i) => ({ kind: 'LIKED' as const, data: { actorId, likeCount: before + i + 1, commentCount: row.commentCount } })),
-  );
-  const names = await w.tx.user.findMany({ where: { id: { in: inOrder } }, select: { id: true, displayName: true } });
-  const nameOf = new Map(names.map((u) => [u.id, u.displayName]));
-  for (const actorId of inOrder) {
-    if (actorId === row.authorId) continue;
-    // Unlike + like again must not spam the author: one unread POST_LIKED per liker and post.
-    await notify(w, {
-      userId: row.authorId,
-      kind: 'POST_LIKED',
-      message: `${nameOf.get(actorId) ?? 'Someone'} liked your post.`,
-      actorId,
-      subjectId: postId,
-      onceWhileUnread: true,
-    });
-  }
-  return userIds.map(() => ({ ok: true as const, value: undefined }));
-});
+    if (!row) return userIds.map(() => ({ ok: false as const, error: notFound('Post', postId) }));
+    const liked = new Set(row.liked);
+    const inOrder = likers.filter((id) => liked.has(id));
+    const before = row.likeCount - inOrder.length;
+    await w.appendMany(
+      Topics.post(postId),
+      inOrder.map((actorId, i) => ({
+        kind: 'LIKED' as const,
+        data: { actorId, likeCount: before + i + 1, commentCount: row.commentCount },
+      })),
+    );
+    const names = await w.tx.user.findMany({ where: { id: { in: inOrder } }, select: { id: true, displayName: true } });
+    const nameOf = new Map(names.map((u) => [u.id, u.displayName]));
+    for (const actorId of inOrder) {
+      if (actorId === row.authorId) continue;
+      // Unlike + like again must not spam the author: one unread POST_LIKED per liker and post.
+      await notify(w, {
+        userId: row.authorId,
+        kind: 'POST_LIKED',
+        message: `${nameOf.get(actorId) ?? 'Someone'} liked your post.`,
+        actorId,
+        subjectId: postId,
+        onceWhileUnread: true,
+      });
+    }
+    return userIds.map(() => ({ ok: true as const, value: undefined }));
+  });
 
 /**
  * Likes a post once: liking again changes nothing and publishes nothing. NOT_FOUND for an unknown

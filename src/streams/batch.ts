@@ -73,7 +73,11 @@ export class GroupCommit<Q, R> {
       this.stats.requests += batch.length;
       this.stats.largest = Math.max(this.stats.largest, batch.length);
       try {
-        const outcomes = await this.apply(this.streams, key, batch.map((p) => p.request));
+        const outcomes = await this.apply(
+          this.streams,
+          key,
+          batch.map((p) => p.request),
+        );
         if (outcomes.length !== batch.length) throw new Error(`a batch of ${batch.length} returned ${outcomes.length} outcomes`);
         batch.forEach((p, i) => {
           const outcome = outcomes[i];

@@ -56,7 +56,10 @@ function isRetryable(error: unknown): boolean {
     message?: string;
   };
   const codes = [e?.code, e?.meta?.code, e?.cause?.code, e?.meta?.driverAdapterError?.cause?.originalCode];
-  return codes.some((code) => code !== undefined && RETRYABLE.has(code)) || /deadlock detected|could not serialize|write conflict/i.test(e?.message ?? '');
+  return (
+    codes.some((code) => code !== undefined && RETRYABLE.has(code)) ||
+    /deadlock detected|could not serialize|write conflict/i.test(e?.message ?? '')
+  );
 }
 
 export class Streams {

@@ -113,7 +113,9 @@ export function loggedEvents(topic: string, items: readonly { kind: string; data
   if (items.length === 0 || head.logSeq === null) return null;
   const last = Number(head.logSeq);
   const at = new Date(head.logAt!).toISOString();
-  const events = items.map((e, i) => ({ topic, seq: last - items.length + 1 + i, kind: e.kind, data: e.data, at }) as unknown as StreamEvent);
+  const events = items.map(
+    (e, i) => ({ topic, seq: last - items.length + 1 + i, kind: e.kind, data: e.data, at }) as unknown as StreamEvent,
+  );
   return { events, seq: last, trimmedThrough: Number(head.logTrimmed), topic };
 }
 

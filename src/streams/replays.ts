@@ -18,7 +18,8 @@ export class FairGate {
       return await work();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // hands the slot over: `running` stays the same
+      if (next)
+        next(); // hands the slot over: `running` stays the same
       else this.running--;
     }
   }

@@ -12,7 +12,11 @@ import type { PrismaClient, Tx } from '../db/index.js';
 import { encodeCursor } from './cursor.js';
 import { head } from './log.js';
 
-export async function readWithCursor<T>(db: PrismaClient, topic: string, read: (tx: Tx) => Promise<T>): Promise<{ value: T; cursor: string }> {
+export async function readWithCursor<T>(
+  db: PrismaClient,
+  topic: string,
+  read: (tx: Tx) => Promise<T>,
+): Promise<{ value: T; cursor: string }> {
   return db.$transaction(
     async (tx) => {
       const { seq } = await head(tx as Tx, topic);

@@ -110,9 +110,7 @@ export interface StreamEvent<F extends Family = Family, K extends KindOf<F> | 'G
 }
 
 /** A stream event of any kind of one family, discriminated by `kind`. */
-export type AnyEventOf<F extends Family> =
-  | { [K in KindOf<F>]: StreamEvent<F, K> }[KindOf<F>]
-  | StreamEvent<F, 'GAP'>;
+export type AnyEventOf<F extends Family> = { [K in KindOf<F>]: StreamEvent<F, K> }[KindOf<F>] | StreamEvent<F, 'GAP'>;
 
 /** Where an event sits in its stream: what cursors and envelopes need, whatever the family. */
 export interface EventPosition {

@@ -16,7 +16,18 @@
  * A socket that falls behind (its unsent bytes pass 5,000 payloads) never holds the others up: its
  * events are dropped until it drains, then it gets one GAP, as the streams document.
  */
-import { execute, GraphQLError, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  execute,
+  GraphQLError,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { EventQueue, type QueueSink, type StreamEvent } from '../streams/index.js';
@@ -199,7 +210,8 @@ class Member implements QueueSink<StreamEvent> {
   async room(): Promise<void> {
     while (!this.closed) {
       if (this.pending.length > 0) await new Promise<void>((resolve) => this.emptied.push(resolve));
-      else if (this.operation.socket.bufferedAmount > ROOM_BYTES && this.operation.socket.readyState === 1) await new Promise((r) => setTimeout(r, 5));
+      else if (this.operation.socket.bufferedAmount > ROOM_BYTES && this.operation.socket.readyState === 1)
+        await new Promise((r) => setTimeout(r, 5));
       else return;
     }
   }

@@ -34,8 +34,16 @@ export function createMetrics(streams: Streams, connections: Connections, instan
       this.set(streams.bus.stats().topics);
     },
   });
-  const published = new Counter({ name: 'pulse_stream_events_published_total', help: 'Stream events published on the bus.', registers: [registry] });
-  const delivered = new Counter({ name: 'pulse_stream_events_delivered_total', help: 'Stream events delivered to subscribers.', registers: [registry] });
+  const published = new Counter({
+    name: 'pulse_stream_events_published_total',
+    help: 'Stream events published on the bus.',
+    registers: [registry],
+  });
+  const delivered = new Counter({
+    name: 'pulse_stream_events_delivered_total',
+    help: 'Stream events delivered to subscribers.',
+    registers: [registry],
+  });
   let seen = { published: 0, delivered: 0 };
   const sync = () => {
     const now = streams.stats();

@@ -64,13 +64,19 @@ export function loadPersistedDocuments(mode: PersistedMode, file = PERSISTED_DOC
       const hash = requestedHash(params.extensions);
       if (hash === null) {
         if (mode === 'only') {
-          return error(PersistedErrorCode.ONLY, 'This server runs trusted documents only: send extensions.persistedQuery.sha256Hash of a known document.');
+          return error(
+            PersistedErrorCode.ONLY,
+            'This server runs trusted documents only: send extensions.persistedQuery.sha256Hash of a known document.',
+          );
         }
         return params;
       }
       if (mode === 'off') {
         if (params.query) return params;
-        return error(PersistedErrorCode.NOT_SUPPORTED, 'PersistedQueryNotSupported: this server does not look up document hashes; send the query text.');
+        return error(
+          PersistedErrorCode.NOT_SUPPORTED,
+          'PersistedQueryNotSupported: this server does not look up document hashes; send the query text.',
+        );
       }
       const stored = documents.get(bareHash(hash));
       if (stored !== undefined) return { ...params, query: stored };

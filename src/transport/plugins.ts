@@ -20,10 +20,12 @@ type PluginContext = Partial<Context> & { ip?: string; request?: Request };
  *   connection cursor, a negative `first`), become BAD_USER_INPUT naming the argument.
  */
 export function maskUnexpectedErrors(logger: Logger): Plugin<PluginContext> {
-  const mapResult = (requestId: string) => (result: ExecutionResult): ExecutionResult | null => {
-    const coded = withErrorCodes(result, requestId, logger);
-    return coded === result ? null : coded;
-  };
+  const mapResult =
+    (requestId: string) =>
+    (result: ExecutionResult): ExecutionResult | null => {
+      const coded = withErrorCodes(result, requestId, logger);
+      return coded === result ? null : coded;
+    };
   return {
     onExecute({ args }) {
       const map = mapResult(args.contextValue.requestId ?? 'unknown');
@@ -48,7 +50,8 @@ export function maskUnexpectedErrors(logger: Logger): Plugin<PluginContext> {
         },
         onSubscribeError({ error, setError }) {
           if (error instanceof GraphQLError && error.extensions?.code) return;
-          const graphqlError = error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.', { originalError: error as Error });
+          const graphqlError =
+            error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.', { originalError: error as Error });
           setError(withCode(graphqlError, requestId, logger));
         },
       };
@@ -153,9 +156,13 @@ export function subscriptionsNeedEventStream(): Plugin<PluginContext> {
       if (!request || acceptsEventStream(request)) return;
       setResultAndStopExecution({
         errors: [
-          new PulseError(ErrorCode.BAD_USER_INPUT, 'Subscriptions over HTTP need "Accept: text/event-stream"; or subscribe over the WebSocket.', {
-            http: { status: 406 },
-          }),
+          new PulseError(
+            ErrorCode.BAD_USER_INPUT,
+            'Subscriptions over HTTP need "Accept: text/event-stream"; or subscribe over the WebSocket.',
+            {
+              http: { status: 406 },
+            },
+          ),
         ],
       });
     },

@@ -5,16 +5,7 @@
  * Refusals are BAD_USER_INPUT naming the variable or argument.
  */
 import type { Plugin } from '@envelop/core';
-import {
-  Kind,
-  TypeInfo,
-  getNamedType,
-  visit,
-  visitWithTypeInfo,
-  type DocumentNode,
-  type GraphQLSchema,
-  type ValueNode,
-} from 'graphql';
+import { Kind, TypeInfo, getNamedType, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type ValueNode } from 'graphql';
 import { badInput } from '../errors.js';
 
 export const INPUT_LIMITS = {
@@ -62,7 +53,8 @@ function literalProblem(node: ValueNode): string | null {
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!;
     if (current.kind === Kind.STRING) {
-      if (current.value.length > INPUT_LIMITS.maxStringLength) return `Text is too long (at most ${INPUT_LIMITS.maxStringLength} characters).`;
+      if (current.value.length > INPUT_LIMITS.maxStringLength)
+        return `Text is too long (at most ${INPUT_LIMITS.maxStringLength} characters).`;
       if (current.value.includes(NUL)) return 'Text may not contain NUL (\\u0000) characters.';
     } else if (current.kind === Kind.LIST || current.kind === Kind.OBJECT) {
       if (depth >= INPUT_LIMITS.maxDepth) return `Values may nest at most ${INPUT_LIMITS.maxDepth} levels deep.`;
@@ -113,7 +105,8 @@ export function validateInput(args: Checked) {
         if (node.name.value !== 'after' && node.name.value !== 'before') return;
         const returned = typeInfo.getFieldDef()?.type;
         if (!returned || !getNamedType(returned).name.endsWith('Connection')) return;
-        const value = node.value.kind === Kind.VARIABLE ? variables[node.value.name.value] : node.value.kind === Kind.STRING ? node.value.value : null;
+        const value =
+          node.value.kind === Kind.VARIABLE ? variables[node.value.name.value] : node.value.kind === Kind.STRING ? node.value.value : null;
         if (value !== null && value !== undefined && !isConnectionCursor(value)) {
           refused = badInput(node.name.value, `${node.name.value} is not a cursor this list returned.`);
         }

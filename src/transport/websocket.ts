@@ -30,7 +30,8 @@ export interface WebSocketTransport {
 
 export function attachWebSocket(http: Server, app: Services, { yoga, persisted }: GraphQLPipeline): WebSocketTransport {
   const { config, logger } = app;
-  const ipOf = (request: ConnectionExtra['request']) => clientIp(config.trustProxy, request.headers['x-forwarded-for'], request.socket.remoteAddress) ?? 'unknown';
+  const ipOf = (request: ConnectionExtra['request']) =>
+    clientIp(config.trustProxy, request.headers['x-forwarded-for'], request.socket.remoteAddress) ?? 'unknown';
   const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
   const sockets = new SocketsByUser();
   const stopRevocations = onRevocation(app, (userId, version) => sockets.revoke(userId, version)).catch((err: unknown) => {
@@ -68,7 +69,8 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
           Object.assign(ctx.extra, await authenticate(app, header));
         } catch (error) {
           // The database could not judge the token: 1013 Try Again Later (clients retry), not a refusal.
-          if (error instanceof PulseError && error.extensions.code === 'UNAVAILABLE') ctx.extra.socket.close(1013, 'Database unavailable; retry');
+          if (error instanceof PulseError && error.extensions.code === 'UNAVAILABLE')
+            ctx.extra.socket.close(1013, 'Database unavailable; retry');
           return false; // graphql-ws closes with 4403 Forbidden
         }
         // The socket may have closed while the token was checked: onClose has run, register nothing.
@@ -95,12 +97,23 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
         const running = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
         if (running >= config.maxSubscriptionsPerConnection) {
           return [
-            new PulseError('RATE_LIMITED', `At most ${config.maxSubscriptionsPerConnection} operations may run at once on one connection.`, {
-              retryAfterMs: 1000,
-            }),
+            new PulseError(
+              'RATE_LIMITED',
+              `At most ${config.maxSubscriptionsPerConnection} operations may run at once on one connection.`,
+              {
+                retryAfterMs: 1000,
+              },
+            ),
           ];
         }
-        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const {
+          schema: enveloped,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,

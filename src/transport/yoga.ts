@@ -110,7 +110,12 @@ export function createPipeline(app: Services): GraphQLPipeline {
           const limited = await consumeRateLimit(rateLimiter, rateLimitKey(session.viewer, ip));
           rateCounted.add(request);
           if (limited) {
-            endResponse(new fetchAPI.Response(JSON.stringify({ errors: [limited.toJSON()] }), { status: 200, headers: { 'content-type': 'application/json' } }));
+            endResponse(
+              new fetchAPI.Response(JSON.stringify({ errors: [limited.toJSON()] }), {
+                status: 200,
+                headers: { 'content-type': 'application/json' },
+              }),
+            );
           }
         },
       },

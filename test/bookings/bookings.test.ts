@@ -25,7 +25,11 @@ describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
 
   beforeAll(async () => {
     server = await startTestServer({ database: kind, config: { streamRetention: RETENTION } });
-    [organizer, alice, bob] = await Promise.all([registerUser(server.url, 'org'), registerUser(server.url, 'alice'), registerUser(server.url, 'bob')]);
+    [organizer, alice, bob] = await Promise.all([
+      registerUser(server.url, 'org'),
+      registerUser(server.url, 'alice'),
+      registerUser(server.url, 'bob'),
+    ]);
   });
   afterEach(async () => {
     await cleanup.run();
@@ -35,14 +39,39 @@ describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
 
   it('creates events and serves them with live counts; the lists page', async () => {
     const created = (
-      await gqlOk(server.url, CREATE_EVENT, { input: { title: '  Jazz night ', venue: 'Blue Note', startsAt: '2031-05-01T20:00:00.000Z', capacity: 50 } }, organizer.token)
+      await gqlOk(
+        server.url,
+        CREATE_EVENT,
+        { input: { title: '  Jazz night ', venue: 'Blue Note', startsAt: '2031-05-01T20:00:00.000Z', capacity: 50 } },
+        organizer.token,
+      )
     ).createEvent;
-    expect(created).toMatchObject({ title: 'Jazz night', venue: 'Blue Note', startsAt: '2031-05-01T20:00:00.000Z', capacity: 50, bookedSeats: 0, availableSeats: 50, organizer: { id: organizer.id } });
+    expect(created).toMatchObject({
+      title: 'Jazz night',
+      venue: 'Blue Note',
+      startsAt: '2031-05-01T20:00:00.000Z',
+      capacity: 50,
+      bookedSeats: 0,
+      availableSeats: 50,
+      organizer: { id: organizer.id },
+    });
     await book(alice, created.id, 3);
     // Anyone, signed in or not, reads events.
-    expect((await gqlOk(server.url, EVENT, { id: created.id })).event).toEqual({ id: created.id, capacity: 50, bookedSeats: 3, availableSeats: 47 });
+    expect((await gqlOk(server.url, EVENT, { id: created.id })).event).toEqual({
+      id: created.id,
+      capacity: 50,
+      bookedSeats: 3,
+      availableSeats: 47,
+    });
 
-    const later = (await gqlOk(server.url, CREATE_EVENT, { input: { title: 'Later', startsAt: '2031-06-01T20:00:00.000Z', capacity: 5 } }, organizer.token)).createEvent;
+    const later = (
+      await gqlOk(
+        server.url,
+        CREATE_EVENT,
+        { input: { title: 'Later', startsAt: '2031-06-01T20:00:00.000Z', capacity: 5 } },
+        organizer.token,
+      )
+    ).createEvent;
     const LIST = `query($after: String) { events(first: 1, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
     const ids: string[] = [];
     let after: string | undefined;
@@ -73,7 +102,9 @@ describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
     expect(await fieldOf({ capacity: 0 })).toBe('capacity');
     expect(await fieldOf({ capacity: 1_000_001 })).toBe('capacity');
     expect(await fieldOf({ venue: 'v'.repeat(201) })).toBe('venue');
-    expect(errorCode(await gql(server.url, CREATE_EVENT, { input: { ...input, startsAt: 'next tuesday' } }, organizer.token))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(server.url, CREATE_EVENT, { input: { ...input, startsAt: 'next tuesday' } }, organizer.token))).toBe(
+      'BAD_USER_INPUT',
+    );
     expect(errorCode(await gql(server.url, CREATE_EVENT, { input }))).toBe('UNAUTHENTICATED');
   });
 
@@ -116,7 +147,10 @@ describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
     expect(errorCode(await gql(server.url, CANCEL, { id: aliceBooking.id }, organizer.token))).toBe('CONFLICT');
 
     // The organiser cancels someone else's booking.
-    expect((await gqlOk(server.url, CANCEL, { id: bobBooking.id }, organizer.token)).cancelBooking.event).toEqual({ availableSeats: 10, bookedSeats: 0 });
+    expect((await gqlOk(server.url, CANCEL, { id: bobBooking.id }, organizer.token)).cancelBooking.event).toEqual({
+      availableSeats: 10,
+      bookedSeats: 0,
+    });
     expect((await gqlOk(server.url, EVENT, { id: event.id })).event.bookedSeats).toBe(0);
   });
 
@@ -137,7 +171,9 @@ describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
       bookedSeats: 6,
     });
     expect(soldOutSeats(await gql(server.url, BOOK, { eventId: event.id, seats: 1 }, bob.token))).toBe(0);
-    expect((await gqlOk(server.url, CAPACITY, { eventId: event.id, capacity: 8 }, organizer.token)).updateEventCapacity.availableSeats).toBe(2);
+    expect(
+      (await gqlOk(server.url, CAPACITY, { eventId: event.id, capacity: 8 }, organizer.token)).updateEventCapacity.availableSeats,
+    ).toBe(2);
     expect((await book(bob, event.id, 2)).event.availableSeats).toBe(0);
   });
 

@@ -17,7 +17,9 @@ async function createUsers(server: TestServer, count: number, prefix: string): P
   const usernames = Array.from({ length: count }, (_, i) => `${prefix}_${i}`);
   await prisma.user.createMany({ data: usernames.map((username) => ({ username, displayName: username, passwordHash: 'none' })) });
   const users = await prisma.user.findMany({ where: { username: { in: usernames } }, orderBy: { username: 'asc' } });
-  return Promise.all(users.map(async (u) => ({ id: u.id, username: u.username, token: await tokens.sign({ userId: u.id, role: 'USER' }) })));
+  return Promise.all(
+    users.map(async (u) => ({ id: u.id, username: u.username, token: await tokens.sign({ userId: u.id, role: 'USER' }) })),
+  );
 }
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('bookings under concurrency, two instances on PostgreSQL + Redis', () => {
@@ -29,7 +31,8 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('bookings under concurrency,
   const cleanup = disposers();
 
   const createEvent = async (capacity: number) =>
-    (await gqlOk(a.url, CREATE_EVENT, { input: { title: 'Race', startsAt: nextWeek(), capacity } }, organizer.token)).createEvent.id as string;
+    (await gqlOk(a.url, CREATE_EVENT, { input: { title: 'Race', startsAt: nextWeek(), capacity } }, organizer.token)).createEvent
+      .id as string;
   /** Instance A for even indexes, B for odd ones. */
   const on = (i: number) => (i % 2 === 0 ? a : b);
   /** The organiser watches: they see the booking behind each change (anonymous watchers see counts only). */

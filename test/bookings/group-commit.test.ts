@@ -19,7 +19,9 @@ async function createUsers(server: TestServer, count: number, prefix: string): P
   const usernames = Array.from({ length: count }, (_, i) => `${prefix}_${i}`);
   await prisma.user.createMany({ data: usernames.map((username) => ({ username, displayName: username, passwordHash: 'none' })) });
   const users = await prisma.user.findMany({ where: { username: { in: usernames } }, orderBy: { username: 'asc' } });
-  return Promise.all(users.map(async (u) => ({ id: u.id, username: u.username, token: await tokens.sign({ userId: u.id, role: 'USER' }) })));
+  return Promise.all(
+    users.map(async (u) => ({ id: u.id, username: u.username, token: await tokens.sign({ userId: u.id, role: 'USER' }) })),
+  );
 }
 
 const BOOK_ONE = `mutation($eventId: ID!) { bookSeats(eventId: $eventId, seats: 1) { id seats status user { id } } }`;
@@ -50,7 +52,8 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('group commit: a ticket rush
 
   it('5,000 simultaneous attempts for 1,000 seats: 1,000 booked, 4,000 SOLD_OUT, 1,000 BOOKED events 999..0 in seq order', async () => {
     const [a, b] = cluster.servers;
-    const eventId = (await gqlOk(a.url, CREATE_EVENT, { input: { title: 'Rush', startsAt: nextWeek(), capacity: 1000 } }, organizer.token)).createEvent.id;
+    const eventId = (await gqlOk(a.url, CREATE_EVENT, { input: { title: 'Rush', startsAt: nextWeek(), capacity: 1000 } }, organizer.token))
+      .createEvent.id;
     const ws = cleanup.add(connectWs(b.wsUrl, organizer.token));
     const sub = ws.subscribe<{ seatUpdates: SeatUpdate }>(SEAT_UPDATES, { eventId });
     await ws.connected;
@@ -69,7 +72,9 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('group commit: a ticket rush
     expect(refused).toHaveLength(4000);
     expect(refused.every((r) => errorCode(r) === 'SOLD_OUT' && r.errors![0].extensions!.availableSeats === 0)).toBe(true);
     // Each caller got its own booking: its own user, one seat, and ids nobody else got.
-    expect(booked.every(({ booking, caller }) => booking.user.id === caller.id && booking.seats === 1 && booking.status === 'ACTIVE')).toBe(true);
+    expect(booked.every(({ booking, caller }) => booking.user.id === caller.id && booking.seats === 1 && booking.status === 'ACTIVE')).toBe(
+      true,
+    );
     expect(new Set(booked.map(({ booking }) => booking.id)).size).toBe(1000);
     // Coalesced: far fewer transactions than bookings.
     const batches = bookingGroup(a.pulse.services).stats.batches + bookingGroup(b.pulse.services).stats.batches - batchesBefore;
@@ -94,7 +99,8 @@ describe.each(DATABASE_KINDS)('group commit of bookings on %s', (kind) => {
   const cleanup = disposers();
 
   const createEvent = async (capacity: number) =>
-    (await gqlOk(server.url, CREATE_EVENT, { input: { title: 'Batch', startsAt: nextWeek(), capacity } }, organizer.token)).createEvent.id as string;
+    (await gqlOk(server.url, CREATE_EVENT, { input: { title: 'Batch', startsAt: nextWeek(), capacity } }, organizer.token)).createEvent
+      .id as string;
   const watch = async (eventId: string) => {
     const ws = cleanup.add(connectWs(server.wsUrl, organizer.token));
     const sub = ws.subscribe<{ seatUpdates: SeatUpdate }>(SEAT_UPDATES, { eventId });
@@ -189,6 +195,11 @@ describe.each(DATABASE_KINDS)('group commit of bookings on %s', (kind) => {
     // The first thing the subscriber ever sees is the booking made after the fault: nothing was published before it.
     const ok = (await gqlOk(server.url, BOOK_ONE, { eventId }, people[30].token)).bookSeats;
     const first = (await sub.next()).seatUpdates;
-    expect([first.kind, first.availableSeats, first.booking?.id, decodeCursor(first.cursor, `event:${eventId}`)]).toEqual(['BOOKED', 99, ok.id, 1]);
+    expect([first.kind, first.availableSeats, first.booking?.id, decodeCursor(first.cursor, `event:${eventId}`)]).toEqual([
+      'BOOKED',
+      99,
+      ok.id,
+      1,
+    ]);
   });
 });

@@ -29,13 +29,19 @@ describe.runIf(RUN_BROWSER_TESTS)('operations panel (trusted documents only)', (
     await page.getByTestId('signin-user').selectOption(username);
     await page.getByTestId('signin-submit').click();
     await page.getByTestId('viewer').filter({ hasText: username }).waitFor(WAIT);
-    await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor(WAIT);
+    await page
+      .getByTestId('connection-state')
+      .filter({ hasText: /^connected$/ })
+      .waitFor(WAIT);
     return page;
   }
 
   beforeAll(async () => {
     const web = await buildPage('web-operations');
-    [browser, server] = await Promise.all([launchChromium(), startTestServer({ web, config: { persistedDocuments: 'only', instanceId: 'ops-page' } })]);
+    [browser, server] = await Promise.all([
+      launchChromium(),
+      startTestServer({ web, config: { persistedDocuments: 'only', instanceId: 'ops-page' } }),
+    ]);
     await seedDemoData(server.pulse.services.prisma);
   });
   afterAll(async () => {
@@ -61,7 +67,11 @@ describe.runIf(RUN_BROWSER_TESTS)('operations panel (trusted documents only)', (
     // Straight on the client's socket (Apollo would merge identical subscriptions into one), by hash.
     const sha256Hash = (MatchFeedDocument as unknown as { __meta__: { hash: string } }).__meta__.hash;
     for (let i = 0; i < 20; i++) {
-      const payload = { query: print(MatchFeedDocument), variables: { region: 'NA' }, extensions: { persistedQuery: { version: 1, sha256Hash } } };
+      const payload = {
+        query: print(MatchFeedDocument),
+        variables: { region: 'NA' },
+        extensions: { persistedQuery: { version: 1, sha256Hash } },
+      };
       cleanup.defer(load.ws.subscribe(payload, { next: () => {}, error: () => {}, complete: () => {} }));
     }
     await waitForSubscriptions(server, live + 20);

@@ -57,7 +57,10 @@ async function signIn(context: BrowserContext, server: TestServer, username: str
   await page.getByTestId('signin-user').selectOption(username);
   await page.getByTestId('signin-submit').click();
   await page.getByTestId('viewer').filter({ hasText: username }).waitFor(WAIT);
-  await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor(WAIT);
+  await page
+    .getByTestId('connection-state')
+    .filter({ hasText: /^connected$/ })
+    .waitFor(WAIT);
   return page;
 }
 
@@ -79,7 +82,10 @@ describe.runIf(RUN_BROWSER_TESTS).each(setups)('web page, %s', (name, start) => 
     else await Promise.all(setup.servers.map((s) => waitForSubscriptions(s, SUBSCRIPTIONS_PER_PAGE)));
   });
   afterAll(async () => {
-    for (const [user, page] of [['alice', alice], ['bob', bob]] as const) {
+    for (const [user, page] of [
+      ['alice', alice],
+      ['bob', bob],
+    ] as const) {
       if (page) await page.screenshot({ path: await screenshotPath(`page-${tag}-${user}`), fullPage: true }).catch(() => {});
     }
     await browser?.close();
@@ -100,11 +106,20 @@ describe.runIf(RUN_BROWSER_TESTS).each(setups)('web page, %s', (name, start) => 
     const before = await seats(alice);
     expect(await seats(bob)).toBe(before);
     await bob.getByTestId('book-seat').click();
-    await alice.getByTestId('seats-available').filter({ hasText: new RegExp(`^${before - 1}$`) }).waitFor(WAIT);
+    await alice
+      .getByTestId('seats-available')
+      .filter({ hasText: new RegExp(`^${before - 1}$`) })
+      .waitFor(WAIT);
     await bob.getByTestId('my-booking').waitFor(WAIT);
     await bob.getByTestId('cancel-booking').click();
-    await alice.getByTestId('seats-available').filter({ hasText: new RegExp(`^${before}$`) }).waitFor(WAIT);
-    await bob.getByTestId('seats-available').filter({ hasText: new RegExp(`^${before}$`) }).waitFor(WAIT);
+    await alice
+      .getByTestId('seats-available')
+      .filter({ hasText: new RegExp(`^${before}$`) })
+      .waitFor(WAIT);
+    await bob
+      .getByTestId('seats-available')
+      .filter({ hasText: new RegExp(`^${before}$`) })
+      .waitFor(WAIT);
   });
 
   it('a chat message sent by one user appears in the other one’s conversation, after a typing indicator', async () => {

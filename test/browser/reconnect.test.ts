@@ -44,11 +44,21 @@ describe.runIf(RUN_BROWSER_TESTS)('web page across a server restart', () => {
     const login = await gqlOk(first.url, 'mutation { login(username: "bob", password: "pulse-demo-password") { token } }');
     const bob = login.login.token as string;
     const act = async (server: TestServer, tag: string) => {
-      await gqlOk(server.url, 'mutation($input: PostMatchInput!) { postMatch(input: $input) { id } }', { input: { game: `Match ${tag}`, region: 'NA', slots: 2 } }, bob);
+      await gqlOk(
+        server.url,
+        'mutation($input: PostMatchInput!) { postMatch(input: $input) { id } }',
+        { input: { game: `Match ${tag}`, region: 'NA', slots: 2 } },
+        bob,
+      );
       const { events } = await gqlOk(server.url, '{ events(first: 1) { edges { node { id } } } }', {}, bob);
       await gqlOk(server.url, 'mutation($id: ID!) { bookSeats(eventId: $id, seats: 2) { id } }', { id: events.edges[0].node.id }, bob);
       const { conversations } = await gqlOk(server.url, '{ conversations(first: 1) { edges { node { id } } } }', {}, bob);
-      await gqlOk(server.url, 'mutation($id: ID!, $text: String!) { sendMessage(conversationId: $id, text: $text) { id } }', { id: conversations.edges[0].node.id, text: `Chat ${tag}` }, bob);
+      await gqlOk(
+        server.url,
+        'mutation($id: ID!, $text: String!) { sendMessage(conversationId: $id, text: $text) { id } }',
+        { id: conversations.edges[0].node.id, text: `Chat ${tag}` },
+        bob,
+      );
     };
 
     let offline = false;
@@ -62,7 +72,10 @@ describe.runIf(RUN_BROWSER_TESTS)('web page across a server restart', () => {
     await alice.goto(new URL('/', first.url).toString());
     await alice.getByTestId('signin-user').selectOption('alice');
     await alice.getByTestId('signin-submit').click();
-    await alice.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor(WAIT);
+    await alice
+      .getByTestId('connection-state')
+      .filter({ hasText: /^connected$/ })
+      .waitFor(WAIT);
     await waitForSubscriptions(first, 5);
 
     // One event on each stream first: a subscription resumes from the last cursor it delivered.
@@ -73,14 +86,20 @@ describe.runIf(RUN_BROWSER_TESTS)('web page across a server restart', () => {
 
     offline = true;
     await first.stop();
-    await alice.getByTestId('connection-state').filter({ hasText: /^reconnecting$/ }).waitFor(WAIT);
+    await alice
+      .getByTestId('connection-state')
+      .filter({ hasText: /^reconnecting$/ })
+      .waitFor(WAIT);
     const second = await startTestServer({ database, web, config: { port: Number(new URL(first.url).port) } });
     servers.push(second);
     await act(second, 'while away');
     await alice.screenshot({ path: await screenshotPath('page-reconnecting') });
     offline = false;
 
-    await alice.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor(WAIT);
+    await alice
+      .getByTestId('connection-state')
+      .filter({ hasText: /^connected$/ })
+      .waitFor(WAIT);
     await alice.getByTestId('match-item').filter({ hasText: 'Match while away' }).waitFor(WAIT);
     await alice.getByTestId('seats-available').filter({ hasText: /^46$/ }).waitFor(WAIT);
     await alice.getByTestId('chat-message').filter({ hasText: 'Chat while away' }).waitFor(WAIT);
@@ -91,8 +110,18 @@ describe.runIf(RUN_BROWSER_TESTS)('web page across a server restart', () => {
     await alice.getByTestId('chat-message').filter({ hasText: 'Chat after' }).waitFor(WAIT);
     await alice.getByTestId('seats-available').filter({ hasText: /^44$/ }).waitFor(WAIT);
     for (const tag of ['before', 'while away', 'after']) {
-      expect(await alice.getByTestId('match-item').filter({ hasText: `Match ${tag}` }).count()).toBe(1);
-      expect(await alice.getByTestId('chat-message').filter({ hasText: `Chat ${tag}` }).count()).toBe(1);
+      expect(
+        await alice
+          .getByTestId('match-item')
+          .filter({ hasText: `Match ${tag}` })
+          .count(),
+      ).toBe(1);
+      expect(
+        await alice
+          .getByTestId('chat-message')
+          .filter({ hasText: `Chat ${tag}` })
+          .count(),
+      ).toBe(1);
     }
     await alice.screenshot({ path: await screenshotPath('page-resumed'), fullPage: true });
   });

@@ -63,17 +63,25 @@ describe.runIf(RUN_BROWSER_TESTS)('web page: query, then subscribe from the quer
     expect(server.pulse.services.streams.liveCount()).toBe(0); // nothing subscribed yet
 
     // Commit between the query and the subscription.
-    const carol = (await gqlOk(server.url, `mutation($p: String!) { login(username: "carol", password: $p) { token } }`, { p: DEMO_PASSWORD })).login.token;
+    const carol = (
+      await gqlOk(server.url, `mutation($p: String!) { login(username: "carol", password: $p) { token } }`, { p: DEMO_PASSWORD })
+    ).login.token;
     const eventId = (await gqlOk(server.url, `query { events(first: 1) { edges { node { id } } } }`)).events.edges[0].node.id;
     await gqlOk(server.url, `mutation($id: ID!) { bookSeats(eventId: $id, seats: 3) { id } }`, { id: eventId }, carol);
 
     released = true;
     for (const route of routes) route.release();
     await waitForSubscriptions(server, 5);
-    await page.getByTestId('seats-available').filter({ hasText: new RegExp(`^${shown - 3}$`) }).waitFor(WAIT);
+    await page
+      .getByTestId('seats-available')
+      .filter({ hasText: new RegExp(`^${shown - 3}$`) })
+      .waitFor(WAIT);
     // Exactly once: the next booking moves the count by its own seats only.
     await gqlOk(server.url, `mutation($id: ID!) { bookSeats(eventId: $id, seats: 1) { id } }`, { id: eventId }, carol);
-    await page.getByTestId('seats-available').filter({ hasText: new RegExp(`^${shown - 4}$`) }).waitFor(WAIT);
+    await page
+      .getByTestId('seats-available')
+      .filter({ hasText: new RegExp(`^${shown - 4}$`) })
+      .waitFor(WAIT);
     expect(errors).toEqual([]);
   });
 });

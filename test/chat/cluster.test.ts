@@ -68,7 +68,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('chat across two instances',
     expect(await historyTexts(a.url, alice, group)).toEqual(['exactly once', 'marker']);
   });
 
-  it("Bob drops, Alice sends 50, Bob resumes on the other instance with his last cursor: exactly those 50 in order, then live ones", async () => {
+  it('Bob drops, Alice sends 50, Bob resumes on the other instance with his last cursor: exactly those 50 in order, then live ones', async () => {
     const group = await createGroup(a.url, alice, [bob]);
     const bobOnB = connectWs(b.wsUrl, bob.token);
     const first = bobOnB.subscribe(EVENTS, { id: group });
@@ -100,7 +100,12 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('chat across two instances',
     await waitForSubscriptions(b, 1);
 
     await gqlOk(a.url, TYPING, { id: group, isTyping: true }, alice.token);
-    expect((await bobSub.next()).conversationEvents).toMatchObject({ kind: 'TYPING', member: { id: alice.id }, isTyping: true, cursor: null });
+    expect((await bobSub.next()).conversationEvents).toMatchObject({
+      kind: 'TYPING',
+      member: { id: alice.id },
+      isTyping: true,
+      cursor: null,
+    });
     await gqlOk(b.url, TYPING, { id: group, isTyping: false }, alice.token);
     expect((await bobSub.next()).conversationEvents).toMatchObject({ kind: 'TYPING', isTyping: false });
     await send(b.url, bob, group, 'marker');
@@ -121,7 +126,12 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('chat across two instances',
     expect(await gqlOk(a.url, LEAVE, { id: group }, bob.token)).toEqual({ leaveConversation: true });
     expect(await bobSub.ended()).toEqual({});
     await send(b.url, alice, group, 'after');
-    expect((await carolSub.take(3)).map((e) => [e.conversationEvents.kind, e.conversationEvents.member?.id ?? e.conversationEvents.message.text])).toEqual([
+    expect(
+      (await carolSub.take(3)).map((e) => [
+        e.conversationEvents.kind,
+        e.conversationEvents.member?.id ?? e.conversationEvents.message.text,
+      ]),
+    ).toEqual([
       ['MESSAGE', 'before'],
       ['MEMBER_LEFT', bob.id],
       ['MESSAGE', 'after'],

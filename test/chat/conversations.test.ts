@@ -29,7 +29,12 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
   afterAll(() => server?.stop());
 
   it('creates a group with the caller as a member, and validates title and members', async () => {
-    const created = await gqlOk(server.url, CREATE, { input: { kind: 'GROUP', title: '  Raid night ', memberIds: [bob.id, bob.id] } }, alice.token);
+    const created = await gqlOk(
+      server.url,
+      CREATE,
+      { input: { kind: 'GROUP', title: '  Raid night ', memberIds: [bob.id, bob.id] } },
+      alice.token,
+    );
     expect(created.createConversation).toMatchObject({ kind: 'GROUP', title: 'Raid night', isPrivate: false });
     expect(created.createConversation.members.map((m: any) => m.id).sort()).toEqual([alice.id, bob.id].sort());
 
@@ -37,7 +42,9 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
       const result = await gql(server.url, CREATE, { input: { kind: 'GROUP', title, memberIds: [] } }, alice.token);
       expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
     }
-    expect(errorCode(await gql(server.url, CREATE, { input: { kind: 'GROUP', title: 't', memberIds: ['nobody'] } }, alice.token))).toBe('NOT_FOUND');
+    expect(errorCode(await gql(server.url, CREATE, { input: { kind: 'GROUP', title: 't', memberIds: ['nobody'] } }, alice.token))).toBe(
+      'NOT_FOUND',
+    );
     expect(errorCode(await gql(server.url, CREATE, { input: { kind: 'GROUP', title: 't', memberIds: [] } }))).toBe('UNAUTHENTICATED');
   });
 
@@ -106,7 +113,12 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
   it('lists joinable public groups, never private ones', async () => {
     const open = await createGroup(server.url, bob, [], { title: 'open to all' });
     const closed = await createGroup(server.url, bob, [], { isPrivate: true });
-    const data = await gqlOk(server.url, `{ publicConversations(first: 100) { edges { node { id isPrivate memberCount viewerIsMember } } } }`, {}, carol.token);
+    const data = await gqlOk(
+      server.url,
+      `{ publicConversations(first: 100) { edges { node { id isPrivate memberCount viewerIsMember } } } }`,
+      {},
+      carol.token,
+    );
     const nodes = data.publicConversations.edges.map((e: any) => e.node);
     expect(nodes.find((n: any) => n.id === open)).toEqual({ id: open, isPrivate: false, memberCount: 1, viewerIsMember: false });
     expect(nodes.some((n: any) => n.id === closed || n.isPrivate)).toBe(false);
@@ -134,12 +146,19 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     expect(nodes.map((n: any) => n.unreadCount)).toEqual([1, 2, 0]);
     expect(page2.conversations.pageInfo.hasNextPage).toBe(false);
 
-    const read = await gqlOk(server.url, `mutation($id: ID!) { markConversationRead(conversationId: $id) { unreadCount } }`, { id: second }, erin.token);
+    const read = await gqlOk(
+      server.url,
+      `mutation($id: ID!) { markConversationRead(conversationId: $id) { unreadCount } }`,
+      { id: second },
+      erin.token,
+    );
     expect(read.markConversationRead.unreadCount).toBe(0);
     await send(server.url, alice, second, 'after reading');
     const again = await gqlOk(server.url, LIST, { first: 1 }, erin.token);
     expect(again.conversations.edges[0].node).toMatchObject({ title: 'second', unreadCount: 1, lastMessage: { text: 'after reading' } });
-    expect(errorCode(await gql(server.url, `mutation($id: ID!) { markConversationRead(conversationId: $id) { id } }`, { id: third }, bob.token))).toBe('FORBIDDEN');
+    expect(
+      errorCode(await gql(server.url, `mutation($id: ID!) { markConversationRead(conversationId: $id) { id } }`, { id: third }, bob.token)),
+    ).toBe('FORBIDDEN');
   });
 
   it('pages the history backwards, newest last', async () => {
@@ -148,9 +167,19 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     const newest = await gqlOk(server.url, HISTORY, { id: group, last: 3 }, bob.token);
     expect(newest.conversation.messages.edges.map((e: any) => e.node.text)).toEqual(['m5', 'm6', 'm7']);
     expect(newest.conversation.messages.pageInfo.hasPreviousPage).toBe(true);
-    const older = await gqlOk(server.url, HISTORY, { id: group, last: 3, before: newest.conversation.messages.pageInfo.startCursor }, bob.token);
+    const older = await gqlOk(
+      server.url,
+      HISTORY,
+      { id: group, last: 3, before: newest.conversation.messages.pageInfo.startCursor },
+      bob.token,
+    );
     expect(older.conversation.messages.edges.map((e: any) => e.node.text)).toEqual(['m2', 'm3', 'm4']);
-    const oldest = await gqlOk(server.url, HISTORY, { id: group, last: 3, before: older.conversation.messages.pageInfo.startCursor }, bob.token);
+    const oldest = await gqlOk(
+      server.url,
+      HISTORY,
+      { id: group, last: 3, before: older.conversation.messages.pageInfo.startCursor },
+      bob.token,
+    );
     expect(oldest.conversation.messages.edges.map((e: any) => e.node.text)).toEqual(['m1']);
     expect(oldest.conversation.messages.pageInfo.hasPreviousPage).toBe(false);
     expect(newest.conversation.members.map((m: any) => m.id).sort()).toEqual([alice.id, bob.id].sort());

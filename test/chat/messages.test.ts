@@ -37,7 +37,12 @@ describe.each(DATABASE_KINDS)('messages on %s', (kind) => {
     await send(server.url, bob, group, 'hi alice');
     for (const sub of [aliceSub, bobSub]) {
       const [first, second] = (await sub.take(2)).map((e) => e.conversationEvents);
-      expect(first).toMatchObject({ kind: 'MESSAGE', message: { id: sent.id, text: 'hello', sender: { id: alice.id } }, member: null, isTyping: null });
+      expect(first).toMatchObject({
+        kind: 'MESSAGE',
+        message: { id: sent.id, text: 'hello', sender: { id: alice.id } },
+        member: null,
+        isTyping: null,
+      });
       expect(first.cursor).toEqual(expect.any(String));
       expect(second.message).toMatchObject({ text: 'hi alice', sender: { id: bob.id } });
       expect(sub.pending).toHaveLength(0);
@@ -118,7 +123,13 @@ describe.each(DATABASE_KINDS)('messages on %s', (kind) => {
     await send(server.url, alice, group, 'before');
     const before = (await bobSub.next()).conversationEvents;
     expect(await gqlOk(server.url, TYPING, { id: group, isTyping: true }, alice.token)).toEqual({ setTyping: true });
-    expect((await bobSub.next()).conversationEvents).toMatchObject({ kind: 'TYPING', member: { id: alice.id }, isTyping: true, cursor: null, message: null });
+    expect((await bobSub.next()).conversationEvents).toMatchObject({
+      kind: 'TYPING',
+      member: { id: alice.id },
+      isTyping: true,
+      cursor: null,
+      message: null,
+    });
     await send(server.url, alice, group, 'after');
     expect((await bobSub.next()).conversationEvents.message.text).toBe('after');
     await gqlOk(server.url, TYPING, { id: group, isTyping: false }, alice.token);

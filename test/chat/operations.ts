@@ -29,11 +29,18 @@ export const LEAVE = `mutation($id: ID!) { leaveConversation(conversationId: $id
 export const TYPING = `mutation($id: ID!, $isTyping: Boolean!) { setTyping(conversationId: $id, isTyping: $isTyping) }`;
 
 /** Creates a group of `owner` and `members`; returns its id. */
-export async function createGroup(url: string, owner: TestUser, members: TestUser[], options: { isPrivate?: boolean; title?: string } = {}): Promise<string> {
+export async function createGroup(
+  url: string,
+  owner: TestUser,
+  members: TestUser[],
+  options: { isPrivate?: boolean; title?: string } = {},
+): Promise<string> {
   const data = await gqlOk(
     url,
     CREATE,
-    { input: { kind: 'GROUP', title: options.title ?? 'group', memberIds: members.map((m) => m.id), isPrivate: options.isPrivate ?? false } },
+    {
+      input: { kind: 'GROUP', title: options.title ?? 'group', memberIds: members.map((m) => m.id), isPrivate: options.isPrivate ?? false },
+    },
     owner.token,
   );
   return data.createConversation.id;

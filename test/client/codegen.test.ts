@@ -26,9 +26,16 @@ describe('codegen', () => {
     const first: Output[] = await generate({ ...config, cwd: root }, false);
     const second: Output[] = await generate({ ...config, cwd: root }, false);
     expect(second).toEqual(first);
-    expect(first.map((o) => o.filename).sort()).toEqual(['client/src/gql/gql.ts', 'client/src/gql/graphql.ts', 'client/src/gql/index.ts', 'client/src/gql/persisted-documents.json']);
+    expect(first.map((o) => o.filename).sort()).toEqual([
+      'client/src/gql/gql.ts',
+      'client/src/gql/graphql.ts',
+      'client/src/gql/index.ts',
+      'client/src/gql/persisted-documents.json',
+    ]);
     for (const output of first) {
-      expect(await readFile(resolve(root, output.filename), 'utf8'), `${output.filename} is stale: run npm run codegen`).toBe(output.content);
+      expect(await readFile(resolve(root, output.filename), 'utf8'), `${output.filename} is stale: run npm run codegen`).toBe(
+        output.content,
+      );
     }
   });
 
@@ -50,11 +57,16 @@ describe('codegen', () => {
       `export const current: TypedDocumentNode<any, any> = graphql(${JSON.stringify(viewer)});`,
       `export const stale: TypedDocumentNode<any, any> = graphql(${JSON.stringify(stale)});`,
     ].join('\n');
-    const tsconfig = ts.getParsedCommandLineOfConfigFile(resolve(root, 'client/tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    const tsconfig = ts.getParsedCommandLineOfConfigFile(
+      resolve(root, 'client/tsconfig.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    );
     const options = { ...tsconfig!.options, noEmit: true };
     const host = ts.createCompilerHost(options);
     const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (name, language, ...rest) => (name === file ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, ...rest));
+    host.getSourceFile = (name, language, ...rest) =>
+      name === file ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, ...rest);
     const fileExists = host.fileExists.bind(host);
     host.fileExists = (name) => name === file || fileExists(name);
     const program = ts.createProgram([file], options, host);

@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createPulseClient, LoginDocument, MatchFeedDocument, PostMatchDocument, ViewerDocument, type PulseClient } from '../../client/src/index.js';
+import {
+  createPulseClient,
+  LoginDocument,
+  MatchFeedDocument,
+  PostMatchDocument,
+  ViewerDocument,
+  type PulseClient,
+} from '../../client/src/index.js';
 import persistedDocuments from '../../client/src/gql/persisted-documents.json' with { type: 'json' };
 import { register } from '../../src/users/service.js';
 import { connectWs, deferred, disposers, errorCode, gql, withTimeout, type GqlResult } from '../support/client.js';
@@ -14,7 +21,9 @@ import { startTestServer, waitForSubscriptions, type TestServer } from '../suppo
 
 const AD_HOC = 'query { viewer { id } }';
 const PASSWORD = 'correct horse battery';
-const [knownHash, knownText] = Object.entries(persistedDocuments as Record<string, string>).find(([, text]) => text.startsWith('query Viewer'))!;
+const [knownHash, knownText] = Object.entries(persistedDocuments as Record<string, string>).find(([, text]) =>
+  text.startsWith('query Viewer'),
+)!;
 
 async function post(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -61,7 +70,9 @@ describe('PERSISTED_DOCUMENTS=only', () => {
   });
 
   it('runs a known hash sent by hand, without the text', async () => {
-    const result = (await (await post(server.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })).json()) as GqlResult;
+    const result = (await (
+      await post(server.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })
+    ).json()) as GqlResult;
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ __typename: 'Query', viewer: null }); // stored documents select __typename (Apollo's cache needs it)
   });
@@ -112,14 +123,20 @@ describe('PERSISTED_DOCUMENTS=allow and off', () => {
 
   it('allow: runs text and known hashes; an unknown hash alone is PERSISTED_QUERY_NOT_FOUND', async () => {
     expect((await gql(allow.url, AD_HOC)).data).toEqual({ viewer: null });
-    const known = (await (await post(allow.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })).json()) as GqlResult;
+    const known = (await (
+      await post(allow.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })
+    ).json()) as GqlResult;
     expect(known.data).toEqual({ __typename: 'Query', viewer: null });
-    const unknown = (await (await post(allow.url, { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } })).json()) as GqlResult;
+    const unknown = (await (
+      await post(allow.url, { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } })
+    ).json()) as GqlResult;
     expect(errorCode(unknown)).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 
   it('off: a hash alone is PERSISTED_QUERY_NOT_SUPPORTED and the typed client falls back to text', async () => {
-    const hashOnly = (await (await post(off.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })).json()) as GqlResult;
+    const hashOnly = (await (
+      await post(off.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })
+    ).json()) as GqlResult;
     expect(errorCode(hashOnly)).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
     let token: string | null = null;
     const client = typedClient(off, () => token);

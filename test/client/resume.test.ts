@@ -60,7 +60,11 @@ class Received<T> {
 async function durableDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   if (kind === 'postgres') return createTestDatabase('postgres');
   const dir = await mkdtemp(join(tmpdir(), 'pulse-resume-'));
-  return { target: { kind: 'pglite', dir }, name: `resume_${Date.now().toString(36)}`, drop: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    target: { kind: 'pglite', dir },
+    name: `resume_${Date.now().toString(36)}`,
+    drop: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 it('backs off exponentially with jitter, capped at 10 s', () => {
@@ -114,7 +118,12 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
     const alice = await registerUser(first.url, 'alice');
     let aliceToken = alice.token;
     const send = (server: TestServer, message: string) =>
-      gqlOk(server.url, 'mutation($input: BroadcastInput!) { broadcast(input: $input) }', { input: { userIds: [alice.id], message } }, adminToken);
+      gqlOk(
+        server.url,
+        'mutation($input: BroadcastInput!) { broadcast(input: $input) }',
+        { input: { userIds: [alice.id], message } },
+        adminToken,
+      );
 
     // The socket reads the token on every connect; a test gate holds the reconnect back so that
     // some events are certainly committed while the client is away.
@@ -142,7 +151,9 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
       alice.token,
     );
     const seats: unknown[] = [];
-    const seatSubscription = pulse.subscribe({ query: SeatUpdatesDocument, variables: { eventId: createEvent.id } }).subscribe({ next: (r) => seats.push(r.data) });
+    const seatSubscription = pulse
+      .subscribe({ query: SeatUpdatesDocument, variables: { eventId: createEvent.id } })
+      .subscribe({ next: (r) => seats.push(r.data) });
     await waitForSubscriptions(first, 2);
     await send(first, 'before 1');
     await send(first, 'before 2');
@@ -154,7 +165,10 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
     await first.stop();
     // The new instance signs with another secret: the old token is refused (4403), so the client
     // only gets back in because it reads the token again, and gets the refreshed one.
-    second = await startTestServer({ database, config: { port: Number(new URL(first.url).port), jwtSecret: 'another-secret-another-secret-0123456789' } });
+    second = await startTestServer({
+      database,
+      config: { port: Number(new URL(first.url).port), jwtSecret: 'another-secret-another-secret-0123456789' },
+    });
     aliceToken = await second.pulse.services.tokens.sign({ userId: alice.id, role: 'USER' });
     adminToken = await makeAdmin(second, adminName);
     expect(await gqlOk(second.url, '{ viewer { id } }', {}, alice.token).catch((e: Error) => e.message)).toMatch(/UNAUTHENTICATED|invalid/);
@@ -188,7 +202,13 @@ describe.each(DATABASE_KINDS)('createPulseClient on %s', (kind) => {
 
   it('surfaces GAP to onGap when the events after its cursor were trimmed, and still delivers it', async () => {
     const alice = await registerUser(server.url, 'alice');
-    const send = (message: string) => gqlOk(server.url, 'mutation($input: BroadcastInput!) { broadcast(input: $input) }', { input: { userIds: [alice.id], message } }, admin);
+    const send = (message: string) =>
+      gqlOk(
+        server.url,
+        'mutation($input: BroadcastInput!) { broadcast(input: $input) }',
+        { input: { userIds: [alice.id], message } },
+        admin,
+      );
     const gaps: [string, Record<string, unknown>][] = [];
     const pulse = client(server, { getToken: () => alice.token, onGap: (name, variables) => gaps.push([name, variables]) });
 

@@ -60,7 +60,8 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
     const event = (await gqlOk(server.url, CREATE_EVENT, { input: EVENT_INPUT }, alice.token)).createEvent;
     await between({
       before: () => gqlOk(server.url, BOOK, { eventId: event.id, seats: 1 }, bob.token),
-      query: async () => (await gqlOk(server.url, `query($id: ID!) { event(id: $id) { availableSeats seatsCursor } }`, { id: event.id })).event.seatsCursor,
+      query: async () =>
+        (await gqlOk(server.url, `query($id: ID!) { event(id: $id) { availableSeats seatsCursor } }`, { id: event.id })).event.seatsCursor,
       commit: async () => (await gqlOk(server.url, BOOK, { eventId: event.id, seats: 1 }, bob.token)).bookSeats.id,
       subscription: `subscription($eventId: ID!, $after: String) { seatUpdates(eventId: $eventId, after: $after) { kind booking { id } } }`,
       variables: { eventId: event.id },
@@ -70,10 +71,12 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
   });
 
   it('matches(region).streamCursor → matchFeed (null without a region)', async () => {
-    const post = async () => (await gqlOk(server.url, POST_MATCH, { input: { game: 'g', region: 'ASIA', slots: 1 } }, alice.token)).postMatch.id;
+    const post = async () =>
+      (await gqlOk(server.url, POST_MATCH, { input: { game: 'g', region: 'ASIA', slots: 1 } }, alice.token)).postMatch.id;
     await between({
       before: post,
-      query: async () => (await gqlOk(server.url, `query { matches(region: ASIA, first: 5) { streamCursor edges { node { id } } } }`)).matches.streamCursor,
+      query: async () =>
+        (await gqlOk(server.url, `query { matches(region: ASIA, first: 5) { streamCursor edges { node { id } } } }`)).matches.streamCursor,
       commit: post,
       subscription: `subscription($region: Region!, $after: String) { matchFeed(region: $region, after: $after) { kind match { id } } }`,
       variables: { region: 'ASIA' },
@@ -88,7 +91,8 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
     let next = 0;
     await between({
       before: () => gqlOk(server.url, LIKE, { postId: post.id }, likers[next++].token),
-      query: async () => (await gqlOk(server.url, `query($id: ID!) { post(id: $id) { likeCount activityCursor } }`, { id: post.id })).post.activityCursor,
+      query: async () =>
+        (await gqlOk(server.url, `query($id: ID!) { post(id: $id) { likeCount activityCursor } }`, { id: post.id })).post.activityCursor,
       commit: async () => {
         const liker = likers[next++];
         await gqlOk(server.url, LIKE, { postId: post.id }, liker.token);
@@ -106,7 +110,9 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
     const send = async () => (await gqlOk(server.url, SEND, { id, text: `m${n++}` }, bob.token)).sendMessage.id;
     await between({
       before: send,
-      query: async () => (await gqlOk(server.url, `query($id: ID!) { conversation(id: $id) { eventsCursor } }`, { id }, alice.token)).conversation.eventsCursor,
+      query: async () =>
+        (await gqlOk(server.url, `query($id: ID!) { conversation(id: $id) { eventsCursor } }`, { id }, alice.token)).conversation
+          .eventsCursor,
       commit: send,
       subscription: `subscription($id: ID!, $after: String) { conversationEvents(conversationId: $id, after: $after) { kind message { id } } }`,
       variables: { id },
@@ -121,7 +127,8 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
     let next = 0;
     await between({
       before: () => gqlOk(server.url, LIKE, { postId: post.id }, likers[next++].token),
-      query: async () => (await gqlOk(server.url, `query { notifications(first: 5) { streamCursor } }`, {}, alice.token)).notifications.streamCursor,
+      query: async () =>
+        (await gqlOk(server.url, `query { notifications(first: 5) { streamCursor } }`, {}, alice.token)).notifications.streamCursor,
       commit: async () => {
         const liker = likers[next++];
         await gqlOk(server.url, LIKE, { postId: post.id }, liker.token);
@@ -137,7 +144,12 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
   it('the typed client queries, then subscribes from the query cursor, and resumes from it across a reconnect before any event', async () => {
     const event = (await gqlOk(server.url, CREATE_EVENT, { input: EVENT_INPUT }, alice.token)).createEvent;
     const gaps: string[] = [];
-    const client = createPulseClient({ url: server.url, getToken: () => bob.token, webSocketImpl: WebSocket, onGap: (name) => gaps.push(name) });
+    const client = createPulseClient({
+      url: server.url,
+      getToken: () => bob.token,
+      webSocketImpl: WebSocket,
+      onGap: (name) => gaps.push(name),
+    });
     cleanup.defer(() => client.dispose());
     const { data } = await client.query({ query: EventSeatsDocument, variables: { id: event.id }, fetchPolicy: 'network-only' });
     const cursor = data!.event!.seatsCursor!;
@@ -145,10 +157,12 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
     const received: { kind: string; availableSeats: number }[] = [];
     const arrived = deferred<void>();
     const live = server.pulse.services.streams.liveCount();
-    const subscription = client.subscribe({ query: SeatUpdatesDocument, variables: { eventId: event.id, after: cursor } }).subscribe(({ data: update }) => {
-      if (update) received.push(update.seatUpdates);
-      arrived.resolve();
-    });
+    const subscription = client
+      .subscribe({ query: SeatUpdatesDocument, variables: { eventId: event.id, after: cursor } })
+      .subscribe(({ data: update }) => {
+        if (update) received.push(update.seatUpdates);
+        arrived.resolve();
+      });
     cleanup.defer(() => subscription.unsubscribe());
     await waitForSubscriptions(server, live + 1);
     // The socket drops before the subscription delivered anything; a booking commits meanwhile.

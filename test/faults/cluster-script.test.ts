@@ -74,7 +74,9 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('scripts/cluster.sh', () => 
     const feeds = [`ws://127.0.0.1:${cluster}/graphql`, `ws://127.0.0.1:${p1}/graphql`, `ws://127.0.0.1:${p2}/graphql`].map((wsUrl) =>
       cleanup.add(connectWs(wsUrl)).subscribe<FeedEvent>(MATCH_FEED, { region: 'SA', after }),
     );
-    const posted = (await gqlOk(`http://127.0.0.1:${p2}/graphql`, POST_MATCH, { input: { game: 'cluster', region: 'SA', slots: 1 } }, user.token)).postMatch;
+    const posted = (
+      await gqlOk(`http://127.0.0.1:${p2}/graphql`, POST_MATCH, { input: { game: 'cluster', region: 'SA', slots: 1 } }, user.token)
+    ).postMatch;
     const viaProxy = (await gqlOk(url, POST_MATCH, { input: { game: 'proxied', region: 'SA', slots: 1 } }, user.token)).postMatch;
     for (const feed of feeds) {
       const ids = (await feed.take(2, 30_000)).map((e) => e.matchFeed.match!.id);

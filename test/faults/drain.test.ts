@@ -37,14 +37,17 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('drain on SIGTERM', () => {
     for (let i = 0; i < 100 && (await fetch(readyz)).status !== 503; i++) await new Promise((r) => setTimeout(r, 10));
     expect((await fetch(readyz)).status).toBe(503);
     // ...while everything still works: a mutation commits and the open subscription delivers it.
-    const posted = (await gqlOk(instance.url, POST_MATCH, { input: { game: 'during drain', region: 'NA', slots: 1 } }, user.token)).postMatch;
+    const posted = (await gqlOk(instance.url, POST_MATCH, { input: { game: 'during drain', region: 'NA', slots: 1 } }, user.token))
+      .postMatch;
     expect((await feed.next()).matchFeed.match!.id).toBe(posted.id);
     // A mutation keeps being sent until the sockets close; the last one sent before that completes.
     const results: Awaited<ReturnType<typeof gql>>[] = [];
     let closed = false;
     const closing = ws.closed.then((code) => ((closed = true), code));
     while (!closed) {
-      results.push(await gql(instance.url, POST_MATCH, { input: { game: 'late', region: 'NA', slots: 1 } }, user.token).catch(() => ({ errors: [] })));
+      results.push(
+        await gql(instance.url, POST_MATCH, { input: { game: 'late', region: 'NA', slots: 1 } }, user.token).catch(() => ({ errors: [] })),
+      );
     }
     expect(await withTimeout(closing, 10_000, 'the 1012 close')).toBe(1012);
     expect(await instance.exited).toBe(0);

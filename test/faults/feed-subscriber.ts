@@ -44,7 +44,11 @@ export async function feedSubscriber(options: { url: string; wsUrl: () => string
     closedAt = null;
   });
   const waiters: { seq: number; resolve: () => void }[] = [];
-  const { data } = await client.query({ query: MatchesDocument, variables: { region: options.region, first: 1 }, fetchPolicy: 'network-only' });
+  const { data } = await client.query({
+    query: MatchesDocument,
+    variables: { region: options.region, first: 1 },
+    fetchPolicy: 'network-only',
+  });
   const after = data!.matches.streamCursor!;
   const subscription = client.subscribe({ query: MatchFeedDocument, variables: { region: options.region, after } }).subscribe({
     next: ({ data: event }) => {

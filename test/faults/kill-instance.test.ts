@@ -59,7 +59,9 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('kill -9 of an instance unde
     await withTimeout(Promise.all(subscribers.map((s) => s.reached(EVENTS))), 60_000, 'every subscriber to reach 1000').catch((error) => {
       throw new Error(`${error.message}; last seqs: ${subscribers.map((s) => s.seqs.at(-1)).join(',')}`);
     });
-    console.log(`[kill -9] wrote ${EVENTS} events in ${wrote} ms; all ${subscribers.length} subscribers complete ${Date.now() - started} ms after the first write`);
+    console.log(
+      `[kill -9] wrote ${EVENTS} events in ${wrote} ms; all ${subscribers.length} subscribers complete ${Date.now() - started} ms after the first write`,
+    );
     for (const s of subscribers) {
       expect(s.errors).toEqual([]);
       expect(s.seqs).toEqual(oneTo(EVENTS));

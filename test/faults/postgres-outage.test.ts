@@ -128,7 +128,9 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('PostgreSQL outage under loa
     expect(succeeded.filter((id) => !committed.includes(id))).toEqual([]);
     // A failure that committed anyway can only be a mutation whose COMMIT was on the wire when the
     // connection was cut (its outcome is unknown to the server too): at most one per writer.
-    const inDoubt = await server.pulse.services.prisma.match.findMany({ where: { id: { in: committed.filter((id) => !succeeded.includes(id)) } } });
+    const inDoubt = await server.pulse.services.prisma.match.findMany({
+      where: { id: { in: committed.filter((id) => !succeeded.includes(id)) } },
+    });
     expect(inDoubt.every((m) => inFlightAtCut.includes(m.game))).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // two sweeps: nothing more may arrive
     expect(messages).toHaveLength(committed.length);

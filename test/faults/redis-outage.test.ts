@@ -32,7 +32,8 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('Redis outage', () => {
     const user = await registerUser(b.url, 'redis');
     const feed = cleanup.add(connectWs(a.wsUrl)).subscribe<FeedEvent>(MATCH_FEED, { region: 'EU' });
     await waitForSubscriptions(a, 1);
-    const post = async (game: string) => (await gqlOk(b.url, POST_MATCH, { input: { game, region: 'EU', slots: 1 } }, user.token)).postMatch.id;
+    const post = async (game: string) =>
+      (await gqlOk(b.url, POST_MATCH, { input: { game, region: 'EU', slots: 1 } }, user.token)).postMatch.id;
 
     const first = await post('before');
     expect((await feed.next()).matchFeed.match!.id).toBe(first);

@@ -66,7 +66,8 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('rolling restart behind HAPr
       for (let i = 0; !stop; i++) {
         for (let attempt = 1; ; attempt++) {
           const result = await gql(url, POST_MATCH, { input: { game: `w${w}-${i}`, region: 'EU', slots: 1 } }, user.token).catch(
-            (error: Error) => ({ errors: [{ message: error.message, extensions: { code: 'NETWORK' } }] }) as Awaited<ReturnType<typeof gql>>,
+            (error: Error) =>
+              ({ errors: [{ message: error.message, extensions: { code: 'NETWORK' } }] }) as Awaited<ReturnType<typeof gql>>,
           );
           if (!result.errors) {
             ok++;
@@ -121,7 +122,9 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('rolling restart behind HAPr
     const writer = writers[0];
     let posted = 0;
     for (let attempt = 0; posted < 5 && attempt < 100; attempt++) {
-      const result = await gql(url, POST_MATCH, { input: { game: `after-kill-${posted}`, region: 'EU', slots: 1 } }, writer.token).catch(() => null);
+      const result = await gql(url, POST_MATCH, { input: { game: `after-kill-${posted}`, region: 'EU', slots: 1 } }, writer.token).catch(
+        () => null,
+      );
       if (result && !result.errors) posted++;
       else await sleep(100);
     }

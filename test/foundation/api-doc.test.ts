@@ -27,19 +27,29 @@ const key = (kind: string, name: string) => `${kind} ${name}`;
 
 describe('docs/API.md', () => {
   it('indexes exactly the operations of schema/schema.graphql, each with its kind', () => {
-    const documented = indexRows().map((row) => key(row.kind, row.name)).sort();
+    const documented = indexRows()
+      .map((row) => key(row.kind, row.name))
+      .sort();
     const inSchema = (Object.entries(KINDS) as [Kind, GraphQLObjectType | null | undefined][])
       .flatMap(([kind, type]) => Object.keys(type?.getFields() ?? {}).map((name) => key(kind, name)))
       .sort();
     expect(documented.length).toBeGreaterThan(0);
     expect(new Set(documented).size, 'an operation is indexed twice').toBe(documented.length);
-    expect(documented.filter((op) => !inSchema.includes(op)), 'indexed in docs/API.md but not in the schema').toEqual([]);
-    expect(inSchema.filter((op) => !documented.includes(op)), 'in the schema but not indexed in docs/API.md').toEqual([]);
+    expect(
+      documented.filter((op) => !inSchema.includes(op)),
+      'indexed in docs/API.md but not in the schema',
+    ).toEqual([]);
+    expect(
+      inSchema.filter((op) => !documented.includes(op)),
+      'in the schema but not indexed in docs/API.md',
+    ).toEqual([]);
   });
 
   it('describes every indexed operation outside the index, in its domain section', () => {
     const prose = doc.split(/^## Operation index$/m)[0];
-    const undescribed = indexRows().filter(({ name }) => !new RegExp('`' + name + '[(:`]').test(prose) && !new RegExp('`' + name + ' \\{').test(prose));
+    const undescribed = indexRows().filter(
+      ({ name }) => !new RegExp('`' + name + '[(:`]').test(prose) && !new RegExp('`' + name + ' \\{').test(prose),
+    );
     expect(undescribed.map((row) => row.name)).toEqual([]);
   });
 

@@ -18,13 +18,31 @@ function errorFor(env: Record<string, string>): ConfigError {
 describe('configuration', () => {
   it('has working defaults: embedded PGlite, in-process bus, port 4000', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, database: { kind: 'pglite', dir: '.data/pglite' }, redisUrl: null, heartbeatMs: 30_000, jwtTtlSeconds: 7 * 86400 });
+    expect(config).toMatchObject({
+      port: 4000,
+      database: { kind: 'pglite', dir: '.data/pglite' },
+      redisUrl: null,
+      heartbeatMs: 30_000,
+      jwtTtlSeconds: 7 * 86400,
+    });
     expect(loadConfig({ DATABASE_URL: 'memory:' }).database).toEqual({ kind: 'pglite', dir: null });
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db?schema=pulse' }).database).toMatchObject({ kind: 'postgres', schema: 'pulse' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db?schema=pulse' }).database).toMatchObject({
+      kind: 'postgres',
+      schema: 'pulse',
+    });
     expect(loadConfig({ JWT_TTL: '12h' }).jwtTtlSeconds).toBe(43_200);
-    expect(loadConfig({})).toMatchObject({ publishSweepMs: 500, drainMs: 5_000, dbConnectTimeoutMs: 3_000, dbStatementTimeoutMs: 15_000, testHoldPublish: false });
+    expect(loadConfig({})).toMatchObject({
+      publishSweepMs: 500,
+      drainMs: 5_000,
+      dbConnectTimeoutMs: 3_000,
+      dbStatementTimeoutMs: 15_000,
+      testHoldPublish: false,
+    });
     expect(loadConfig({ NODE_ENV: 'test', PULSE_TEST_HOLD_PUBLISH: 'true' }).testHoldPublish).toBe(true);
-    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443' }).allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443' }).allowedOrigins).toEqual([
+      'https://a.example',
+      'https://b.example:8443',
+    ]);
   });
 
   it.each([
@@ -55,7 +73,10 @@ describe('configuration', () => {
 
   it('reads LOG_FORMAT and PERSISTED_DOCUMENTS (allow by default)', () => {
     expect(loadConfig({}).persistedDocuments).toBe('allow');
-    expect(loadConfig({ PERSISTED_DOCUMENTS: 'only', LOG_FORMAT: 'json' })).toMatchObject({ persistedDocuments: 'only', logFormat: 'json' });
+    expect(loadConfig({ PERSISTED_DOCUMENTS: 'only', LOG_FORMAT: 'json' })).toMatchObject({
+      persistedDocuments: 'only',
+      logFormat: 'json',
+    });
     expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
 

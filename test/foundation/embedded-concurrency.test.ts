@@ -15,7 +15,12 @@ describe('embedded mode under concurrency', () => {
     const user = await registerUser(server.url, 'target');
     await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        gqlOk(server.url, `mutation($input: BroadcastInput!) { broadcast(input: $input) }`, { input: { userIds: [user.id], message: `m${i}` } }, admin),
+        gqlOk(
+          server.url,
+          `mutation($input: BroadcastInput!) { broadcast(input: $input) }`,
+          { input: { userIds: [user.id], message: `m${i}` } },
+          admin,
+        ),
       ),
     );
     const { prisma } = server.pulse.services;
@@ -33,7 +38,9 @@ describe('embedded mode under concurrency', () => {
       expect(errorCode(fourth)).toBe('RATE_LIMITED');
       expect(fourth.errors?.[0].extensions?.retryAfterMs).toBeGreaterThan(0);
       // Another user has their own budget.
-      const someone = await limited.pulse.services.prisma.user.create({ data: { username: 'someone-else', displayName: 'Someone', passwordHash: 'x' } });
+      const someone = await limited.pulse.services.prisma.user.create({
+        data: { username: 'someone-else', displayName: 'Someone', passwordHash: 'x' },
+      });
       const other = await limited.pulse.services.tokens.sign({ userId: someone.id, role: 'USER' });
       expect(errorCode(await gql(limited.url, `{ serverStats { instanceId } }`, {}, other))).toBeUndefined();
     } finally {

@@ -83,8 +83,15 @@ describe.each(DATABASE_KINDS)('fan-out on %s', (kind) => {
       return ws.subscribe(SEATS, { eventId: createEvent.id });
     });
     await waitForSubscriptions(server, watchers.length);
-    const { bookSeats } = await gqlOk(server.url, `mutation($id: ID!) { bookSeats(eventId: $id, seats: 2) { id } }`, { id: createEvent.id }, booker.token);
-    const [asBooker, asStranger, asOrganizer, anonymous1, anonymous2] = (await Promise.all(watchers.map((w) => w.next()))).map((e) => e.seatUpdates);
+    const { bookSeats } = await gqlOk(
+      server.url,
+      `mutation($id: ID!) { bookSeats(eventId: $id, seats: 2) { id } }`,
+      { id: createEvent.id },
+      booker.token,
+    );
+    const [asBooker, asStranger, asOrganizer, anonymous1, anonymous2] = (await Promise.all(watchers.map((w) => w.next()))).map(
+      (e) => e.seatUpdates,
+    );
     expect(asBooker).toEqual({ kind: 'BOOKED', availableSeats: 8, booking: { id: bookSeats.id, seats: 2 } });
     expect(asOrganizer).toEqual({ kind: 'BOOKED', availableSeats: 8, booking: { id: bookSeats.id, seats: 2 } });
     for (const other of [asStranger, anonymous1, anonymous2]) expect(other).toEqual({ kind: 'BOOKED', availableSeats: 8, booking: null });

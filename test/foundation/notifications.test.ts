@@ -31,7 +31,9 @@ describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
     await Promise.all([aliceWs.connected, bobWs.connected]);
     await waitForSubscriptions(server, 2);
 
-    expect(await gqlOk(server.url, BROADCAST, { input: { userIds: [alice.id], message: 'for alice only' } }, admin)).toEqual({ broadcast: 1 });
+    expect(await gqlOk(server.url, BROADCAST, { input: { userIds: [alice.id], message: 'for alice only' } }, admin)).toEqual({
+      broadcast: 1,
+    });
     expect(await gqlOk(server.url, BROADCAST, { input: { userIds: [bob.id], message: 'for bob' } }, admin)).toEqual({ broadcast: 1 });
 
     const first = (await aliceSub.next()).notifications;
@@ -49,17 +51,36 @@ describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
     for (const message of ['one', 'two', 'three']) {
       await gqlOk(server.url, BROADCAST, { input: { userIds: [carol.id], message } }, admin);
     }
-    const list = await gqlOk(server.url, `{ notifications(first: 2, unreadOnly: true) { edges { node { id message read } } pageInfo { hasNextPage endCursor } } }`, {}, carol.token);
+    const list = await gqlOk(
+      server.url,
+      `{ notifications(first: 2, unreadOnly: true) { edges { node { id message read } } pageInfo { hasNextPage endCursor } } }`,
+      {},
+      carol.token,
+    );
     expect(list.notifications.edges.map((e: any) => e.node.message)).toEqual(['three', 'two']);
     expect(list.notifications.pageInfo.hasNextPage).toBe(true);
-    const rest = await gqlOk(server.url, `query($after: String) { notifications(first: 5, after: $after) { edges { node { message } } } }`, { after: list.notifications.pageInfo.endCursor }, carol.token);
+    const rest = await gqlOk(
+      server.url,
+      `query($after: String) { notifications(first: 5, after: $after) { edges { node { message } } } }`,
+      { after: list.notifications.pageInfo.endCursor },
+      carol.token,
+    );
     expect(rest.notifications.edges.map((e: any) => e.node.message)).toEqual(['one']);
 
     const ids = list.notifications.edges.map((e: any) => e.node.id);
     // Someone else's ids change nothing.
-    expect(await gqlOk(server.url, `mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) }`, { ids }, bob.token)).toEqual({ markNotificationsRead: 0 });
-    expect(await gqlOk(server.url, `mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) }`, { ids }, carol.token)).toEqual({ markNotificationsRead: 2 });
-    const unread = await gqlOk(server.url, `{ notifications(first: 10, unreadOnly: true) { edges { node { message } } } }`, {}, carol.token);
+    expect(await gqlOk(server.url, `mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) }`, { ids }, bob.token)).toEqual({
+      markNotificationsRead: 0,
+    });
+    expect(await gqlOk(server.url, `mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) }`, { ids }, carol.token)).toEqual({
+      markNotificationsRead: 2,
+    });
+    const unread = await gqlOk(
+      server.url,
+      `{ notifications(first: 10, unreadOnly: true) { edges { node { message } } } }`,
+      {},
+      carol.token,
+    );
     expect(unread.notifications.edges.map((e: any) => e.node.message)).toEqual(['one']);
     expect(await gqlOk(server.url, `mutation { markNotificationsRead }`, {}, carol.token)).toEqual({ markNotificationsRead: 1 });
   });

@@ -7,7 +7,6 @@ import { connectWs, errorCode, gql, gqlOk, registerUser, withTimeout } from '../
 import { startTestServer, TEST_JWT_SECRET, waitForSubscriptions } from '../support/server.js';
 import { waitUntil } from '../support/wait.js';
 
-
 describe('resilience', () => {
   it('with Redis unreachable, mutations still answer (committed, in the log) and /readyz says 503', async () => {
     const server = await startTestServer({ config: { redisUrl: 'redis://127.0.0.1:1' } });

@@ -48,7 +48,12 @@ describe('transport', () => {
     await ws.connected;
     return {
       async stillServed(message: string) {
-        await gqlOk(server.url, `mutation($input: BroadcastInput!) { broadcast(input: $input) }`, { input: { userIds: [alice.id], message } }, admin);
+        await gqlOk(
+          server.url,
+          `mutation($input: BroadcastInput!) { broadcast(input: $input) }`,
+          { input: { userIds: [alice.id], message } },
+          admin,
+        );
         expect((await sub.next()).notifications.notification.message).toBe(message);
       },
     };
@@ -112,11 +117,16 @@ describe('transport', () => {
 
   it('HTTP: bad tokens are UNAUTHENTICATED, bad input is BAD_USER_INPUT naming the field, deep queries are refused', async () => {
     expect(errorCode(await gql(server.url, `{ viewer { id } }`, {}, 'garbage'))).toBe('UNAUTHENTICATED');
-    const taken = await gql(server.url, `mutation { register(input: { username: "${alice.username}", password: "long enough pw" }) { token } }`);
+    const taken = await gql(
+      server.url,
+      `mutation { register(input: { username: "${alice.username}", password: "long enough pw" }) { token } }`,
+    );
     expect(errorCode(taken)).toBe('CONFLICT');
     const short = await gql(server.url, `mutation { register(input: { username: "someone_new", password: "short" }) { token } }`);
     expect(short.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
-    expect(errorCode(await gql(server.url, `mutation { login(username: "${alice.username}", password: "wrong password") { token } }`))).toBe('UNAUTHENTICATED');
+    expect(
+      errorCode(await gql(server.url, `mutation { login(username: "${alice.username}", password: "wrong password") { token } }`)),
+    ).toBe('UNAUTHENTICATED');
     const viewer = await gqlOk(server.url, `{ viewer { id username role } }`, {}, alice.token);
     expect(viewer.viewer).toMatchObject({ id: alice.id, role: 'USER' });
     const nested = 'ofType { '.repeat(14) + 'name' + ' }'.repeat(14);
@@ -154,7 +164,9 @@ describe('variables that do not coerce', () => {
   it('are BAD_USER_INPUT naming the variable', async () => {
     const server = await startTestServer();
     try {
-      const result = await gql(server.url, `mutation($input: RegisterInput!) { register(input: $input) { token } }`, { input: { username: 42 } });
+      const result = await gql(server.url, `mutation($input: RegisterInput!) { register(input: $input) { token } }`, {
+        input: { username: 42 },
+      });
       expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input' });
     } finally {
       await server.stop();
@@ -172,7 +184,9 @@ describe('arguments the database or a library would reject', () => {
       const nulLiteral = await gql(server.url, `mutation { login(username: "a\\u0000b", password: "whatever pw") { token } }`);
       expect(nulLiteral.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'username' });
       const ws = connectWs(server.wsUrl, user.token);
-      const { errors } = await ws.subscribe(`subscription($after: String) { notifications(after: $after) { kind } }`, { after: '\u0000' }).ended();
+      const { errors } = await ws
+        .subscribe(`subscription($after: String) { notifications(after: $after) { kind } }`, { after: '\u0000' })
+        .ended();
       expect((errors as any)[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
       await ws.dispose();
 
@@ -182,7 +196,9 @@ describe('arguments the database or a library would reject', () => {
       expect(negative.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
 
       expect(errorCode(await gql(server.url, `{ user(id: "nobody") { id } }`))).toBe('NOT_FOUND');
-      expect((await gqlOk(server.url, `query($id: ID!) { user(id: $id) { username } }`, { id: user.id })).user.username).toBe(user.username);
+      expect((await gqlOk(server.url, `query($id: ID!) { user(id: $id) { username } }`, { id: user.id })).user.username).toBe(
+        user.username,
+      );
     } finally {
       await server.stop();
     }

@@ -27,14 +27,18 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matches across two instance
     await waitForSubscriptions(cluster.servers[b], 1);
     const match = (await gqlOk(url(a), POST_MATCH, { input: { game: 'CS2', region: 'EU', slots: 3 } }, creator.token)).postMatch;
     const applications = [];
-    for (const [i, user] of applicants.entries()) applications.push((await gqlOk(url(i), APPLY, { matchId: match.id }, user.token)).applyToMatch);
+    for (const [i, user] of applicants.entries())
+      applications.push((await gqlOk(url(i), APPLY, { matchId: match.id }, user.token)).applyToMatch);
 
     const results = await Promise.all(applications.map((app, i) => gql(url(i), ACCEPT, { applicationId: app.id }, creator.token)));
     const ok = results.filter((r) => !r.errors);
     expect(ok).toHaveLength(3);
     expect(results.filter((r) => r.errors).map((r) => r.errors![0].extensions?.code)).toEqual(Array(5).fill('CONFLICT'));
 
-    const stored = await cluster.servers[a].pulse.services.prisma.match.findUniqueOrThrow({ where: { id: match.id }, include: { applications: true } });
+    const stored = await cluster.servers[a].pulse.services.prisma.match.findUniqueOrThrow({
+      where: { id: match.id },
+      include: { applications: true },
+    });
     expect(stored).toMatchObject({ acceptedCount: 3, status: 'FULL' });
     expect(stored.applications.filter((x) => x.status === 'ACCEPTED')).toHaveLength(3);
     // The feed, on the other instance, saw the post and exactly three updates, the last one FULL.
@@ -50,7 +54,9 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matches across two instance
       const application = (await gqlOk(url(b), APPLY, { matchId: match.id }, user.token)).applyToMatch;
       await gqlOk(url(a), ACCEPT, { applicationId: application.id }, creator.token);
     }
-    const subs = [p1, p2].map((user, i) => cleanup.add(connectWs(cluster.servers[i].wsUrl, user.token)).subscribe<NotificationEvent>(NOTIFICATIONS));
+    const subs = [p1, p2].map((user, i) =>
+      cleanup.add(connectWs(cluster.servers[i].wsUrl, user.token)).subscribe<NotificationEvent>(NOTIFICATIONS),
+    );
     await Promise.all(cluster.servers.map((s) => waitForSubscriptions(s, 1)));
 
     const [first, second] = await Promise.all([a, b].map((i) => gqlOk(url(i), VOICE, { matchId: match.id }, creator.token)));
@@ -61,7 +67,9 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matches across two instance
       expect(event.notifications.kind).toBe('VOICE_CREATED');
       expect(event.notifications.notification.message).toContain(inviteUrl);
     }
-    const stored = await cluster.servers[a].pulse.services.prisma.notification.count({ where: { kind: 'VOICE_CREATED', subjectId: match.id } });
+    const stored = await cluster.servers[a].pulse.services.prisma.notification.count({
+      where: { kind: 'VOICE_CREATED', subjectId: match.id },
+    });
     expect(stored).toBe(2);
   });
 });

@@ -33,7 +33,9 @@ describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
     server = await startTestServer({ database: kind });
     const adminUser = await registerUser(server.url, 'admin');
     admin = await makeAdmin(server, adminUser.username);
-    [creator, alice, bob, carol, dave] = await Promise.all(['creator', 'alice', 'bob', 'carol', 'dave'].map((name) => registerUser(server.url, name)));
+    [creator, alice, bob, carol, dave] = await Promise.all(
+      ['creator', 'alice', 'bob', 'carol', 'dave'].map((name) => registerUser(server.url, name)),
+    );
   });
   afterEach(async () => {
     await cleanup.run();
@@ -113,13 +115,20 @@ describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
 
     for (const player of [alice, bob]) {
       const [acceptedEvent, voiceEvent] = await subs[player.id].take(2);
-      expect(acceptedEvent.notifications).toMatchObject({ kind: 'PLAYER_ACCEPTED', notification: { subjectId: match.id, actor: { id: creator.id } } });
-      expect(voiceEvent.notifications).toMatchObject({ kind: 'VOICE_CREATED', notification: { subjectId: match.id, actor: { id: creator.id } } });
+      expect(acceptedEvent.notifications).toMatchObject({
+        kind: 'PLAYER_ACCEPTED',
+        notification: { subjectId: match.id, actor: { id: creator.id } },
+      });
+      expect(voiceEvent.notifications).toMatchObject({
+        kind: 'VOICE_CREATED',
+        notification: { subjectId: match.id, actor: { id: creator.id } },
+      });
       expect(voiceEvent.notifications.notification.message).toContain(voice.inviteUrl);
     }
     // Carol (pending), Dave and the creator get nothing more: their next event is the sentinel.
     await sentinel([creator, alice, bob, carol, dave]);
-    for (const user of [creator, alice, bob, carol, dave]) expect((await subs[user.id].next()).notifications.notification.message).toBe('sentinel');
+    for (const user of [creator, alice, bob, carol, dave])
+      expect((await subs[user.id].next()).notifications.notification.message).toBe('sentinel');
     expect(subs[creator.id].received).toHaveLength(4);
     expect(subs[alice.id].received).toHaveLength(3);
     expect(subs[bob.id].received).toHaveLength(3);

@@ -15,7 +15,12 @@ export const NOTIFICATIONS = `subscription { notifications { kind notification {
 export const BROADCAST = `mutation($input: BroadcastInput!) { broadcast(input: $input) }`;
 
 export interface FeedEvent {
-  matchFeed: { kind: string; cursor: string; at: string; match: { id: string; region: string; status: string; openSlots: number; game: string } | null };
+  matchFeed: {
+    kind: string;
+    cursor: string;
+    at: string;
+    match: { id: string; region: string; status: string; openSlots: number; game: string } | null;
+  };
 }
 export interface NotificationEvent {
   notifications: { kind: string; notification: { message: string; subjectId: string | null; actor: { id: string } | null } };

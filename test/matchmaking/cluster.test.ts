@@ -24,7 +24,11 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matchmaking across two inst
   async function joinInParallel(count: number, prefix: string, mode: string, region: string) {
     const players: TestUser[] = [];
     for (let i = 0; i < count; i += 10) {
-      players.push(...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => registerUser(server(i + j).url, `${prefix}${i + j}`)))));
+      players.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(10, count - i) }, (_, j) => registerUser(server(i + j).url, `${prefix}${i + j}`)),
+        )),
+      );
     }
     const live = cluster.servers.map((s) => s.pulse.services.streams.liveCount());
     const watches = players.map((p, i) => cleanup.add(connectWs(server(i + 1).wsUrl, p.token)).subscribe<MatchmakingEvent>(MATCHMAKING));
@@ -87,7 +91,10 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matchmaking across two inst
     expect(inGames.has(waiting[0].userId)).toBe(false);
 
     const matched = players.filter((p) => inGames.has(p.id));
-    const games = await gamesFound(matched, watches.filter((_, i) => inGames.has(players[i].id)));
+    const games = await gamesFound(
+      matched,
+      watches.filter((_, i) => inGames.has(players[i].id)),
+    );
     expect(games.size).toBe(10);
     expect([...games.values()].every((g) => g.length === 4)).toBe(true);
   });

@@ -2,7 +2,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectWs, disposers, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { CURRENT_GAME, END, JOIN, LEAVE, MATCHMAKING, START, TICKET, expectError, summary, until, type MatchmakingEvent } from './queries.js';
+import {
+  CURRENT_GAME,
+  END,
+  JOIN,
+  LEAVE,
+  MATCHMAKING,
+  START,
+  TICKET,
+  expectError,
+  summary,
+  until,
+  type MatchmakingEvent,
+} from './queries.js';
 
 describe.each(DATABASE_KINDS)('matchmaking queue on %s', (kind) => {
   let server: TestServer;
@@ -13,13 +25,19 @@ describe.each(DATABASE_KINDS)('matchmaking queue on %s', (kind) => {
   });
   afterEach(async () => {
     await cleanup.run();
-    await until(server, (s) => s.pulse.services.streams.activeCount() === 0 && s.pulse.services.connections.count === 0, 'sockets to close');
+    await until(
+      server,
+      (s) => s.pulse.services.streams.activeCount() === 0 && s.pulse.services.connections.count === 0,
+      'sockets to close',
+    );
   });
   afterAll(() => server?.stop());
 
-  const players = (count: number, prefix: string) => Promise.all(Array.from({ length: count }, (_, i) => registerUser(server.url, `${prefix}${i + 1}`)));
+  const players = (count: number, prefix: string) =>
+    Promise.all(Array.from({ length: count }, (_, i) => registerUser(server.url, `${prefix}${i + 1}`)));
   const watch = (user: TestUser) => cleanup.add(connectWs(server.wsUrl, user.token)).subscribe<MatchmakingEvent>(MATCHMAKING);
-  const join = async (user: TestUser, mode: string, region: string) => (await gqlOk(server.url, JOIN, { mode, region }, user.token)).joinQueue;
+  const join = async (user: TestUser, mode: string, region: string) =>
+    (await gqlOk(server.url, JOIN, { mode, region }, user.token)).joinQueue;
 
   it('forms games from the oldest players, first come first served; the one left waits at position 1', async () => {
     const [p1, p2, p3, p4, p5, p6] = await players(6, 'p');
@@ -39,18 +57,37 @@ describe.each(DATABASE_KINDS)('matchmaking queue on %s', (kind) => {
 
     const pair12 = [p1.id, p2.id].sort();
     const pair34 = [p3.id, p4.id].sort();
-    expect(summary(await subs[0].take(2))).toEqual([['QUEUED', 1], ['MATCH_FOUND', pair12]]);
-    expect(summary(await subs[1].take(2))).toEqual([['QUEUED', 2], ['MATCH_FOUND', pair12]]);
-    expect(summary(await subs[2].take(2))).toEqual([['QUEUED', 1], ['MATCH_FOUND', pair34]]);
-    expect(summary(await subs[3].take(2))).toEqual([['QUEUED', 2], ['MATCH_FOUND', pair34]]);
+    expect(summary(await subs[0].take(2))).toEqual([
+      ['QUEUED', 1],
+      ['MATCH_FOUND', pair12],
+    ]);
+    expect(summary(await subs[1].take(2))).toEqual([
+      ['QUEUED', 2],
+      ['MATCH_FOUND', pair12],
+    ]);
+    expect(summary(await subs[2].take(2))).toEqual([
+      ['QUEUED', 1],
+      ['MATCH_FOUND', pair34],
+    ]);
+    expect(summary(await subs[3].take(2))).toEqual([
+      ['QUEUED', 2],
+      ['MATCH_FOUND', pair34],
+    ]);
     expect(summary(await subs[4].take(1))).toEqual([['QUEUED', 1]]);
-    expect((await gqlOk(server.url, TICKET, {}, p5.token)).queueTicket).toMatchObject({ id: tickets[4].id, mode: 'duel', region: 'NA', position: 1 });
+    expect((await gqlOk(server.url, TICKET, {}, p5.token)).queueTicket).toMatchObject({
+      id: tickets[4].id,
+      mode: 'duel',
+      region: 'NA',
+      position: 1,
+    });
     expect((await gqlOk(server.url, TICKET, {}, p1.token)).queueTicket).toBeNull();
     expect((await gqlOk(server.url, CURRENT_GAME, {}, p1.token)).currentGame.id).toBe(first.id);
 
     // MATCH_FOUND is also a stored notification, for the players of the game only.
     const found = async (user: TestUser) =>
-      (await gqlOk(server.url, `{ notifications(first: 10) { edges { node { kind subjectId } } } }`, {}, user.token)).notifications.edges.map((e: any) => e.node);
+      (
+        await gqlOk(server.url, `{ notifications(first: 10) { edges { node { kind subjectId } } } }`, {}, user.token)
+      ).notifications.edges.map((e: any) => e.node);
     expect(await found(p2)).toEqual([{ kind: 'MATCH_FOUND', subjectId: first.id }]);
     expect(await found(p3)).toEqual([{ kind: 'MATCH_FOUND', subjectId: second.id }]);
     expect(await found(p5)).toEqual([]);

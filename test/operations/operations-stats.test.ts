@@ -130,7 +130,10 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('operationsStats across inst
     cleanup.add(connectWs(b.wsUrl, user.token)).subscribe(MATCH_FEED);
     await waitForSubscriptions(b, 1);
     const ops = cleanup.add(connectWs(a.wsUrl, admin)).subscribe<Stats>(OPERATIONS);
-    const both = await sampleWhere(ops, (instances) => instances.length === 2 && instances.some((i) => i.subscriptions.some((s) => s.kind === 'region')));
+    const both = await sampleWhere(
+      ops,
+      (instances) => instances.length === 2 && instances.some((i) => i.subscriptions.some((s) => s.kind === 'region')),
+    );
     expect(both.map((i) => i.instanceId)).toEqual(['test-0', 'test-1']);
     expect(both.find((i) => i.instanceId === 'test-1')!.subscriptions).toContainEqual({ kind: 'region', count: 1 });
   });

@@ -21,7 +21,6 @@ interface Stats {
   busTopics: number;
 }
 
-
 const byKind = (stats: Stats) => Object.fromEntries(stats.subscriptions.map((s) => [s.kind, s.count]));
 
 describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
@@ -51,7 +50,13 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
 
   it('serverStats rises and falls as clients connect, subscribe, receive and leave', async () => {
     const idle = await stats();
-    expect(idle).toMatchObject({ instanceId: `ops-${kind}`, openConnections: 0, activeSubscriptions: 0, subscriptions: [], busKind: 'memory' });
+    expect(idle).toMatchObject({
+      instanceId: `ops-${kind}`,
+      openConnections: 0,
+      activeSubscriptions: 0,
+      subscriptions: [],
+      busKind: 'memory',
+    });
 
     const aliceWs = cleanup.add(connectWs(server.wsUrl, alice.token));
     const anonymous = connectWs(server.wsUrl);
@@ -93,8 +98,12 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
   });
 
   it('broadcast: USER is FORBIDDEN, anonymous UNAUTHENTICATED, bad input names the field', async () => {
-    expect((await gql(server.url, BROADCAST, { input: { message: 'hi' } }, alice.token)).errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
-    expect((await gql(server.url, BROADCAST, { input: { message: 'hi' } })).errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await gql(server.url, BROADCAST, { input: { message: 'hi' } }, alice.token)).errors?.[0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect((await gql(server.url, BROADCAST, { input: { message: 'hi' } })).errors?.[0].extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     for (const [input, field] of [
       [{ message: '  ' }, 'message'],
       [{ message: 'x'.repeat(1001) }, 'message'],
@@ -103,19 +112,26 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
       expect((await gql(server.url, BROADCAST, { input }, admin)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     }
     // The refused broadcasts stored nothing.
-    expect((await gqlOk(server.url, STORED, {}, alice.token)).notifications.edges.filter((e: any) => e.node.kind === 'BROADCAST')).toEqual([]);
+    expect((await gqlOk(server.url, STORED, {}, alice.token)).notifications.edges.filter((e: any) => e.node.kind === 'BROADCAST')).toEqual(
+      [],
+    );
   });
 
   it('broadcast by an ADMIN reaches exactly the named users, or everyone, as stored notifications', async () => {
     const messages = async (user: { token: string }) =>
-      (await gqlOk(server.url, STORED, {}, user.token)).notifications.edges.map((e: any) => e.node).filter((n: any) => n.kind === 'BROADCAST');
+      (await gqlOk(server.url, STORED, {}, user.token)).notifications.edges
+        .map((e: any) => e.node)
+        .filter((n: any) => n.kind === 'BROADCAST');
 
     const carolWs = cleanup.add(connectWs(server.wsUrl, carol.token));
     const carolLive = carolWs.subscribe(NOTIFICATIONS);
     await waitForSubscriptions(server, 1);
 
     // Named: alice and bob (an unknown id is skipped), not carol.
-    expect((await gqlOk(server.url, BROADCAST, { input: { userIds: [alice.id, bob.id, 'no-such-user'], message: 'maintenance at 5' } }, admin)).broadcast).toBe(2);
+    expect(
+      (await gqlOk(server.url, BROADCAST, { input: { userIds: [alice.id, bob.id, 'no-such-user'], message: 'maintenance at 5' } }, admin))
+        .broadcast,
+    ).toBe(2);
     expect(await messages(alice)).toEqual([{ kind: 'BROADCAST', message: 'maintenance at 5', subjectId: adminId, read: false }]);
     expect(await messages(bob)).toEqual([{ kind: 'BROADCAST', message: 'maintenance at 5', subjectId: adminId, read: false }]);
     expect(await messages(carol)).toEqual([]);
@@ -123,9 +139,13 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
     // Everyone: every user of the database, carol live too; her first live event is this one.
     const users = await services().prisma.user.count();
     expect((await gqlOk(server.url, BROADCAST, { input: { message: 'hello everyone' } }, admin)).broadcast).toBe(users);
-    expect((await carolLive.next()).notifications).toEqual({ kind: 'BROADCAST', notification: { message: 'hello everyone', subjectId: adminId } });
+    expect((await carolLive.next()).notifications).toEqual({
+      kind: 'BROADCAST',
+      notification: { message: 'hello everyone', subjectId: adminId },
+    });
     expect(carolLive.received).toHaveLength(1);
-    for (const user of [alice, bob, carol, { token: admin }]) expect((await messages(user)).map((n: any) => n.message)[0]).toBe('hello everyone');
+    for (const user of [alice, bob, carol, { token: admin }])
+      expect((await messages(user)).map((n: any) => n.message)[0]).toBe('hello everyone');
     expect(await services().prisma.notification.count({ where: { kind: 'BROADCAST', message: 'hello everyone' } })).toBe(users);
   });
 });

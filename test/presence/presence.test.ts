@@ -170,10 +170,13 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('presence across instances (
   async function tap(userIds: string[]) {
     const events: StreamEvent<'presence'>[] = [];
     for (const userId of userIds) {
-      const off = await cluster.servers[0].pulse.services.streams.bus.subscribe(Topics.presence(userId).name, (e) => events.push(e as StreamEvent<'presence'>));
+      const off = await cluster.servers[0].pulse.services.streams.bus.subscribe(Topics.presence(userId).name, (e) =>
+        events.push(e as StreamEvent<'presence'>),
+      );
       cleanup.defer(off);
     }
-    const count = (userId: string, kind: string) => events.filter((e) => e.topic === Topics.presence(userId).name && e.kind === kind).length;
+    const count = (userId: string, kind: string) =>
+      events.filter((e) => e.topic === Topics.presence(userId).name && e.kind === kind).length;
     return { events, count };
   }
 
@@ -181,7 +184,10 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('presence across instances (
   const settleAll = (open: number[]) => Promise.all(cluster.servers.map((s, i) => settle(s, open[i])));
 
   it('two connections on two instances: ONLINE until the last closes, then exactly one OFFLINE, seen on either instance', async () => {
-    const [user, marker] = await Promise.all([registerUser(cluster.servers[0].url, 'roamer'), registerUser(cluster.servers[0].url, 'marker')]);
+    const [user, marker] = await Promise.all([
+      registerUser(cluster.servers[0].url, 'roamer'),
+      registerUser(cluster.servers[0].url, 'marker'),
+    ]);
     const subs = await watchOnBoth([user.id, marker.id]);
     for (const sub of subs) {
       expect(await nextStatuses(sub, 2)).toEqual([
@@ -217,7 +223,10 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('presence across instances (
   });
 
   it('the last two connections dropping on two instances at once announce exactly one OFFLINE', async () => {
-    const [user, marker] = await Promise.all([registerUser(cluster.servers[0].url, 'twin'), registerUser(cluster.servers[0].url, 'marker')]);
+    const [user, marker] = await Promise.all([
+      registerUser(cluster.servers[0].url, 'twin'),
+      registerUser(cluster.servers[0].url, 'marker'),
+    ]);
     const [sub] = await watchOnBoth([user.id]);
     expect(await nextStatuses(sub)).toEqual([[user.id, 'OFFLINE']]);
     const signals = await tap([user.id, marker.id]);

@@ -51,9 +51,21 @@ interface Entry {
   after?: (fx: Fixture) => Promise<void>;
 }
 
-const signedIn = (ok: Outcome = 'ok'): Record<Role, Outcome> => ({ anonymous: 'UNAUTHENTICATED', another: ok, nonMember: ok, formerMember: ok, admin: ok });
+const signedIn = (ok: Outcome = 'ok'): Record<Role, Outcome> => ({
+  anonymous: 'UNAUTHENTICATED',
+  another: ok,
+  nonMember: ok,
+  formerMember: ok,
+  admin: ok,
+});
 const ownerOnly = signedIn('FORBIDDEN');
-const adminOnly: Record<Role, Outcome> = { anonymous: 'UNAUTHENTICATED', another: 'FORBIDDEN', nonMember: 'FORBIDDEN', formerMember: 'FORBIDDEN', admin: 'ok' };
+const adminOnly: Record<Role, Outcome> = {
+  anonymous: 'UNAUTHENTICATED',
+  another: 'FORBIDDEN',
+  nonMember: 'FORBIDDEN',
+  formerMember: 'FORBIDDEN',
+  admin: 'ok',
+};
 const unique = () => Math.random().toString(36).slice(2, 10);
 
 /** Starts a fresh game between two new players (the roles are never in it). */
@@ -67,43 +79,134 @@ async function freshGame(fx: Fixture): Promise<string> {
 
 const MATRIX: Record<string, Entry> = {
   // ---- queries ----
-  'Query.conversation': { op: (fx) => ({ query: `query($id: ID!) { conversation(id: $id) { id title messages(last: 5) { edges { node { text } } } } }`, variables: { id: fx.conversation } }), expect: ownerOnly },
+  'Query.conversation': {
+    op: (fx) => ({
+      query: `query($id: ID!) { conversation(id: $id) { id title messages(last: 5) { edges { node { text } } } } }`,
+      variables: { id: fx.conversation },
+    }),
+    expect: ownerOnly,
+  },
   'Query.conversations': { op: () => ({ query: `{ conversations(first: 50) { edges { node { id title } } } }` }), expect: signedIn() },
   'Query.currentGame': { op: () => ({ query: `{ currentGame { id players { id } } }` }), expect: signedIn() },
-  'Query.event': { op: (fx) => ({ query: `query($id: ID!) { event(id: $id) { id title bookings(first: 10) { edges { node { id } } } } }`, variables: { id: fx.event } }), expect: 'ok' },
-  'Query.events': { op: () => ({ query: `{ events(first: 50) { edges { node { id bookings(first: 10) { edges { node { id } } } } } } }` }), expect: 'ok' },
-  'Query.match': { op: (fx) => ({ query: `query($id: ID!) { match(id: $id) { id applications { id message } voiceChannel { inviteUrl } } }`, variables: { id: fx.match } }), expect: 'ok' },
-  'Query.matches': { op: () => ({ query: `{ matches(first: 50) { edges { node { id applications { message } voiceChannel { inviteUrl } } } } }` }), expect: 'ok' },
+  'Query.event': {
+    op: (fx) => ({
+      query: `query($id: ID!) { event(id: $id) { id title bookings(first: 10) { edges { node { id } } } } }`,
+      variables: { id: fx.event },
+    }),
+    expect: 'ok',
+  },
+  'Query.events': {
+    op: () => ({ query: `{ events(first: 50) { edges { node { id bookings(first: 10) { edges { node { id } } } } } } }` }),
+    expect: 'ok',
+  },
+  'Query.match': {
+    op: (fx) => ({
+      query: `query($id: ID!) { match(id: $id) { id applications { id message } voiceChannel { inviteUrl } } }`,
+      variables: { id: fx.match },
+    }),
+    expect: 'ok',
+  },
+  'Query.matches': {
+    op: () => ({ query: `{ matches(first: 50) { edges { node { id applications { message } voiceChannel { inviteUrl } } } } }` }),
+    expect: 'ok',
+  },
   'Query.myBookings': { op: () => ({ query: `{ myBookings(first: 50) { edges { node { id } } } }` }), expect: signedIn() },
   'Query.notifications': { op: () => ({ query: `{ notifications(first: 50) { edges { node { id message } } } }` }), expect: signedIn() },
-  'Query.post': { op: (fx) => ({ query: `query($id: ID!) { post(id: $id) { id likedByViewer } }`, variables: { id: fx.post } }), expect: 'ok' },
+  'Query.post': {
+    op: (fx) => ({ query: `query($id: ID!) { post(id: $id) { id likedByViewer } }`, variables: { id: fx.post } }),
+    expect: 'ok',
+  },
   'Query.posts': { op: () => ({ query: `{ posts(first: 50) { edges { node { id } } } }` }), expect: 'ok' },
-  'Query.publicConversations': { op: () => ({ query: `{ publicConversations(first: 50) { edges { node { id title } } } }` }), expect: signedIn() },
+  'Query.publicConversations': {
+    op: () => ({ query: `{ publicConversations(first: 50) { edges { node { id title } } } }` }),
+    expect: signedIn(),
+  },
   'Query.queueTicket': { op: () => ({ query: `{ queueTicket { id } }` }), expect: signedIn() },
-  'Query.serverStats': { op: () => ({ query: `{ serverStats { activeSubscriptions busKind busTopics eventsPublished } }` }), expect: adminOnly },
-  'Query.user': { op: (fx) => ({ query: `query($id: ID!) { user(id: $id) { id username } }`, variables: { id: fx.alice.id } }), expect: 'ok' },
+  'Query.serverStats': {
+    op: () => ({ query: `{ serverStats { activeSubscriptions busKind busTopics eventsPublished } }` }),
+    expect: adminOnly,
+  },
+  'Query.user': {
+    op: (fx) => ({ query: `query($id: ID!) { user(id: $id) { id username } }`, variables: { id: fx.alice.id } }),
+    expect: 'ok',
+  },
   'Query.viewer': { op: () => ({ query: `{ viewer { id } }` }), expect: 'ok' },
 
   // ---- mutations ----
-  'Mutation.acceptApplication': { op: (fx) => ({ query: `mutation($id: ID!) { acceptApplication(applicationId: $id) { id status } }`, variables: { id: fx.application } }), expect: ownerOnly },
-  'Mutation.addComment': { op: (fx) => ({ query: `mutation($id: ID!) { addComment(postId: $id, content: "hi") { id } }`, variables: { id: fx.post } }), expect: signedIn() },
+  'Mutation.acceptApplication': {
+    op: (fx) => ({
+      query: `mutation($id: ID!) { acceptApplication(applicationId: $id) { id status } }`,
+      variables: { id: fx.application },
+    }),
+    expect: ownerOnly,
+  },
+  'Mutation.addComment': {
+    op: (fx) => ({ query: `mutation($id: ID!) { addComment(postId: $id, content: "hi") { id } }`, variables: { id: fx.post } }),
+    expect: signedIn(),
+  },
   'Mutation.addMembers': {
-    op: (fx, role) => ({ query: `mutation($id: ID!, $u: [ID!]!) { addMembers(conversationId: $id, userIds: $u) { id } }`, variables: { id: fx.conversation, u: [fx.ids[role] ?? fx.bob.id] } }),
+    op: (fx, role) => ({
+      query: `mutation($id: ID!, $u: [ID!]!) { addMembers(conversationId: $id, userIds: $u) { id } }`,
+      variables: { id: fx.conversation, u: [fx.ids[role] ?? fx.bob.id] },
+    }),
     expect: ownerOnly,
     after: membersUnchanged,
   },
-  'Mutation.applyToMatch': { op: async (fx) => ({ query: `mutation($id: ID!) { applyToMatch(matchId: $id, message: "me") { id } }`, variables: { id: await freshMatch(fx) } }), expect: signedIn() },
-  'Mutation.bookSeats': { op: (fx) => ({ query: `mutation($id: ID!) { bookSeats(eventId: $id, seats: 1) { id } }`, variables: { id: fx.event } }), expect: signedIn() },
-  'Mutation.broadcast': { op: (fx) => ({ query: `mutation($u: [ID!]) { broadcast(input: { userIds: $u, message: "hello" }) }`, variables: { u: [fx.bob.id] } }), expect: adminOnly },
-  'Mutation.cancelBooking': { op: (fx) => ({ query: `mutation($id: ID!) { cancelBooking(bookingId: $id) { id } }`, variables: { id: fx.booking } }), expect: ownerOnly },
-  'Mutation.closeMatch': { op: (fx) => ({ query: `mutation($id: ID!) { closeMatch(matchId: $id) { id } }`, variables: { id: fx.match } }), expect: ownerOnly },
-  'Mutation.createConversation': { op: (fx) => ({ query: `mutation($u: [ID!]!) { createConversation(input: { kind: GROUP, title: "mine", memberIds: $u }) { id } }`, variables: { u: [fx.bob.id] } }), expect: signedIn() },
-  'Mutation.createEvent': { op: () => ({ query: `mutation { createEvent(input: { title: "e", startsAt: "2031-01-01T00:00:00Z", capacity: 3 }) { id } }` }), expect: signedIn() },
+  'Mutation.applyToMatch': {
+    op: async (fx) => ({
+      query: `mutation($id: ID!) { applyToMatch(matchId: $id, message: "me") { id } }`,
+      variables: { id: await freshMatch(fx) },
+    }),
+    expect: signedIn(),
+  },
+  'Mutation.bookSeats': {
+    op: (fx) => ({ query: `mutation($id: ID!) { bookSeats(eventId: $id, seats: 1) { id } }`, variables: { id: fx.event } }),
+    expect: signedIn(),
+  },
+  'Mutation.broadcast': {
+    op: (fx) => ({ query: `mutation($u: [ID!]) { broadcast(input: { userIds: $u, message: "hello" }) }`, variables: { u: [fx.bob.id] } }),
+    expect: adminOnly,
+  },
+  'Mutation.cancelBooking': {
+    op: (fx) => ({ query: `mutation($id: ID!) { cancelBooking(bookingId: $id) { id } }`, variables: { id: fx.booking } }),
+    expect: ownerOnly,
+  },
+  'Mutation.closeMatch': {
+    op: (fx) => ({ query: `mutation($id: ID!) { closeMatch(matchId: $id) { id } }`, variables: { id: fx.match } }),
+    expect: ownerOnly,
+  },
+  'Mutation.createConversation': {
+    op: (fx) => ({
+      query: `mutation($u: [ID!]!) { createConversation(input: { kind: GROUP, title: "mine", memberIds: $u }) { id } }`,
+      variables: { u: [fx.bob.id] },
+    }),
+    expect: signedIn(),
+  },
+  'Mutation.createEvent': {
+    op: () => ({ query: `mutation { createEvent(input: { title: "e", startsAt: "2031-01-01T00:00:00Z", capacity: 3 }) { id } }` }),
+    expect: signedIn(),
+  },
   'Mutation.createPost': { op: () => ({ query: `mutation { createPost(content: "mine") { id } }` }), expect: signedIn() },
-  'Mutation.createVoiceChannel': { op: (fx) => ({ query: `mutation($id: ID!) { createVoiceChannel(matchId: $id) { inviteUrl } }`, variables: { id: fx.match } }), expect: ownerOnly },
-  'Mutation.endGame': { op: (fx) => ({ query: `mutation($id: ID!) { endGame(gameId: $id) { id } }`, variables: { id: fx.game } }), expect: ownerOnly },
-  'Mutation.followUser': { op: (fx) => ({ query: `mutation($id: ID!) { followUser(userId: $id) { id } }`, variables: { id: fx.alice.id } }), expect: signedIn() },
-  'Mutation.joinConversation': { op: (fx) => ({ query: `mutation($id: ID!) { joinConversation(conversationId: $id) { id title } }`, variables: { id: fx.conversation } }), expect: ownerOnly, after: membersUnchanged },
+  'Mutation.createVoiceChannel': {
+    op: (fx) => ({ query: `mutation($id: ID!) { createVoiceChannel(matchId: $id) { inviteUrl } }`, variables: { id: fx.match } }),
+    expect: ownerOnly,
+  },
+  'Mutation.endGame': {
+    op: (fx) => ({ query: `mutation($id: ID!) { endGame(gameId: $id) { id } }`, variables: { id: fx.game } }),
+    expect: ownerOnly,
+  },
+  'Mutation.followUser': {
+    op: (fx) => ({ query: `mutation($id: ID!) { followUser(userId: $id) { id } }`, variables: { id: fx.alice.id } }),
+    expect: signedIn(),
+  },
+  'Mutation.joinConversation': {
+    op: (fx) => ({
+      query: `mutation($id: ID!) { joinConversation(conversationId: $id) { id title } }`,
+      variables: { id: fx.conversation },
+    }),
+    expect: ownerOnly,
+    after: membersUnchanged,
+  },
   'Mutation.joinQueue': {
     op: async (fx, role) => {
       if (fx.tokens[role]) await gqlOk(fx.url, 'mutation { leaveQueue }', {}, fx.tokens[role]);
@@ -113,11 +216,27 @@ const MATRIX: Record<string, Entry> = {
     },
     expect: signedIn(),
   },
-  'Mutation.leaveConversation': { op: (fx) => ({ query: `mutation($id: ID!) { leaveConversation(conversationId: $id) }`, variables: { id: fx.conversation } }), expect: ownerOnly, after: membersUnchanged },
+  'Mutation.leaveConversation': {
+    op: (fx) => ({ query: `mutation($id: ID!) { leaveConversation(conversationId: $id) }`, variables: { id: fx.conversation } }),
+    expect: ownerOnly,
+    after: membersUnchanged,
+  },
   'Mutation.leaveQueue': { op: () => ({ query: `mutation { leaveQueue }` }), expect: signedIn() },
-  'Mutation.likePost': { op: (fx) => ({ query: `mutation($id: ID!) { likePost(postId: $id) { id } }`, variables: { id: fx.post } }), expect: signedIn() },
-  'Mutation.login': { op: (fx) => ({ query: `mutation($u: String!) { login(username: $u, password: "not her password") { token } }`, variables: { u: fx.alice.username } }), expect: 'UNAUTHENTICATED' },
-  'Mutation.markConversationRead': { op: (fx) => ({ query: `mutation($id: ID!) { markConversationRead(conversationId: $id) { id } }`, variables: { id: fx.conversation } }), expect: ownerOnly },
+  'Mutation.likePost': {
+    op: (fx) => ({ query: `mutation($id: ID!) { likePost(postId: $id) { id } }`, variables: { id: fx.post } }),
+    expect: signedIn(),
+  },
+  'Mutation.login': {
+    op: (fx) => ({
+      query: `mutation($u: String!) { login(username: $u, password: "not her password") { token } }`,
+      variables: { u: fx.alice.username },
+    }),
+    expect: 'UNAUTHENTICATED',
+  },
+  'Mutation.markConversationRead': {
+    op: (fx) => ({ query: `mutation($id: ID!) { markConversationRead(conversationId: $id) { id } }`, variables: { id: fx.conversation } }),
+    expect: ownerOnly,
+  },
   'Mutation.markNotificationsRead': {
     op: (fx) => ({ query: `mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) }`, variables: { ids: [fx.notification] } }),
     expect: signedIn(),
@@ -126,32 +245,88 @@ const MATRIX: Record<string, Entry> = {
       expect(mine.notifications.edges.find((e: any) => e.node.id === fx.notification).node.read).toBe(false);
     },
   },
-  'Mutation.postMatch': { op: () => ({ query: `mutation { postMatch(input: { game: "g", region: ASIA, slots: 1 }) { id } }` }), expect: signedIn() },
-  'Mutation.register': { op: () => ({ query: `mutation($u: String!) { register(input: { username: $u, password: "long enough password" }) { token } }`, variables: { u: `r_${unique()}` } }), expect: 'ok' },
+  'Mutation.postMatch': {
+    op: () => ({ query: `mutation { postMatch(input: { game: "g", region: ASIA, slots: 1 }) { id } }` }),
+    expect: signedIn(),
+  },
+  'Mutation.register': {
+    op: () => ({
+      query: `mutation($u: String!) { register(input: { username: $u, password: "long enough password" }) { token } }`,
+      variables: { u: `r_${unique()}` },
+    }),
+    expect: 'ok',
+  },
   'Mutation.revokeTokens': {
-    op: async (fx) => ({ query: `mutation($id: ID) { revokeTokens(userId: $id) }`, variables: { id: (await registerUser(fx.url, 'victim')).id } }),
+    op: async (fx) => ({
+      query: `mutation($id: ID) { revokeTokens(userId: $id) }`,
+      variables: { id: (await registerUser(fx.url, 'victim')).id },
+    }),
     expect: adminOnly,
   },
-  'Mutation.sendMessage': { op: (fx) => ({ query: `mutation($id: ID!) { sendMessage(conversationId: $id, text: "intruder") { id } }`, variables: { id: fx.conversation } }), expect: ownerOnly },
-  'Mutation.setTyping': { op: (fx) => ({ query: `mutation($id: ID!) { setTyping(conversationId: $id, isTyping: true) }`, variables: { id: fx.conversation } }), expect: ownerOnly },
-  'Mutation.startGame': { op: (fx) => ({ query: `mutation($id: ID!) { startGame(gameId: $id) { id } }`, variables: { id: fx.game } }), expect: ownerOnly },
-  'Mutation.unfollowUser': { op: (fx) => ({ query: `mutation($id: ID!) { unfollowUser(userId: $id) { id } }`, variables: { id: fx.alice.id } }), expect: signedIn() },
-  'Mutation.unlikePost': { op: (fx) => ({ query: `mutation($id: ID!) { unlikePost(postId: $id) { id } }`, variables: { id: fx.post } }), expect: signedIn() },
-  'Mutation.updateEventCapacity': { op: (fx) => ({ query: `mutation($id: ID!) { updateEventCapacity(eventId: $id, capacity: 50) { id } }`, variables: { id: fx.event } }), expect: ownerOnly },
+  'Mutation.sendMessage': {
+    op: (fx) => ({
+      query: `mutation($id: ID!) { sendMessage(conversationId: $id, text: "intruder") { id } }`,
+      variables: { id: fx.conversation },
+    }),
+    expect: ownerOnly,
+  },
+  'Mutation.setTyping': {
+    op: (fx) => ({ query: `mutation($id: ID!) { setTyping(conversationId: $id, isTyping: true) }`, variables: { id: fx.conversation } }),
+    expect: ownerOnly,
+  },
+  'Mutation.startGame': {
+    op: (fx) => ({ query: `mutation($id: ID!) { startGame(gameId: $id) { id } }`, variables: { id: fx.game } }),
+    expect: ownerOnly,
+  },
+  'Mutation.unfollowUser': {
+    op: (fx) => ({ query: `mutation($id: ID!) { unfollowUser(userId: $id) { id } }`, variables: { id: fx.alice.id } }),
+    expect: signedIn(),
+  },
+  'Mutation.unlikePost': {
+    op: (fx) => ({ query: `mutation($id: ID!) { unlikePost(postId: $id) { id } }`, variables: { id: fx.post } }),
+    expect: signedIn(),
+  },
+  'Mutation.updateEventCapacity': {
+    op: (fx) => ({ query: `mutation($id: ID!) { updateEventCapacity(eventId: $id, capacity: 50) { id } }`, variables: { id: fx.event } }),
+    expect: ownerOnly,
+  },
 
   // ---- subscriptions (ok: accepted and live) ----
-  'Subscription.conversationEvents': { op: (fx) => ({ query: `subscription($id: ID!) { conversationEvents(conversationId: $id) { kind } }`, variables: { id: fx.conversation } }), expect: ownerOnly },
+  'Subscription.conversationEvents': {
+    op: (fx) => ({
+      query: `subscription($id: ID!) { conversationEvents(conversationId: $id) { kind } }`,
+      variables: { id: fx.conversation },
+    }),
+    expect: ownerOnly,
+  },
   'Subscription.matchFeed': { op: () => ({ query: `subscription { matchFeed(region: NA) { kind } }` }), expect: 'ok' },
   'Subscription.matchmaking': { op: () => ({ query: `subscription { matchmaking { kind } }` }), expect: signedIn() },
   'Subscription.notifications': { op: () => ({ query: `subscription { notifications { kind } }` }), expect: signedIn() },
-  'Subscription.operationsStats': { op: () => ({ query: `subscription { operationsStats { at instances { instanceId connections } } }` }), expect: adminOnly },
-  'Subscription.postActivity': { op: (fx) => ({ query: `subscription($id: ID!) { postActivity(postId: $id) { kind } }`, variables: { id: fx.post } }), expect: 'ok' },
-  'Subscription.presence': { op: (fx) => ({ query: `subscription($u: [ID!]!) { presence(userIds: $u) { status } }`, variables: { u: [fx.alice.id] } }), expect: signedIn() },
-  'Subscription.seatUpdates': { op: (fx) => ({ query: `subscription($id: ID!) { seatUpdates(eventId: $id) { kind } }`, variables: { id: fx.event } }), expect: 'ok' },
+  'Subscription.operationsStats': {
+    op: () => ({ query: `subscription { operationsStats { at instances { instanceId connections } } }` }),
+    expect: adminOnly,
+  },
+  'Subscription.postActivity': {
+    op: (fx) => ({ query: `subscription($id: ID!) { postActivity(postId: $id) { kind } }`, variables: { id: fx.post } }),
+    expect: 'ok',
+  },
+  'Subscription.presence': {
+    op: (fx) => ({ query: `subscription($u: [ID!]!) { presence(userIds: $u) { status } }`, variables: { u: [fx.alice.id] } }),
+    expect: signedIn(),
+  },
+  'Subscription.seatUpdates': {
+    op: (fx) => ({ query: `subscription($id: ID!) { seatUpdates(eventId: $id) { kind } }`, variables: { id: fx.event } }),
+    expect: 'ok',
+  },
 };
 
 async function membersUnchanged(fx: Fixture): Promise<void> {
-  const conversation = await gqlOk(fx.url, 'query($id: ID!) { conversation(id: $id) { members { id } } }', { id: fx.conversation }, fx.alice.token);
+  const conversation = await gqlOk(
+    fx.url,
+    'query($id: ID!) { conversation(id: $id) { members { id } } }',
+    { id: fx.conversation },
+    fx.alice.token,
+  );
   expect(conversation.conversation.members.map((m: { id: string }) => m.id).sort()).toEqual([fx.alice.id, fx.bob.id].sort());
 }
 
@@ -161,7 +336,13 @@ async function freshMatch(fx: Fixture): Promise<string> {
 }
 
 /** The first result of an operation over SSE (Yoga: `event: next` / `data: <json>`), or null once the stream stays open silently. */
-async function overSse(url: string, op: Operation, token: string | null, server: TestServer, subscription: boolean): Promise<{ result: any; live: boolean }> {
+async function overSse(
+  url: string,
+  op: Operation,
+  token: string | null,
+  server: TestServer,
+  subscription: boolean,
+): Promise<{ result: any; live: boolean }> {
   const controller = new AbortController();
   const before = live(server);
   const response = await fetch(url, {
@@ -181,8 +362,13 @@ async function overSse(url: string, op: Operation, token: string | null, server:
       if (match) return JSON.parse(match[1]);
     }
   })().catch(() => null);
-  const started = subscription ? until(() => live(server) > before, 'the SSE subscription').then(() => 'live' as const) : new Promise<never>(() => {});
-  const outcome = await Promise.race([first.then((result) => ({ result, live: false })), started.then(() => ({ result: null, live: true }))]);
+  const started = subscription
+    ? until(() => live(server) > before, 'the SSE subscription').then(() => 'live' as const)
+    : new Promise<never>(() => {});
+  const outcome = await Promise.race([
+    first.then((result) => ({ result, live: false })),
+    started.then(() => ({ result: null, live: true })),
+  ]);
   controller.abort();
   if (outcome.live) await until(() => live(server) === before, 'the SSE subscription to end');
   return outcome;
@@ -196,7 +382,9 @@ async function overWs(client: WsClient, op: Operation, server: TestServer, subsc
     (data) => ({ result: { data }, live: false }),
     (errors) => ({ result: { errors: Array.isArray(errors) ? errors : [{ message: String(errors) }] }, live: false }),
   );
-  const started = subscription ? until(() => live(server) > before, 'the WebSocket subscription').then(() => ({ result: null, live: true })) : new Promise<never>(() => {});
+  const started = subscription
+    ? until(() => live(server) > before, 'the WebSocket subscription').then(() => ({ result: null, live: true }))
+    : new Promise<never>(() => {});
   const outcome = await Promise.race([answered, started]);
   sub.unsubscribe();
   if (outcome.live) await until(() => live(server) === before, 'the WebSocket subscription to end');
@@ -211,23 +399,60 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
   beforeAll(async () => {
     server = await startTestServer({ database: kind });
     const url = server.url;
-    const [alice, bob, carol, dave, eve, root, frank] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'eve', 'root', 'frank'].map((n) => registerUser(url, n)));
+    const [alice, bob, carol, dave, eve, root, frank] = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave', 'eve', 'root', 'frank'].map((n) => registerUser(url, n)),
+    );
     const admin = await makeAdmin(server, root.username);
     const secret = unique();
-    const conversation = await gqlOk(url, 'mutation($u: [ID!]!, $t: String!) { createConversation(input: { kind: GROUP, title: $t, memberIds: $u, isPrivate: true }) { id } }', { u: [bob.id, carol.id], t: `secret-title-${secret}` }, alice.token);
+    const conversation = await gqlOk(
+      url,
+      'mutation($u: [ID!]!, $t: String!) { createConversation(input: { kind: GROUP, title: $t, memberIds: $u, isPrivate: true }) { id } }',
+      { u: [bob.id, carol.id], t: `secret-title-${secret}` },
+      alice.token,
+    );
     const conversationId = conversation.createConversation.id;
-    await gqlOk(url, 'mutation($id: ID!, $t: String!) { sendMessage(conversationId: $id, text: $t) { id } }', { id: conversationId, t: `secret-message-${secret}` }, alice.token);
+    await gqlOk(
+      url,
+      'mutation($id: ID!, $t: String!) { sendMessage(conversationId: $id, text: $t) { id } }',
+      { id: conversationId, t: `secret-message-${secret}` },
+      alice.token,
+    );
     await gqlOk(url, 'mutation($id: ID!) { leaveConversation(conversationId: $id) }', { id: conversationId }, carol.token);
     const post = await gqlOk(url, 'mutation { createPost(content: "public post") { id } }', {}, alice.token);
     await gqlOk(url, 'mutation($id: ID!) { likePost(postId: $id) { id } }', { id: post.createPost.id }, bob.token);
     const notes = await gqlOk(url, '{ notifications(first: 1) { edges { node { id } } } }', {}, alice.token);
-    const event = await gqlOk(url, 'mutation { createEvent(input: { title: "gig", startsAt: "2031-01-01T00:00:00Z", capacity: 1000 }) { id } }', {}, alice.token);
-    const booking = await gqlOk(url, 'mutation($id: ID!) { bookSeats(eventId: $id, seats: 2) { id } }', { id: event.createEvent.id }, alice.token);
+    const event = await gqlOk(
+      url,
+      'mutation { createEvent(input: { title: "gig", startsAt: "2031-01-01T00:00:00Z", capacity: 1000 }) { id } }',
+      {},
+      alice.token,
+    );
+    const booking = await gqlOk(
+      url,
+      'mutation($id: ID!) { bookSeats(eventId: $id, seats: 2) { id } }',
+      { id: event.createEvent.id },
+      alice.token,
+    );
     const match = await gqlOk(url, 'mutation { postMatch(input: { game: "chess", region: NA, slots: 2 }) { id } }', {}, alice.token);
-    const accepted = await gqlOk(url, 'mutation($id: ID!, $m: String) { applyToMatch(matchId: $id, message: $m) { id } }', { id: match.postMatch.id, m: `secret-application-${secret}` }, bob.token);
+    const accepted = await gqlOk(
+      url,
+      'mutation($id: ID!, $m: String) { applyToMatch(matchId: $id, message: $m) { id } }',
+      { id: match.postMatch.id, m: `secret-application-${secret}` },
+      bob.token,
+    );
     await gqlOk(url, 'mutation($id: ID!) { acceptApplication(applicationId: $id) { id } }', { id: accepted.applyToMatch.id }, alice.token);
-    const pending = await gqlOk(url, 'mutation($id: ID!, $m: String) { applyToMatch(matchId: $id, message: $m) { id } }', { id: match.postMatch.id, m: `secret-application2-${secret}` }, frank.token);
-    const voice = await gqlOk(url, 'mutation($id: ID!) { createVoiceChannel(matchId: $id) { inviteUrl } }', { id: match.postMatch.id }, alice.token);
+    const pending = await gqlOk(
+      url,
+      'mutation($id: ID!, $m: String) { applyToMatch(matchId: $id, message: $m) { id } }',
+      { id: match.postMatch.id, m: `secret-application2-${secret}` },
+      frank.token,
+    );
+    const voice = await gqlOk(
+      url,
+      'mutation($id: ID!) { createVoiceChannel(matchId: $id) { inviteUrl } }',
+      { id: match.postMatch.id },
+      alice.token,
+    );
     fx = {
       url,
       alice,
@@ -240,7 +465,15 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       application: pending.applyToMatch.id,
       notification: notes.notifications.edges[0].node.id,
       game: '',
-      secrets: [`secret-title-${secret}`, `secret-message-${secret}`, `secret-application-${secret}`, `secret-application2-${secret}`, voice.createVoiceChannel.inviteUrl, notes.notifications.edges[0].node.id, booking.bookSeats.id],
+      secrets: [
+        `secret-title-${secret}`,
+        `secret-message-${secret}`,
+        `secret-application-${secret}`,
+        `secret-application2-${secret}`,
+        voice.createVoiceChannel.inviteUrl,
+        notes.notifications.edges[0].node.id,
+        booking.bookSeats.id,
+      ],
       tokens: { anonymous: null, another: dave.token, nonMember: eve.token, formerMember: carol.token, admin },
       ids: { anonymous: null, another: dave.id, nonMember: eve.id, formerMember: carol.id, admin: root.id },
     };
@@ -261,8 +494,14 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     const fields = (['Query', 'Mutation', 'Subscription'] as const).flatMap((type) =>
       Object.keys((schema.getType(type) as import('graphql').GraphQLObjectType).getFields()).map((name) => `${type}.${name}`),
     );
-    expect(fields.filter((f) => !(f in MATRIX)), 'fields without an entry in MATRIX').toEqual([]);
-    expect(Object.keys(MATRIX).filter((f) => !fields.includes(f)), 'entries for fields that do not exist').toEqual([]);
+    expect(
+      fields.filter((f) => !(f in MATRIX)),
+      'fields without an entry in MATRIX',
+    ).toEqual([]);
+    expect(
+      Object.keys(MATRIX).filter((f) => !fields.includes(f)),
+      'entries for fields that do not exist',
+    ).toEqual([]);
   });
 
   it('every cell has its expected outcome, and no role sees what it may not', async () => {
@@ -282,7 +521,10 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
           else if (transport === 'ws') answer = await overWs(sockets.get(role)!, op, server, subscription);
           else answer = await overSse(fx.url, op, token, server, subscription);
           const code = answer.live ? 'ok' : (answer.result?.errors?.[0]?.extensions?.code ?? (answer.result?.errors ? 'UNCODED' : 'ok'));
-          if (code !== expected) mismatches.push(`${field} as ${role} over ${transport}: expected ${expected}, got ${code} ${JSON.stringify(answer.result?.errors ?? '').slice(0, 160)}`);
+          if (code !== expected)
+            mismatches.push(
+              `${field} as ${role} over ${transport}: expected ${expected}, got ${code} ${JSON.stringify(answer.result?.errors ?? '').slice(0, 160)}`,
+            );
           const text = JSON.stringify(answer.result ?? '');
           const leaked = fx.secrets.filter((s) => text.includes(s));
           if (leaked.length > 0) mismatches.push(`${field} as ${role} over ${transport}: LEAKED ${leaked.join(', ')}`);
@@ -290,7 +532,9 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
         }
       }
     }
-    console.log(`authorization matrix: ${Object.keys(MATRIX).length} fields x ${ROLES.length} roles = ${cells} cells over HTTP, WebSocket and SSE`);
+    console.log(
+      `authorization matrix: ${Object.keys(MATRIX).length} fields x ${ROLES.length} roles = ${cells} cells over HTTP, WebSocket and SSE`,
+    );
     expect(mismatches).toEqual([]);
   }, 300_000);
 });

@@ -46,7 +46,12 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     [alice, bob] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob')]);
     const adminUser = await registerUser(server.url, 'admin');
     admin = await makeAdmin(server, adminUser.username);
-    const event = await gqlOk(server.url, `mutation { createEvent(input: { title: "Gig", startsAt: "2030-01-01T20:00:00Z", capacity: 10 }) { id } }`, {}, alice.token);
+    const event = await gqlOk(
+      server.url,
+      `mutation { createEvent(input: { title: "Gig", startsAt: "2030-01-01T20:00:00Z", capacity: 10 }) { id } }`,
+      {},
+      alice.token,
+    );
     const created = await gqlOk(server.url, `mutation { createPost(content: "hello") { id } }`, {}, alice.token);
     const conversation = await gqlOk(
       server.url,
@@ -67,7 +72,10 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
         expect(response.status, query).toBe(406);
         expect(live(server), query).toBe(baseline);
       }
-      const get = await rawHttp(`${server.url}?query=${encodeURIComponent(query)}`, { method: 'GET', headers: { accept: 'application/json', authorization: `Bearer ${alice.token}` } });
+      const get = await rawHttp(`${server.url}?query=${encodeURIComponent(query)}`, {
+        method: 'GET',
+        headers: { accept: 'application/json', authorization: `Bearer ${alice.token}` },
+      });
       expect(get.status, query).toBe(406);
     }
     expect(live(server)).toBe(baseline);
@@ -84,7 +92,6 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     controller.abort();
     await until(() => live(server) === baseline, 'the SSE subscription to end');
   });
-
 
   it('3. deeply nested variables are BAD_USER_INPUT over HTTP, and over WebSocket without a 4500 close', async () => {
     const deep = `{"query":"query($x: [ID!]) { viewer { id } }","variables":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
@@ -104,35 +111,87 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
   it('4. NUL inside list and object literals is BAD_USER_INPUT and never reaches the database', async () => {
     const inList = await gql(server.url, 'mutation { markNotificationsRead(ids: ["a\\u0000"]) }', {}, alice.token);
     expect(errorCode(inList)).toBe('BAD_USER_INPUT');
-    const inObject = await gql(server.url, 'mutation { postMatch(input: { game: "x\\u0000", region: NA, slots: 1 }) { id } }', {}, alice.token);
+    const inObject = await gql(
+      server.url,
+      'mutation { postMatch(input: { game: "x\\u0000", region: NA, slots: 1 }) { id } }',
+      {},
+      alice.token,
+    );
     expect(errorCode(inObject)).toBe('BAD_USER_INPUT');
-    const inVariableKey = await gql(server.url, 'mutation($input: PostMatchInput!) { postMatch(input: $input) { id } }', { input: { game: 'x', region: 'NA', slots: 1, 'k\u0000': 1 } }, alice.token);
+    const inVariableKey = await gql(
+      server.url,
+      'mutation($input: PostMatchInput!) { postMatch(input: $input) { id } }',
+      { input: { game: 'x', region: 'NA', slots: 1, 'k\u0000': 1 } },
+      alice.token,
+    );
     expect(errorCode(inVariableKey)).toBe('BAD_USER_INPUT');
   });
 
   it('5. out-of-range dates are BAD_USER_INPUT', async () => {
-    for (const startsAt of ['0000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '1899-12-31T23:59:59Z']) {
-      const result = await gql(server.url, 'mutation($input: CreateEventInput!) { createEvent(input: $input) { id } }', { input: { title: 'x', startsAt, capacity: 1 } }, alice.token);
+    for (const startsAt of [
+      '0000-01-01T00:00:00Z',
+      '10000-01-01T00:00:00Z',
+      '+010000-01-01T00:00:00Z',
+      '+275760-09-13T00:00:00Z',
+      '-271821-04-20T00:00:00Z',
+      '1899-12-31T23:59:59Z',
+    ]) {
+      const result = await gql(
+        server.url,
+        'mutation($input: CreateEventInput!) { createEvent(input: $input) { id } }',
+        { input: { title: 'x', startsAt, capacity: 1 } },
+        alice.token,
+      );
       expect(errorCode(result), startsAt).toBe('BAD_USER_INPUT');
-      const literal = await gql(server.url, `mutation { createEvent(input: { title: "x", startsAt: "${startsAt}", capacity: 1 }) { id } }`, {}, alice.token);
+      const literal = await gql(
+        server.url,
+        `mutation { createEvent(input: { title: "x", startsAt: "${startsAt}", capacity: 1 }) { id } }`,
+        {},
+        alice.token,
+      );
       expect(errorCode(literal), startsAt).toBe('BAD_USER_INPUT');
     }
-    const ok = await gql(server.url, 'mutation { createEvent(input: { title: "x", startsAt: "9999-12-31T00:00:00Z", capacity: 1 }) { startsAt } }', {}, alice.token);
+    const ok = await gql(
+      server.url,
+      'mutation { createEvent(input: { title: "x", startsAt: "9999-12-31T00:00:00Z", capacity: 1 }) { startsAt } }',
+      {},
+      alice.token,
+    );
     expect(ok.errors).toBeUndefined();
   });
 
   it('6. forged connection cursors are BAD_USER_INPUT', async () => {
-    for (const cursor of [base64('GPC:N:12'), base64('GPC:D:12'), base64('GPC:J:{"id":1}'), base64('GPC:S:'), 'not-base64!', base64('x'.repeat(500))]) {
-      for (const query of [`query($c: String) { posts(first: 2, after: $c) { edges { node { id } } } }`, `query($c: String) { matches(first: 2, before: $c) { edges { node { id } } } }`]) {
+    for (const cursor of [
+      base64('GPC:N:12'),
+      base64('GPC:D:12'),
+      base64('GPC:J:{"id":1}'),
+      base64('GPC:S:'),
+      'not-base64!',
+      base64('x'.repeat(500)),
+    ]) {
+      for (const query of [
+        `query($c: String) { posts(first: 2, after: $c) { edges { node { id } } } }`,
+        `query($c: String) { matches(first: 2, before: $c) { edges { node { id } } } }`,
+      ]) {
         const result = await gql(server.url, query, { c: cursor }, alice.token);
         expect(errorCode(result), `${query} ${cursor}`).toBe('BAD_USER_INPUT');
       }
-      const literal = await gql(server.url, `{ events(first: 2, after: ${JSON.stringify(cursor)}) { edges { node { id } } } }`, {}, alice.token);
+      const literal = await gql(
+        server.url,
+        `{ events(first: 2, after: ${JSON.stringify(cursor)}) { edges { node { id } } } }`,
+        {},
+        alice.token,
+      );
       expect(errorCode(literal), cursor).toBe('BAD_USER_INPUT');
     }
     // A cursor the list returned still pages.
     const page = await gqlOk(server.url, `{ posts(first: 1) { pageInfo { endCursor } } }`, {}, alice.token);
-    const next = await gql(server.url, `query($c: String) { posts(first: 1, after: $c) { edges { node { id } } } }`, { c: page.posts.pageInfo.endCursor }, alice.token);
+    const next = await gql(
+      server.url,
+      `query($c: String) { posts(first: 1, after: $c) { edges { node { id } } } }`,
+      { c: page.posts.pageInfo.endCursor },
+      alice.token,
+    );
     expect(next.errors).toBeUndefined();
   });
 
@@ -146,13 +205,22 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
 
   it('8. broadcast to 70,000 userIds is a documented refusal, not an internal error', async () => {
     const userIds = Array.from({ length: 70_000 }, (_, i) => `user-${i}`);
-    const tooBig = await post(server.url, { query: 'mutation($input: BroadcastInput!) { broadcast(input: $input) }', variables: { input: { userIds, message: 'hi' } } }, { authorization: `Bearer ${admin}` });
+    const tooBig = await post(
+      server.url,
+      { query: 'mutation($input: BroadcastInput!) { broadcast(input: $input) }', variables: { input: { userIds, message: 'hi' } } },
+      { authorization: `Bearer ${admin}` },
+    );
     expect(tooBig.status).toBe(413); // over MAX_BODY_BYTES
     const roomy = await startTestServer({ database: kind, config: { maxBodyBytes: 16 * 2 ** 20 } });
     cleanup.add(roomy);
     const roomyAdminUser = await registerUser(roomy.url, 'admin');
     const roomyAdmin = await makeAdmin(roomy, roomyAdminUser.username);
-    const result = await gql(roomy.url, 'mutation($input: BroadcastInput!) { broadcast(input: $input) }', { input: { userIds, message: 'hi' } }, roomyAdmin);
+    const result = await gql(
+      roomy.url,
+      'mutation($input: BroadcastInput!) { broadcast(input: $input) }',
+      { input: { userIds, message: 'hi' } },
+      roomyAdmin,
+    );
     expect(errorCode(result)).toBe('BAD_USER_INPUT');
     expect(result.errors?.[0].extensions?.field).toBe('input');
     expect(result.errors?.[0].message).toMatch(/at most 1000/);
@@ -166,10 +234,16 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
   });
 
   it('10. login refuses long passwords before hashing; bodies over MAX_BODY_BYTES are 413, unsized ones 411; malformed requests count against the rate limit', async () => {
-    const long = await gql(server.url, 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: alice.username, p: 'x'.repeat(129) });
+    const long = await gql(server.url, 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', {
+      u: alice.username,
+      p: 'x'.repeat(129),
+    });
     expect(errorCode(long)).toBe('BAD_USER_INPUT');
     expect(long.errors?.[0].extensions?.field).toBe('password');
-    const huge = await post(server.url, { query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', variables: { u: alice.username, p: 'x'.repeat(10 * 2 ** 20) } });
+    const huge = await post(server.url, {
+      query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
+      variables: { u: alice.username, p: 'x'.repeat(10 * 2 ** 20) },
+    });
     expect(huge.status).toBe(413);
     const chunked = await fetch(server.url, {
       method: 'POST',
@@ -186,7 +260,8 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
 
     const limited = await startTestServer({ database: kind, config: { rateLimitPerMinute: 5 } });
     cleanup.add(limited);
-    for (const body of ['{"query":"{ viewer { id "}', 'not json', '{"query":"{ viewer { id } }"}', '{"query": 1}', '']) expect((await post(limited.url, body)).status).toBeLessThan(500);
+    for (const body of ['{"query":"{ viewer { id "}', 'not json', '{"query":"{ viewer { id } }"}', '{"query": 1}', ''])
+      expect((await post(limited.url, body)).status).toBeLessThan(500);
     const after = await gql(limited.url, '{ viewer { id } }');
     expect(errorCode(after)).toBe('RATE_LIMITED');
   });
@@ -199,7 +274,14 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     const raw = await initSocket(limited.wsUrl);
     cleanup.defer(() => raw.socket.close());
     const replay = (id: string) =>
-      raw.send({ id, type: 'subscribe', payload: { query: 'subscription($after: String) { matchFeed(region: NA, after: $after) { kind cursor } }', variables: { after: null } } });
+      raw.send({
+        id,
+        type: 'subscribe',
+        payload: {
+          query: 'subscription($after: String) { matchFeed(region: NA, after: $after) { kind cursor } }',
+          variables: { after: null },
+        },
+      });
     replay('a');
     replay('b');
     const third = (replay('c'), await raw.waitFor((m) => m.id === 'c' && (m.type === 'error' || m.type === 'next')));
@@ -239,7 +321,13 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     }
     const raw = await initSocket(server.wsUrl);
     cleanup.defer(() => raw.socket.close());
-    raw.send({ id: 'c', type: 'subscribe', payload: { query: `{ conversations(first: 100) { edges { node { messages(last: 100) { edges { node { ${'id text '.repeat(70)} } } } } } } }` } });
+    raw.send({
+      id: 'c',
+      type: 'subscribe',
+      payload: {
+        query: `{ conversations(first: 100) { edges { node { messages(last: 100) { edges { node { ${'id text '.repeat(70)} } } } } } } }`,
+      },
+    });
     const answer = await raw.waitFor((m) => m.id === 'c');
     expect(answer.type).toBe('error');
     expect(answer.payload[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
@@ -295,7 +383,9 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     expect((await rawHttp(metricsUrl, { method: 'GET', headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
     expect((await rawHttp(metricsUrl, { method: 'GET', headers: { authorization: 'Bearer metrics-token-0123456789' } })).status).toBe(200);
 
-    expect((await gqlOk(server.url, '{ serverStats { openConnections activeSubscriptions subscriptions { kind count } } }')).serverStats).toBeTruthy();
+    expect(
+      (await gqlOk(server.url, '{ serverStats { openConnections activeSubscriptions subscriptions { kind count } } }')).serverStats,
+    ).toBeTruthy();
     for (const field of ['busKind', 'busTopics', 'eventsPublished', 'eventsDelivered']) {
       expect(errorCode(await gql(server.url, `{ serverStats { ${field} } }`)), field).toBe('UNAUTHENTICATED');
       expect(errorCode(await gql(server.url, `{ serverStats { ${field} } }`, {}, alice.token)), field).toBe('FORBIDDEN');
@@ -303,7 +393,7 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     }
   });
 
-  it('13. revokeTokens ends the user\'s open sockets (4403) and refuses their old tokens; a new login works', async () => {
+  it("13. revokeTokens ends the user's open sockets (4403) and refuses their old tokens; a new login works", async () => {
     const carol = await registerUser(server.url, 'carol');
     const ws = connectWs(server.wsUrl, carol.token);
     cleanup.add(ws);
@@ -320,19 +410,25 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     await until(() => live(server) === before, 'the revoked subscription to end');
     expect(errorCode(await gql(server.url, '{ viewer { id } }', {}, carol.token))).toBe('UNAUTHENTICATED');
     expect(await connectWs(server.wsUrl, carol.token).closed).toBe(4403);
-    const fresh = await gqlOk(server.url, 'mutation($u: String!) { login(username: $u, password: "correct horse battery") { token } }', { u: carol.username });
+    const fresh = await gqlOk(server.url, 'mutation($u: String!) { login(username: $u, password: "correct horse battery") { token } }', {
+      u: carol.username,
+    });
     expect((await gqlOk(server.url, '{ viewer { id } }', {}, fresh.login.token)).viewer.id).toBe(carol.id);
     // Bob was not affected; only an ADMIN revokes someone else's tokens.
     expect(errorCode(await gql(server.url, 'query { viewer { id } }', {}, bob.token))).toBeUndefined();
-    expect(errorCode(await gql(server.url, 'mutation($id: ID) { revokeTokens(userId: $id) }', { id: bob.id }, fresh.login.token))).toBe('FORBIDDEN');
-    expect(await gqlOk(server.url, 'mutation($id: ID) { revokeTokens(userId: $id) }', { id: bob.id }, admin)).toEqual({ revokeTokens: true });
+    expect(errorCode(await gql(server.url, 'mutation($id: ID) { revokeTokens(userId: $id) }', { id: bob.id }, fresh.login.token))).toBe(
+      'FORBIDDEN',
+    );
+    expect(await gqlOk(server.url, 'mutation($id: ID) { revokeTokens(userId: $id) }', { id: bob.id }, admin)).toEqual({
+      revokeTokens: true,
+    });
     expect(await other.closed).toBe(4403);
     bob = await registerUser(server.url, 'bob');
   });
 });
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('revocation across instances', () => {
-  it('revoking on one instance closes the user\'s sockets on the other (4403); their old token is refused on both', async () => {
+  it("revoking on one instance closes the user's sockets on the other (4403); their old token is refused on both", async () => {
     const cluster = await startCluster(2);
     const [a, b] = cluster.servers;
     try {
@@ -355,7 +451,9 @@ describe('security configuration', () => {
   it('has defaults for the new limits and names the variable when one is bad', () => {
     const config = loadConfig({ NODE_ENV: 'test' });
     expect(config).toMatchObject({ maxBodyBytes: 262_144, maxConnectionsPerIp: 100, metricsToken: null });
-    expect(loadConfig({ NODE_ENV: 'test', METRICS_TOKEN: 'metrics-token-0123456789', MAX_BODY_BYTES: '4096', MAX_CONNECTIONS_PER_IP: '7' })).toMatchObject({
+    expect(
+      loadConfig({ NODE_ENV: 'test', METRICS_TOKEN: 'metrics-token-0123456789', MAX_BODY_BYTES: '4096', MAX_CONNECTIONS_PER_IP: '7' }),
+    ).toMatchObject({
       metricsToken: 'metrics-token-0123456789',
       maxBodyBytes: 4096,
       maxConnectionsPerIp: 7,
@@ -370,10 +468,14 @@ describe('security configuration', () => {
 describe('finding 1 at scale', () => {
   it('1. 11,000 plain-HTTP subscription requests leave activeSubscriptions at baseline and RSS within 20 MB', async () => {
     // In a process of its own (a server alone, as in production), flooded from yet another one.
-    const { stdout } = await execFileAsync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./http-subscription-flood.ts', import.meta.url)), '11000'], {
-      env: { ...process.env, NODE_ENV: 'test' },
-      maxBuffer: 2 ** 20,
-    });
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./http-subscription-flood.ts', import.meta.url)), '11000'],
+      {
+        env: { ...process.env, NODE_ENV: 'test' },
+        maxBuffer: 2 ** 20,
+      },
+    );
     const { baseline, before, after, statuses } = JSON.parse(stdout.trim().split('\n').pop()!);
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
     console.log(

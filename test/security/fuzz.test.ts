@@ -31,7 +31,12 @@ import { live, post, rawHttp, rawSocket, until } from './support.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
-const RUNS = { operations: Math.round(300 * SCALE), bodies: Math.round(200 * SCALE), urls: Math.round(100 * SCALE), frames: Math.round(120 * SCALE) };
+const RUNS = {
+  operations: Math.round(300 * SCALE),
+  bodies: Math.round(200 * SCALE),
+  urls: Math.round(100 * SCALE),
+  frames: Math.round(120 * SCALE),
+};
 /** Fields the fuzzer leaves alone: revoking its own tokens would only make the rest of the run anonymous. */
 const SKIPPED = new Set(['revokeTokens']);
 
@@ -43,8 +48,17 @@ const unicode = fc.string({ unit: 'grapheme', maxLength: 40 });
 const huge = fc.integer({ min: 1_001, max: 120_000 }).map((n) => 'x'.repeat(n));
 const boundaryInt = fc.constantFrom(0, -1, 1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, 1e308, 0.5, -0);
 const boundaryDate = fc.constantFrom(
-  '1970-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z',
-  '2030-02-30T00:00:00Z', '9999-12-31T23:59:59.999Z', '2030-01-01', 'tomorrow', '', '2030-01-01T00:00:00+25:00',
+  '1970-01-01T00:00:00Z',
+  '0000-01-01T00:00:00Z',
+  '10000-01-01T00:00:00Z',
+  '+275760-09-13T00:00:00Z',
+  '-271821-04-20T00:00:00Z',
+  '2030-02-30T00:00:00Z',
+  '9999-12-31T23:59:59.999Z',
+  '2030-01-01',
+  'tomorrow',
+  '',
+  '2030-01-01T00:00:00+25:00',
 );
 const nested = fc.integer({ min: 17, max: 3_000 }).map((depth) => {
   let value: unknown = 'x';
@@ -69,7 +83,9 @@ function valueFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
   else if (isInputObjectType(type)) {
     if (depth > 3) return fc.constant(null);
     const fields = Object.values(type.getFields());
-    plausible = fc.record(Object.fromEntries(fields.map((f) => [f.name, valueFor(f.type, depth + 1)])), { requiredKeys: fields.filter((f) => isNonNullType(f.type)).map((f) => f.name) });
+    plausible = fc.record(Object.fromEntries(fields.map((f) => [f.name, valueFor(f.type, depth + 1)])), {
+      requiredKeys: fields.filter((f) => isNonNullType(f.type)).map((f) => f.name),
+    });
   } else if (isScalarType(type)) {
     switch (type.name) {
       case 'Int':
@@ -85,7 +101,10 @@ function valueFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
         plausible = fc.oneof(fc.constantFrom(...(ids.known.length ? ids.known : ['x'])), unicode, nul);
         break;
       case 'DateTime':
-        plausible = fc.oneof(fc.date({ min: new Date('1800-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString()), boundaryDate);
+        plausible = fc.oneof(
+          fc.date({ min: new Date('1800-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+          boundaryDate,
+        );
         break;
       default:
         plausible = fc.oneof(unicode, fc.string({ maxLength: 10 }), nul, huge);
@@ -122,7 +141,9 @@ function literal(value: unknown, type: GraphQLInputType, depth = 0): string | nu
 function selectionFor(field: GraphQLField<unknown, unknown>): string {
   const named = getNamedType(field.type);
   if (!isObjectType(named)) return '';
-  const scalar = Object.values(named.getFields()).find((f) => isScalarType(getNamedType(f.type)) && f.args.length === 0 && !/^(bus|events)/.test(f.name));
+  const scalar = Object.values(named.getFields()).find(
+    (f) => isScalarType(getNamedType(f.type)) && f.args.length === 0 && !/^(bus|events)/.test(f.name),
+  );
   return `{ __typename ${scalar ? scalar.name : ''} }`;
 }
 
@@ -142,15 +163,15 @@ const roots = (['query', 'mutation', 'subscription'] as const).flatMap((kind) =>
     .map((field) => ({ kind, field }));
 });
 
-const operation: fc.Arbitrary<Case> = fc
-  .constantFrom(...roots)
-  .chain(({ kind, field }) =>
-    fc.record({
+const operation: fc.Arbitrary<Case> = fc.constantFrom(...roots).chain(({ kind, field }) =>
+  fc
+    .record({
       args: fc.tuple(...field.args.map((a: GraphQLArgument) => fc.option(valueFor(a.type), { freq: 6, nil: undefined }))),
       asLiteral: fc.boolean(),
       transport: kind === 'subscription' ? fc.constant('ws' as const) : fc.constantFrom('http' as const, 'ws' as const),
       signedIn: fc.boolean(),
-    }).map(({ args, asLiteral, transport, signedIn }): Case => {
+    })
+    .map(({ args, asLiteral, transport, signedIn }): Case => {
       const variables: Record<string, unknown> = {};
       const declared: string[] = [];
       const passed: string[] = [];
@@ -169,7 +190,7 @@ const operation: fc.Arbitrary<Case> = fc
       const call = passed.length ? `${field.name}(${passed.join(', ')})` : field.name;
       return { kind, field: field.name, document: `${head} { ${call} ${selectionFor(field)} }`, variables, transport, signedIn };
     }),
-  );
+);
 
 // ---------- the checks ----------
 
@@ -197,14 +218,20 @@ describe('fuzz', () => {
   let redis: Redis | null = null;
   let baselineChannels: string[] = [];
   const counts = { operations: 0, http: 0, ws: 0, bodies: 0, urls: 0, frames: 0, framesSent: 0 };
-  const channels = async () => (redis ? (await redis.pubsub('CHANNELS', `${server.pulse.services.config.redisPrefix}*`)).map(String).sort() : []);
+  const channels = async () =>
+    redis ? (await redis.pubsub('CHANNELS', `${server.pulse.services.config.redisPrefix}*`)).map(String).sort() : [];
 
   beforeAll(async () => {
     server = await startTestServer({ database: TEST_DATABASE_URL ? 'postgres' : 'pglite', redis: Boolean(TEST_REDIS_URL) });
     user = await registerUser(server.url, 'fuzz');
     const other = await registerUser(server.url, 'other');
     const post = await gqlOk(server.url, 'mutation { createPost(content: "p") { id } }', {}, user.token);
-    const event = await gqlOk(server.url, 'mutation { createEvent(input: { title: "e", startsAt: "2030-01-01T00:00:00Z", capacity: 5 }) { id } }', {}, user.token);
+    const event = await gqlOk(
+      server.url,
+      'mutation { createEvent(input: { title: "e", startsAt: "2030-01-01T00:00:00Z", capacity: 5 }) { id } }',
+      {},
+      user.token,
+    );
     const match = await gqlOk(server.url, 'mutation { postMatch(input: { game: "g", region: EU, slots: 2 }) { id } }', {}, other.token);
     ids.known.push(user.id, other.id, post.createPost.id, event.createEvent.id, match.postMatch.id);
     watcher = connectWs(server.wsUrl);
@@ -215,7 +242,9 @@ describe('fuzz', () => {
       redis = new Redis(TEST_REDIS_URL);
       baselineChannels = await channels();
     }
-    console.log(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}); ${TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${TEST_REDIS_URL ? 'Redis' : 'in-process'} bus`);
+    console.log(
+      `fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}); ${TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${TEST_REDIS_URL ? 'Redis' : 'in-process'} bus`,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -235,7 +264,11 @@ describe('fuzz', () => {
           const what = `${c.transport} ${c.document.slice(0, 300)} ${JSON.stringify(c.variables).slice(0, 200)}`;
           if (c.transport === 'http') {
             counts.http++;
-            const response = await post(server.url, { query: c.document, variables: c.variables }, c.signedIn ? { authorization: `Bearer ${user.token}` } : {});
+            const response = await post(
+              server.url,
+              { query: c.document, variables: c.variables },
+              c.signedIn ? { authorization: `Bearer ${user.token}` } : {},
+            );
             expect(response.status, what).toBeLessThan(500);
             if (response.json) assertDocumented(response.json.errors, what);
             return;
@@ -248,8 +281,14 @@ describe('fuzz', () => {
           // One answer (data or errors), or an immediate end for a subscription that is accepted and idle.
           const wait = c.kind === 'subscription' ? 1_500 : 10_000; // an accepted subscription stays silent
           const outcome = await Promise.race([
-            sub.next(wait).then((value: any) => ({ value })).catch((error: unknown) => ({ error })),
-            sub.ended(wait).then((end) => ({ end })).catch(() => ({ end: null })),
+            sub
+              .next(wait)
+              .then((value: any) => ({ value }))
+              .catch((error: unknown) => ({ error })),
+            sub
+              .ended(wait)
+              .then((end) => ({ end }))
+              .catch(() => ({ end: null })),
           ]);
           sub.unsubscribe();
           if ('value' in outcome) assertDocumented(outcome.value?.errors, what);
@@ -273,13 +312,47 @@ describe('fuzz', () => {
       fc.string({ maxLength: 200 }),
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-      fc.record({ query: fc.oneof(fc.string(), fc.jsonValue(), fc.constant('{ viewer { id } }')), variables: fc.jsonValue(), operationName: fc.jsonValue(), extensions: fc.jsonValue() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc
+        .record(
+          {
+            query: fc.oneof(fc.string(), fc.jsonValue(), fc.constant('{ viewer { id } }')),
+            variables: fc.jsonValue(),
+            operationName: fc.jsonValue(),
+            extensions: fc.jsonValue(),
+          },
+          { requiredKeys: [] },
+        )
+        .map((v) => JSON.stringify(v)),
       fc.integer({ min: 10, max: 50_000 }).map((n) => `{"query":"{ viewer { id } }","variables":{"x":${'['.repeat(n)}${']'.repeat(n)}}}`),
       fc.integer({ min: 10, max: 50_000 }).map((n) => `{"query":"${'{'.repeat(n)}"}`),
-      fc.constantFrom('{"query":"{ viewer { id } }"', '{"query":null}', '[]', '[{"query":"{ viewer { id } }"}]', 'null', '"\\u0000"', '{"query":"{ viewer { id } }","variables":"x"}'),
+      fc.constantFrom(
+        '{"query":"{ viewer { id } }"',
+        '{"query":null}',
+        '[]',
+        '[{"query":"{ viewer { id } }"}]',
+        'null',
+        '"\\u0000"',
+        '{"query":"{ viewer { id } }","variables":"x"}',
+      ),
     );
-    const contentTypes = fc.constantFrom('application/json', 'application/graphql', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '');
-    const accepts = fc.constantFrom('application/json', 'text/event-stream', 'multipart/mixed', '*/*', 'text/html', 'application/graphql-response+json', '');
+    const contentTypes = fc.constantFrom(
+      'application/json',
+      'application/graphql',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      '',
+    );
+    const accepts = fc.constantFrom(
+      'application/json',
+      'text/event-stream',
+      'multipart/mixed',
+      '*/*',
+      'text/html',
+      'application/graphql-response+json',
+      '',
+    );
     const methods = fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE');
     await fc.assert(
       fc.asyncProperty(bodies, contentTypes, accepts, methods, async (body, contentType, accept, method) => {
@@ -299,14 +372,24 @@ describe('fuzz', () => {
       { numRuns: RUNS.bodies, seed: SEED, endOnFailure: true },
     );
 
-    const segment = fc.oneof(fc.string({ maxLength: 12 }).map(encodeURIComponent), fc.constantFrom('%', '%E0%A4%A', '%ZZ', '%00', '..', '%2e%2e', 'graphql', 'graphiql', 'metrics', 'healthz', '%C0%AF'));
+    const segment = fc.oneof(
+      fc.string({ maxLength: 12 }).map(encodeURIComponent),
+      fc.constantFrom('%', '%E0%A4%A', '%ZZ', '%00', '..', '%2e%2e', 'graphql', 'graphiql', 'metrics', 'healthz', '%C0%AF'),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.option(fc.string({ maxLength: 30 }).map(encodeURIComponent), { nil: undefined }), async (segments, query) => {
-        counts.urls++;
-        const path = `/${segments.join('/')}${query === undefined ? '' : `?query=${query}`}`;
-        const response = await rawHttp(`${new URL(server.url).origin}${path}`, { method: 'GET', headers: { accept: 'application/json' } });
-        expect(response.status, path).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.array(segment, { minLength: 1, maxLength: 4 }),
+        fc.option(fc.string({ maxLength: 30 }).map(encodeURIComponent), { nil: undefined }),
+        async (segments, query) => {
+          counts.urls++;
+          const path = `/${segments.join('/')}${query === undefined ? '' : `?query=${query}`}`;
+          const response = await rawHttp(`${new URL(server.url).origin}${path}`, {
+            method: 'GET',
+            headers: { accept: 'application/json' },
+          });
+          expect(response.status, path).toBeLessThan(500);
+        },
+      ),
       { numRuns: RUNS.urls, seed: SEED, endOnFailure: true },
     );
   }, 120_000);
@@ -320,13 +403,30 @@ describe('fuzz', () => {
       fc.constant({ query: '{ viewer { id } }' }),
     );
     const frame = fc.oneof(
-      fc.record({ type: fc.constant('connection_init'), payload: fc.oneof(fc.constant({}), fc.record({ authorization: fc.oneof(fc.string(), fc.jsonValue(), fc.constant(`Bearer ${'x'}`)) }), fc.jsonValue()) }, { requiredKeys: ['type'] }),
+      fc.record(
+        {
+          type: fc.constant('connection_init'),
+          payload: fc.oneof(
+            fc.constant({}),
+            fc.record({ authorization: fc.oneof(fc.string(), fc.jsonValue(), fc.constant(`Bearer ${'x'}`)) }),
+            fc.jsonValue(),
+          ),
+        },
+        { requiredKeys: ['type'] },
+      ),
       fc.record({ id, type: fc.constant('subscribe'), payload: subscribePayload }, { requiredKeys: ['type'] }),
       fc.record({ id, type: fc.constant('complete') }, { requiredKeys: ['type'] }),
-      fc.record({ type: fc.constantFrom('ping', 'pong', 'next', 'error', 'connection_ack', 'unknown'), payload: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: ['type'] }),
+      fc.record(
+        { type: fc.constantFrom('ping', 'pong', 'next', 'error', 'connection_ack', 'unknown'), payload: fc.jsonValue({ maxDepth: 2 }) },
+        { requiredKeys: ['type'] },
+      ),
       fc.jsonValue({ maxDepth: 3 }),
       fc.string({ maxLength: 60 }),
-      fc.integer({ min: 10, max: 5_000 }).map((n) => `{"id":"d","type":"subscribe","payload":{"query":"{ viewer { id } }","variables":{"x":${'['.repeat(n)}${']'.repeat(n)}}}}`),
+      fc
+        .integer({ min: 10, max: 5_000 })
+        .map(
+          (n) => `{"id":"d","type":"subscribe","payload":{"query":"{ viewer { id } }","variables":{"x":${'['.repeat(n)}${']'.repeat(n)}}}}`,
+        ),
     );
     const sequence = fc.tuple(fc.boolean(), fc.array(frame, { minLength: 1, maxLength: 8 }));
     await fc.assert(
@@ -365,7 +465,12 @@ describe('fuzz', () => {
   it('afterwards: alive, the watcher still receives, nothing left subscribed', async () => {
     expect((await rawHttp(server.url.replace('/graphql', '/healthz'), { method: 'GET' })).status).toBe(200);
     const poster = await registerUser(server.url, 'poster');
-    const posted = await gqlOk(server.url, 'mutation { postMatch(input: { game: "after", region: NA, slots: 1 }) { id } }', {}, poster.token);
+    const posted = await gqlOk(
+      server.url,
+      'mutation { postMatch(input: { game: "after", region: NA, slots: 1 }) { id } }',
+      {},
+      poster.token,
+    );
     // The fuzzer may have posted NA matches too: the watcher's feed must reach this one.
     for (;;) {
       const event = await feed.next(10_000);
@@ -374,7 +479,8 @@ describe('fuzz', () => {
     expect(feed.done).toBe(false);
     await until(() => live(server) === 1, 'fuzzed subscriptions to end');
     await until(async () => server.pulse.services.connections.count === 1, 'fuzzed sockets to close');
-    if (redis) await until(async () => JSON.stringify(await channels()) === JSON.stringify(baselineChannels), 'Redis channels back to baseline');
+    if (redis)
+      await until(async () => JSON.stringify(await channels()) === JSON.stringify(baselineChannels), 'Redis channels back to baseline');
     const stats = await gqlOk(server.url, '{ serverStats { activeSubscriptions openConnections } }');
     expect(stats.serverStats).toEqual({ activeSubscriptions: 1, openConnections: 1 });
     console.log(

@@ -14,7 +14,11 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const server = await startTestServer({ database: 'pglite' });
 const flood = async (n: number) => {
-  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('./flood.mjs', import.meta.url)), server.url, String(n)]);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    fileURLToPath(new URL('./flood.mjs', import.meta.url)),
+    server.url,
+    String(n),
+  ]);
   return JSON.parse(stdout) as Record<string, number>;
 };
 const sample = () => {

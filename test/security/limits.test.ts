@@ -17,7 +17,8 @@ async function clientDocuments(): Promise<{ name: string; document: DocumentNode
     const module = (await import(new URL(file, OPERATIONS).href)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(module)) {
       const document = value as DocumentNode;
-      if (document?.kind === Kind.DOCUMENT && document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION)) found.push({ name: `${file}:${name}`, document });
+      if (document?.kind === Kind.DOCUMENT && document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION))
+        found.push({ name: `${file}:${name}`, document });
     }
   }
   return found;
@@ -43,16 +44,21 @@ describe('query limits', () => {
       const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION)!;
       if (operation.kind === Kind.OPERATION_DEFINITION && operation.operation !== 'subscription') {
         const result = await gql(server.url, query, {}, user.token);
-        for (const error of result.errors ?? []) if (error.extensions?.code === 'QUERY_TOO_COMPLEX') refused.push(`${name} (HTTP): ${error.message}`);
+        for (const error of result.errors ?? [])
+          if (error.extensions?.code === 'QUERY_TOO_COMPLEX') refused.push(`${name} (HTTP): ${error.message}`);
       }
       // Over WebSocket without its variables: limits are checked before variables, so a refusal here is a limit.
       const sub = ws.subscribe(query, {});
-      const errors = await sub.next(10_000).then(
-        () => [],
-        (e) => (Array.isArray(e) ? e : []),
-      ).catch(() => []);
+      const errors = await sub
+        .next(10_000)
+        .then(
+          () => [],
+          (e) => (Array.isArray(e) ? e : []),
+        )
+        .catch(() => []);
       sub.unsubscribe();
-      for (const error of errors as { message: string; extensions?: { code?: string } }[]) if (error.extensions?.code === 'QUERY_TOO_COMPLEX') refused.push(`${name} (WebSocket): ${error.message}`);
+      for (const error of errors as { message: string; extensions?: { code?: string } }[])
+        if (error.extensions?.code === 'QUERY_TOO_COMPLEX') refused.push(`${name} (WebSocket): ${error.message}`);
     }
     await ws.dispose();
     console.log(`query limits ${JSON.stringify(QUERY_LIMITS)}: ${documents.length} client documents checked`);

@@ -10,7 +10,10 @@ export interface RawResponse {
 }
 
 /** One HTTP request with full control of method, headers and body; never throws on a status. */
-export async function rawHttp(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array } = {}): Promise<RawResponse> {
+export async function rawHttp(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array } = {},
+): Promise<RawResponse> {
   const response = await fetch(url, { method: init.method ?? 'POST', headers: init.headers, body: init.body as BodyInit | undefined });
   const text = await response.text();
   let json: any = null;
@@ -24,7 +27,10 @@ export async function rawHttp(url: string, init: { method?: string; headers?: Re
 
 /** POST /graphql with a JSON body. */
 export function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
-  return rawHttp(url, { headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return rawHttp(url, {
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 /** A raw graphql-transport-ws socket: every message queued, the close (or refused upgrade) observed. */

@@ -13,12 +13,17 @@ describe.each(DATABASE_KINDS)('social on %s', (kind) => {
 
   beforeAll(async () => {
     server = await startTestServer({ database: kind });
-    [author, fan, stranger] = await Promise.all([registerUser(server.url, 'author'), registerUser(server.url, 'fan'), registerUser(server.url, 'stranger')]);
+    [author, fan, stranger] = await Promise.all([
+      registerUser(server.url, 'author'),
+      registerUser(server.url, 'fan'),
+      registerUser(server.url, 'stranger'),
+    ]);
   });
   afterEach(() => cleanup.run());
   afterAll(() => server?.stop());
 
-  const newPost = async (user = author, content = 'hello world') => (await gqlOk(server.url, CREATE_POST, { content }, user.token)).createPost;
+  const newPost = async (user = author, content = 'hello world') =>
+    (await gqlOk(server.url, CREATE_POST, { content }, user.token)).createPost;
 
   it('creates posts (content trimmed, 1-2000 characters) and lists them newest first', async () => {
     const post = await newPost(author, '  first post  ');
@@ -26,7 +31,9 @@ describe.each(DATABASE_KINDS)('social on %s', (kind) => {
     const second = await newPost(author, 'second post');
     const page = await gqlOk(server.url, `{ posts(first: 1) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`);
     expect(page.posts.edges.map((e: any) => e.node.id)).toEqual([second.id]);
-    const rest = await gqlOk(server.url, `query($after: String) { posts(first: 50, after: $after) { edges { node { id } } } }`, { after: page.posts.pageInfo.endCursor });
+    const rest = await gqlOk(server.url, `query($after: String) { posts(first: 50, after: $after) { edges { node { id } } } }`, {
+      after: page.posts.pageInfo.endCursor,
+    });
     expect(rest.posts.edges.map((e: any) => e.node.id)[0]).toBe(post.id);
 
     for (const content of ['   ', 'x'.repeat(2001)]) {
@@ -43,8 +50,14 @@ describe.each(DATABASE_KINDS)('social on %s', (kind) => {
     expect((await gqlOk(server.url, LIKE, { postId: post.id }, fan.token)).likePost).toMatchObject({ likeCount: 1, likedByViewer: true });
     expect((await gqlOk(server.url, POST, { id: post.id }, stranger.token)).post).toMatchObject({ likeCount: 1, likedByViewer: false });
     expect((await gqlOk(server.url, POST, { id: post.id })).post).toMatchObject({ likeCount: 1, likedByViewer: false });
-    expect((await gqlOk(server.url, UNLIKE, { postId: post.id }, fan.token)).unlikePost).toMatchObject({ likeCount: 0, likedByViewer: false });
-    expect((await gqlOk(server.url, UNLIKE, { postId: post.id }, fan.token)).unlikePost).toMatchObject({ likeCount: 0, likedByViewer: false });
+    expect((await gqlOk(server.url, UNLIKE, { postId: post.id }, fan.token)).unlikePost).toMatchObject({
+      likeCount: 0,
+      likedByViewer: false,
+    });
+    expect((await gqlOk(server.url, UNLIKE, { postId: post.id }, fan.token)).unlikePost).toMatchObject({
+      likeCount: 0,
+      likedByViewer: false,
+    });
 
     expect(errorCode(await gql(server.url, LIKE, { postId: post.id }))).toBe('UNAUTHENTICATED');
     expect(errorCode(await gql(server.url, LIKE, { postId: 'nope' }, fan.token))).toBe('NOT_FOUND');
@@ -151,12 +164,25 @@ describe.each(DATABASE_KINDS)('social on %s', (kind) => {
   it('follows once (idempotent), counts followers, and notifies once while the first is unread', async () => {
     const [a, b] = await Promise.all([registerUser(server.url, 'follower'), registerUser(server.url, 'followed')]);
     const USER = `query($id: ID!) { user(id: $id) { followerCount followingCount followedByViewer } }`;
-    expect((await gqlOk(server.url, FOLLOW, { userId: b.id }, a.token)).followUser).toMatchObject({ followerCount: 1, followedByViewer: true });
-    expect((await gqlOk(server.url, FOLLOW, { userId: b.id }, a.token)).followUser).toMatchObject({ followerCount: 1, followedByViewer: true });
-    expect((await gqlOk(server.url, USER, { id: a.id }, a.token)).user).toMatchObject({ followingCount: 1, followerCount: 0, followedByViewer: false });
+    expect((await gqlOk(server.url, FOLLOW, { userId: b.id }, a.token)).followUser).toMatchObject({
+      followerCount: 1,
+      followedByViewer: true,
+    });
+    expect((await gqlOk(server.url, FOLLOW, { userId: b.id }, a.token)).followUser).toMatchObject({
+      followerCount: 1,
+      followedByViewer: true,
+    });
+    expect((await gqlOk(server.url, USER, { id: a.id }, a.token)).user).toMatchObject({
+      followingCount: 1,
+      followerCount: 0,
+      followedByViewer: false,
+    });
     expect((await gqlOk(server.url, USER, { id: b.id })).user).toMatchObject({ followerCount: 1, followedByViewer: false });
 
-    expect((await gqlOk(server.url, UNFOLLOW, { userId: b.id }, a.token)).unfollowUser).toMatchObject({ followerCount: 0, followedByViewer: false });
+    expect((await gqlOk(server.url, UNFOLLOW, { userId: b.id }, a.token)).unfollowUser).toMatchObject({
+      followerCount: 0,
+      followedByViewer: false,
+    });
     expect((await gqlOk(server.url, UNFOLLOW, { userId: b.id }, a.token)).unfollowUser).toMatchObject({ followerCount: 0 });
     await gqlOk(server.url, FOLLOW, { userId: b.id }, a.token);
 

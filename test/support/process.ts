@@ -105,7 +105,11 @@ export async function startHaproxy(env: { PULSE_BIND: string; PULSE_1: string; P
   /** Waits until every named server is UP (or DOWN) in HAProxy's view. */
   waitFor(state: 'UP' | 'DOWN', names: string[], ms?: number): Promise<void>;
 }> {
-  const child = spawn('haproxy', ['-db', '-f', 'deploy/haproxy.cfg'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('haproxy', ['-db', '-f', 'deploy/haproxy.cfg'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';
@@ -146,10 +150,12 @@ export async function freePort(): Promise<number> {
 
 /** Kills every instance still running (afterAll of fault tests). */
 export async function stopAllInstances(): Promise<void> {
-  await Promise.all([...children].map((child) => {
-    child.kill('SIGKILL');
-    return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
-  }));
+  await Promise.all(
+    [...children].map((child) => {
+      child.kill('SIGKILL');
+      return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+    }),
+  );
 }
 
 /** A PostgreSQL URL for a test schema (`?schema=`), as DATABASE_URL takes it. */

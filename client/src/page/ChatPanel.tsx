@@ -3,7 +3,13 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import type { ChatMessageFragment } from '../gql/graphql.js';
 import { useSnapshotCursor } from './snapshot.js';
-import { ConversationEventsDocument, ConversationHistoryDocument, ConversationsDocument, SendMessageDocument, SetTypingDocument } from '../operations/chat.js';
+import {
+  ConversationEventsDocument,
+  ConversationHistoryDocument,
+  ConversationsDocument,
+  SendMessageDocument,
+  SetTypingDocument,
+} from '../operations/chat.js';
 
 /** How often a continuing typist renews the indicator (the server ends it a few seconds after the last renewal). */
 const TYPING_RENEW_MS = 2_000;

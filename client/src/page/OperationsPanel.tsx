@@ -101,7 +101,9 @@ function Sparkline({ points, width = 120, height = 28 }: { points: number[]; wid
   const max = Math.max(1, ...points);
   const step = width / (HISTORY - 1);
   const offset = width - (points.length - 1) * step;
-  const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${(offset + i * step).toFixed(1)},${(height - 2 - (p / max) * (height - 4)).toFixed(1)}`).join(' ');
+  const path = points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${(offset + i * step).toFixed(1)},${(height - 2 - (p / max) * (height - 4)).toFixed(1)}`)
+    .join(' ');
   return (
     <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label="last minute">
       <path d={path} fill="none" stroke="currentColor" strokeWidth="1.5" />

@@ -2,7 +2,13 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { useSnapshotCursor } from './snapshot.js';
-import { BookSeatsDocument, CancelBookingDocument, EventsDocument, EventSeatsDocument, SeatUpdatesDocument } from '../operations/bookings.js';
+import {
+  BookSeatsDocument,
+  CancelBookingDocument,
+  EventsDocument,
+  EventSeatsDocument,
+  SeatUpdatesDocument,
+} from '../operations/bookings.js';
 
 export function SeatsPanel({ viewerId }: { viewerId: string }) {
   const { data } = useQuery(EventsDocument, { variables: { first: 20 } });
@@ -55,14 +61,32 @@ function EventSeats({ eventId, viewerId }: { eventId: string; viewerId: string }
       <p className="big">
         <span data-testid="seats-available">{available}</span> of <span data-testid="seats-capacity">{capacity}</span> seats left
       </p>
-      <button data-testid="book-seat" disabled={booking.loading || available < 1} onClick={() => void book({ variables: { eventId, seats: 1 } }).then(() => refetch(), () => {})}>
+      <button
+        data-testid="book-seat"
+        disabled={booking.loading || available < 1}
+        onClick={() =>
+          void book({ variables: { eventId, seats: 1 } }).then(
+            () => refetch(),
+            () => {},
+          )
+        }
+      >
         Book a seat
       </button>
       <ul className="list">
         {mine.map((b) => (
           <li key={b.id} data-testid="my-booking">
             {b.seats} seat{b.seats === 1 ? '' : 's'}{' '}
-            <button data-testid="cancel-booking" disabled={cancelling.loading} onClick={() => void cancel({ variables: { bookingId: b.id } }).then(() => refetch(), () => {})}>
+            <button
+              data-testid="cancel-booking"
+              disabled={cancelling.loading}
+              onClick={() =>
+                void cancel({ variables: { bookingId: b.id } }).then(
+                  () => refetch(),
+                  () => {},
+                )
+              }
+            >
               Cancel
             </button>
           </li>

@@ -26,7 +26,11 @@ function LatestPost() {
   return <Post key={post.id} post={post} />;
 }
 
-function Post({ post }: { post: { id: string; content: string; likeCount: number; commentCount: number; likedByViewer: boolean; author: { displayName: string } } }) {
+function Post({
+  post,
+}: {
+  post: { id: string; content: string; likeCount: number; commentCount: number; likedByViewer: boolean; author: { displayName: string } };
+}) {
   // Likes by anyone arrive here with the current counts, from the post's snapshot on.
   const { data: snapshot } = useQuery(PostDocument, { variables: { id: post.id } });
   const after = useSnapshotCursor(snapshot?.post.activityCursor);
