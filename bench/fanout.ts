@@ -264,7 +264,14 @@ class Child {
   wait(type: string, ms = 120_000, match: (m: Msg) => boolean = () => true): Promise<Msg> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), ms);
-      this.waiting.push({ type, match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      this.waiting.push({
+        type,
+        match,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
   send(m: Msg): void {

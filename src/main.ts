@@ -1,11 +1,11 @@
 /** `npm start`: migrate, seed demo data when the database is empty, serve, print the URLs. */
 import { createPulse } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from './seed.js';
 import { webHandler } from './transport/web.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

@@ -36,6 +36,6 @@ type Operations = typeof bookings &
   typeof session &
   typeof social;
 /** The names of operations whose text matches no generated document (a field not in the schema, or codegen not run). */
-type Untyped = { [K in keyof Operations]: Operations[K] extends TypedDocumentNode<any, any> ? never : K }[keyof Operations];
+type Untyped = { [K in keyof Operations]: Operations[K] extends TypedDocumentNode<unknown, never> ? never : K }[keyof Operations];
 // Fails `npm run typecheck` naming the stale operation, even if nothing uses it yet.
 export const everyOperationIsTyped: [Untyped] extends [never] ? true : `stale operation: ${Untyped}` = true;

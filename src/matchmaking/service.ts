@@ -44,7 +44,7 @@ export async function joinQueue(app: Services, userId: string, mode: string, reg
   if (!teamSize) throw badInput('mode', `Unknown mode "${mode}"; choose one of: ${Object.keys(TEAM_SIZES).join(', ')}.`);
   return app.streams.write(async (w) => {
     await lockQueue(w.tx, mode, region);
-    let ticket;
+    let ticket: Awaited<ReturnType<typeof w.tx.queueTicket.create>>;
     try {
       ticket = await w.tx.queueTicket.create({ data: { userId, mode, region } });
     } catch (error) {

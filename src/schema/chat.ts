@@ -7,7 +7,7 @@ import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { addMixedEnvelopeFields, noEntity } from './streams.js';
+import { addMixedEnvelopeFields } from './streams.js';
 import { UserType } from './users.js';
 import { viewerOf } from './viewer.js';
 

@@ -6,7 +6,7 @@ import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { addLoggedEnvelopeFields, noEntity } from './streams.js';
+import { addLoggedEnvelopeFields } from './streams.js';
 import { viewerOf } from './viewer.js';
 
 export const NotificationKindEnum = builder.enumType('NotificationKind', {

@@ -164,7 +164,10 @@ class Member implements QueueSink<StreamEvent> {
     if (this.pending.length === 0 && !this.flushing) {
       // The common live case: the group's payload is ready (or this member executes it now).
       const payload = this.fanout.payload(event, this.group, this.operation.args);
-      if (payload.json !== undefined) return this.send(payload.json);
+      if (payload.json !== undefined) {
+        this.send(payload.json);
+        return;
+      }
     }
     this.pending.push(event);
     if (!this.flushing) void this.flush();
@@ -204,7 +207,7 @@ class Member implements QueueSink<StreamEvent> {
   private send(json: string): void {
     this.lastSize = json.length;
     const socket = this.operation.socket;
-    if (socket.readyState === 1) socket.send(this.prefix + json + '}');
+    if (socket.readyState === 1) socket.send(`${this.prefix + json}}`);
   }
 
   async room(): Promise<void> {

@@ -48,7 +48,7 @@ export function serveGraphiQLAsset(req: IncomingMessage, res: ServerResponse): b
   const path = (req.url ?? '/').split('?')[0];
   if (!root || !path.startsWith(GRAPHIQL_ASSETS_PATH) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   const file = normalize(join(root, decodeURIComponent(path.slice(GRAPHIQL_ASSETS_PATH.length))));
-  if (!file.startsWith(root + '/') || !existsSync(file) || !TYPES[extname(file)]) return false;
+  if (!file.startsWith(`${root}/`) || !existsSync(file) || !TYPES[extname(file)]) return false;
   res.writeHead(200, { 'content-type': TYPES[extname(file)], 'cache-control': 'public, max-age=86400' });
   res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
   return true;

@@ -41,7 +41,8 @@ export async function login(prisma: PrismaClient, username: string, password: st
   if (username.length > 64) throw badInput('username', 'Username must be 3-32 letters, digits, "_", "." or "-".');
   const user = await prisma.user.findUnique({ where: { username: username.trim() } });
   // Hash even when the user does not exist, so timing does not reveal which usernames exist.
-  const ok = user ? await verifyPassword(password, user.passwordHash) : (await hashPassword(password), false);
+  if (!user) await hashPassword(password);
+  const ok = user ? await verifyPassword(password, user.passwordHash) : false;
   if (!user || !ok) throw new PulseError('UNAUTHENTICATED', 'Wrong username or password.');
   return user;
 }

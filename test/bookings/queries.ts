@@ -1,7 +1,6 @@
 /** GraphQL documents and small helpers shared by the bookings suites. */
 import { request, type Agent } from 'node:http';
 import type { GqlResult } from '../support/client.js';
-import type { TestServer } from '../support/server.js';
 
 export const CREATE_EVENT = `mutation($input: CreateEventInput!) {
   createEvent(input: $input) { id title venue startsAt capacity bookedSeats availableSeats organizer { id } }

@@ -1,6 +1,5 @@
 /** GraphQL documents and small helpers shared by the chat suites. */
 import { gqlOk, type TestUser } from '../support/client.js';
-import type { TestServer } from '../support/server.js';
 
 export const EVENTS = `subscription($id: ID!, $after: String) {
   conversationEvents(conversationId: $id, after: $after) {

@@ -84,7 +84,7 @@ describe('PERSISTED_DOCUMENTS=only', () => {
   });
 
   it('refuses an unknown hash with PERSISTED_QUERY_NOT_FOUND, even with text beside it', async () => {
-    const unknown = { version: 1, sha256Hash: 'sha256:' + '0'.repeat(64) };
+    const unknown = { version: 1, sha256Hash: `sha256:${'0'.repeat(64)}` };
     const hashOnly = (await (await post(server.url, { extensions: { persistedQuery: unknown } })).json()) as GqlResult;
     expect(errorCode(hashOnly)).toBe('PERSISTED_QUERY_NOT_FOUND');
     const withText = (await (await post(server.url, { query: AD_HOC, extensions: { persistedQuery: unknown } })).json()) as GqlResult;

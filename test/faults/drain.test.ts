@@ -43,7 +43,10 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('drain on SIGTERM', () => {
     // A mutation keeps being sent until the sockets close; the last one sent before that completes.
     const results: Awaited<ReturnType<typeof gql>>[] = [];
     let closed = false;
-    const closing = ws.closed.then((code) => ((closed = true), code));
+    const closing = ws.closed.then((code) => {
+      closed = true;
+      return code;
+    });
     while (!closed) {
       results.push(
         await gql(instance.url, POST_MATCH, { input: { game: 'late', region: 'NA', slots: 1 } }, user.token).catch(() => ({ errors: [] })),

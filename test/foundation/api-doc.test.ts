@@ -48,14 +48,14 @@ describe('docs/API.md', () => {
   it('describes every indexed operation outside the index, in its domain section', () => {
     const prose = doc.split(/^## Operation index$/m)[0];
     const undescribed = indexRows().filter(
-      ({ name }) => !new RegExp('`' + name + '[(:`]').test(prose) && !new RegExp('`' + name + ' \\{').test(prose),
+      ({ name }) => !new RegExp(`\`${name}[(:\`]`).test(prose) && !new RegExp(`\`${name} \\{`).test(prose),
     );
     expect(undescribed.map((row) => row.name)).toEqual([]);
   });
 
   it('has a row in its Errors table for every error code the server sends', () => {
     const codes = [...Object.values(ErrorCode), ...Object.values(PersistedErrorCode), 'INTERNAL_SERVER_ERROR'];
-    const missing = codes.filter((code) => !new RegExp('^\\| `' + code + '` \\|', 'm').test(doc));
+    const missing = codes.filter((code) => !new RegExp(`^\\| \`${code}\` \\|`, 'm').test(doc));
     expect(missing).toEqual([]);
   });
 });

@@ -129,7 +129,7 @@ describe('transport', () => {
     ).toBe('UNAUTHENTICATED');
     const viewer = await gqlOk(server.url, `{ viewer { id username role } }`, {}, alice.token);
     expect(viewer.viewer).toMatchObject({ id: alice.id, role: 'USER' });
-    const nested = 'ofType { '.repeat(14) + 'name' + ' }'.repeat(14);
+    const nested = `${'ofType { '.repeat(14)}name${' }'.repeat(14)}`;
     const deep = await gql(server.url, `{ __type(name: "Query") { fields { type { ${nested} } } } }`);
     expect(deep.errors?.[0].message).toMatch(/depth/i);
   });

@@ -1,7 +1,6 @@
 /** GraphQL documents and small helpers shared by the match tests. */
 import { expect } from 'vitest';
 import { gql, gqlOk, type TestUser } from '../support/client.js';
-import type { TestServer } from '../support/server.js';
 
 export const MATCH_FIELDS = 'id game region slots openSlots mode description status creator { id } players { id } createdAt';
 export const POST_MATCH = `mutation($input: PostMatchInput!) { postMatch(input: $input) { ${MATCH_FIELDS} } }`;

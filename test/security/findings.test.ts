@@ -27,11 +27,6 @@ const SUBSCRIPTIONS = (ids: { event: string; post: string; conversation: string;
 const execFileAsync = promisify(execFile);
 
 const base64 = (text: string) => Buffer.from(text).toString('base64');
-const nested = (levels: number): unknown => {
-  let value: unknown = 1;
-  for (let i = 0; i < levels; i++) value = [value];
-  return value;
-};
 
 describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
   let server: TestServer;
@@ -284,7 +279,8 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
       });
     replay('a');
     replay('b');
-    const third = (replay('c'), await raw.waitFor((m) => m.id === 'c' && (m.type === 'error' || m.type === 'next')));
+    replay('c');
+    const third = await raw.waitFor((m) => m.id === 'c' && (m.type === 'error' || m.type === 'next'));
     const errors = third.type === 'error' ? third.payload : third.payload.errors;
     expect(errors[0].extensions.code).toBe('RATE_LIMITED');
   });
@@ -338,7 +334,9 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     const capped = await startTestServer({ database: kind, config: { maxConnectionsPerIp: 3 } });
     cleanup.add(capped);
     const sockets = await Promise.all([0, 1, 2].map(() => initSocket(capped.wsUrl)));
-    cleanup.defer(() => sockets.forEach((s) => s.socket.close()));
+    cleanup.defer(() => {
+      for (const s of sockets) s.socket.close();
+    });
     const fourth = rawSocket(capped.wsUrl);
     expect((await fourth.closed).code).toBe(429);
     sockets[0].socket.close();

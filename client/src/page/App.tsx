@@ -47,7 +47,9 @@ export function App() {
         {session ? (
           <span className="who">
             signed in as <strong data-testid="viewer">{session.user.username}</strong>{' '}
-            <button onClick={() => signIn(null)}>Sign out</button>
+            <button type="button" onClick={() => signIn(null)}>
+              Sign out
+            </button>
           </span>
         ) : null}
       </header>

@@ -108,7 +108,7 @@ function Conversation({ conversationId, viewerId }: { conversationId: string; vi
       </p>
       <form onSubmit={submit} className="row">
         <input data-testid="chat-input" placeholder="Message" value={text} maxLength={4000} onChange={(e) => type(e.target.value)} />
-        <button data-testid="chat-send" disabled={sending.loading}>
+        <button type="submit" data-testid="chat-send" disabled={sending.loading}>
           Send
         </button>
       </form>

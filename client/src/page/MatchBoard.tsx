@@ -67,7 +67,7 @@ function RegionBoard({ region }: { region: Region }) {
       <form onSubmit={submit} className="row">
         <input data-testid="post-match-game" placeholder="Game" value={game} onChange={(e) => setGame(e.target.value)} required />
         <input type="number" min={1} max={50} value={slots} onChange={(e) => setSlots(Number(e.target.value))} aria-label="Slots" />
-        <button data-testid="post-match-submit" disabled={posting.loading}>
+        <button type="submit" data-testid="post-match-submit" disabled={posting.loading}>
           Post match
         </button>
       </form>

@@ -62,6 +62,7 @@ function EventSeats({ eventId, viewerId }: { eventId: string; viewerId: string }
         <span data-testid="seats-available">{available}</span> of <span data-testid="seats-capacity">{capacity}</span> seats left
       </p>
       <button
+        type="button"
         data-testid="book-seat"
         disabled={booking.loading || available < 1}
         onClick={() =>
@@ -78,6 +79,7 @@ function EventSeats({ eventId, viewerId }: { eventId: string; viewerId: string }
           <li key={b.id} data-testid="my-booking">
             {b.seats} seat{b.seats === 1 ? '' : 's'}{' '}
             <button
+              type="button"
               data-testid="cancel-booking"
               disabled={cancelling.loading}
               onClick={() =>

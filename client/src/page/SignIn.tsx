@@ -32,7 +32,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
       <label>
         Password <input data-testid="signin-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
       </label>
-      <button data-testid="signin-submit" disabled={loading}>
+      <button type="submit" data-testid="signin-submit" disabled={loading}>
         Sign in
       </button>
       {error ? <p className="error">{error.message}</p> : null}

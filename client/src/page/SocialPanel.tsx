@@ -47,7 +47,7 @@ function Post({
       </p>
       <p>
         <span data-testid="post-like-count">{likes}</span> likes · {comments} comments{' '}
-        <button data-testid="like-toggle" disabled={liking.loading || unliking.loading} onClick={toggle}>
+        <button type="button" data-testid="like-toggle" disabled={liking.loading || unliking.loading} onClick={toggle}>
           {post.likedByViewer ? 'Unlike' : 'Like'}
         </button>
       </p>
@@ -87,7 +87,7 @@ function Notifications() {
     <div data-testid="notifications">
       <h3>
         Notifications <span data-testid="unread-count">{unread}</span> unread{' '}
-        <button onClick={() => void readAll()} disabled={unread === 0}>
+        <button type="button" onClick={() => void readAll()} disabled={unread === 0}>
           Mark all read
         </button>
       </h3>
