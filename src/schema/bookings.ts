@@ -108,7 +108,7 @@ builder.queryFields((t) => ({
     description: 'One event; NOT_FOUND (and null) for an id that names none.',
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const id = String(args.id);
+      const id = args.id;
       const { value: event, cursor } = await readWithCursor(ctx.app.prisma, Topics.event(id).name, (tx) =>
         tx.event.findUnique({ ...query, where: { id } }),
       );
@@ -158,7 +158,7 @@ builder.mutationFields((t) => ({
     description: 'Books 1-10 seats, all or nothing: SOLD_OUT (with `extensions.availableSeats`) when fewer are left.',
     args: { eventId: t.arg.id(), seats: t.arg.int({ required: false, defaultValue: 1 }) },
     // The insert returned every scalar column: no second read; relations a client selects load on demand.
-    resolve: (_root, args, ctx) => bookSeats(ctx.app, viewerOf(ctx).id, String(args.eventId), args.seats ?? 1),
+    resolve: (_root, args, ctx) => bookSeats(ctx.app, viewerOf(ctx).id, args.eventId, args.seats ?? 1),
   }),
   cancelBooking: t.prismaField({
     type: 'Booking',
@@ -166,7 +166,7 @@ builder.mutationFields((t) => ({
     description: "Cancels a booking (the booker or the event's organiser); cancelling twice is CONFLICT.",
     args: { bookingId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const id = await cancelBooking(ctx.app, viewerOf(ctx).id, String(args.bookingId));
+      const id = await cancelBooking(ctx.app, viewerOf(ctx).id, args.bookingId);
       return ctx.app.prisma.booking.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -176,8 +176,8 @@ builder.mutationFields((t) => ({
     description: 'Organiser only; CONFLICT below the seats already booked.',
     args: { eventId: t.arg.id(), capacity: t.arg.int() },
     resolve: async (query, _root, args, ctx) => {
-      await updateEventCapacity(ctx.app, viewerOf(ctx).id, String(args.eventId), args.capacity);
-      return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id: String(args.eventId) } });
+      await updateEventCapacity(ctx.app, viewerOf(ctx).id, args.eventId, args.capacity);
+      return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id: args.eventId } });
     },
   }),
 }));
@@ -188,8 +188,8 @@ builder.subscriptionField('seatUpdates', (t) =>
     description: "Public: an event's seat changes as they commit, in commit order. Resumable with `after`.",
     args: { eventId: t.arg.id(), after: t.arg.string({ required: false }) },
     subscribe: async (_root, args, ctx) => {
-      await assertEventExists(ctx.app, String(args.eventId));
-      return ctx.app.streams.subscribe(Topics.event(String(args.eventId)), { after: args.after });
+      await assertEventExists(ctx.app, args.eventId);
+      return ctx.app.streams.subscribe(Topics.event(args.eventId), { after: args.after });
     },
     resolve: (event) => event as SeatEvent,
   }),

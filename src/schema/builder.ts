@@ -13,7 +13,11 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   AuthScopes: { signedIn: boolean; admin: boolean };
-  Scalars: { DateTime: { Input: Date; Output: Date | string } };
+  Scalars: {
+    /** IDs arrive as strings (graphql-js coerces them), so resolvers need no `args.id`. */
+    ID: { Input: string; Output: string };
+    DateTime: { Input: Date; Output: Date | string };
+  };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
 }>({

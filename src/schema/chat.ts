@@ -154,7 +154,7 @@ builder.queryFields((t) => ({
     description: 'Members only (FORBIDDEN otherwise).',
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const id = String(args.id);
+      const id = args.id;
       await chat.assertMember(ctx.app.prisma, id, viewerOf(ctx).id);
       const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.conversation(id).name, (tx) =>
         tx.conversation.findUniqueOrThrow({ ...query, where: { id } }),
@@ -198,7 +198,7 @@ builder.mutationFields((t) => ({
     description: 'A DIRECT conversation of the same two users is returned, not created again.',
     args: { input: t.arg({ type: CreateConversationInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { id } = await chat.createConversation(ctx.app, viewerOf(ctx).id, { ...input, memberIds: input.memberIds.map(String) });
+      const { id } = await chat.createConversation(ctx.app, viewerOf(ctx).id, { ...input, memberIds: input.memberIds });
       return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -208,7 +208,7 @@ builder.mutationFields((t) => ({
     description: 'Joins a public group (FORBIDDEN for private groups and direct conversations).',
     args: { conversationId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const id = String(args.conversationId);
+      const id = args.conversationId;
       await chat.joinConversation(ctx.app, viewerOf(ctx).id, id);
       return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
@@ -219,8 +219,8 @@ builder.mutationFields((t) => ({
     description: 'A member of a group adds users to it.',
     args: { conversationId: t.arg.id(), userIds: t.arg.idList() },
     resolve: async (query, _root, args, ctx) => {
-      const id = String(args.conversationId);
-      await chat.addMembers(ctx.app, viewerOf(ctx).id, id, args.userIds.map(String));
+      const id = args.conversationId;
+      await chat.addMembers(ctx.app, viewerOf(ctx).id, id, args.userIds);
       return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -228,7 +228,7 @@ builder.mutationFields((t) => ({
     authScopes: { signedIn: true },
     description: 'Leaves a group: true when the viewer left, false when they were not a member.',
     args: { conversationId: t.arg.id() },
-    resolve: (_root, args, ctx) => chat.leaveConversation(ctx.app, viewerOf(ctx).id, String(args.conversationId)),
+    resolve: (_root, args, ctx) => chat.leaveConversation(ctx.app, viewerOf(ctx).id, args.conversationId),
   }),
   sendMessage: t.prismaField({
     type: 'Message',
@@ -239,7 +239,7 @@ builder.mutationFields((t) => ({
     args: { conversationId: t.arg.id(), text: t.arg.string(), clientMessageId: t.arg.string({ required: false }) },
     resolve: async (query, _root, args, ctx) => {
       const { id } = await chat.sendMessage(ctx.app, viewerOf(ctx).id, {
-        conversationId: String(args.conversationId),
+        conversationId: args.conversationId,
         text: args.text,
         clientMessageId: args.clientMessageId,
       });
@@ -251,7 +251,7 @@ builder.mutationFields((t) => ({
     description: 'Ephemeral: tells the other members; ends by itself unless renewed within a few seconds.',
     args: { conversationId: t.arg.id(), isTyping: t.arg.boolean() },
     resolve: async (_root, args, ctx) => {
-      await chat.setTyping(ctx.app, viewerOf(ctx).id, String(args.conversationId), args.isTyping);
+      await chat.setTyping(ctx.app, viewerOf(ctx).id, args.conversationId, args.isTyping);
       return true;
     },
   }),
@@ -261,7 +261,7 @@ builder.mutationFields((t) => ({
     description: "Members only: sets the viewer's read marker after the last message (unreadCount becomes 0).",
     args: { conversationId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const id = String(args.conversationId);
+      const id = args.conversationId;
       await chat.markConversationRead(ctx.app, viewerOf(ctx).id, id);
       return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
@@ -276,7 +276,7 @@ builder.subscriptionField('conversationEvents', (t) =>
       'Members only. MESSAGE / MEMBER_JOINED / MEMBER_LEFT are resumable with `after`; TYPING is live only and not ' +
       'sent to the typist. Ends (completes) when the viewer leaves.',
     args: { conversationId: t.arg.id(), after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => chat.conversationEvents(ctx.app, viewerOf(ctx).id, String(args.conversationId), args.after),
+    subscribe: (_root, args, ctx) => chat.conversationEvents(ctx.app, viewerOf(ctx).id, args.conversationId, args.after),
     resolve: (event) => event as AnyEventOf<'conversation'>,
   }),
 );

@@ -159,7 +159,7 @@ builder.queryFields((t) => ({
     type: 'Match',
     nullable: true,
     args: { id: t.arg.id() },
-    resolve: (query, _root, args, ctx) => ctx.app.prisma.match.findUnique({ ...query, where: { id: String(args.id) } }),
+    resolve: (query, _root, args, ctx) => ctx.app.prisma.match.findUnique({ ...query, where: { id: args.id } }),
   }),
 }));
 
@@ -179,7 +179,7 @@ builder.mutationFields((t) => ({
     description: 'Applies to an open match; its creator is notified (CONNECTION_REQUEST).',
     args: { matchId: t.arg.id(), message: t.arg.string({ required: false }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await applyToMatch(ctx.app, viewerOf(ctx).id, String(args.matchId), args.message);
+      const { id } = await applyToMatch(ctx.app, viewerOf(ctx).id, args.matchId, args.message);
       return ctx.app.prisma.matchApplication.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -189,7 +189,7 @@ builder.mutationFields((t) => ({
     description: 'Creator only: takes one open slot for the applicant (PLAYER_ACCEPTED); the match turns FULL with the last slot.',
     args: { applicationId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await acceptApplication(ctx.app, viewerOf(ctx).id, String(args.applicationId));
+      const { id } = await acceptApplication(ctx.app, viewerOf(ctx).id, args.applicationId);
       return ctx.app.prisma.matchApplication.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -199,7 +199,7 @@ builder.mutationFields((t) => ({
     description: 'Creator only: opens the voice channel (VOICE_CREATED to every accepted player); again returns the same channel.',
     args: { matchId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await createVoiceChannel(ctx.app, viewerOf(ctx).id, String(args.matchId));
+      const { id } = await createVoiceChannel(ctx.app, viewerOf(ctx).id, args.matchId);
       return ctx.app.prisma.voiceChannel.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -209,7 +209,7 @@ builder.mutationFields((t) => ({
     description: 'Creator only: closes the match (CLOSED on the feed).',
     args: { matchId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await closeMatch(ctx.app, viewerOf(ctx).id, String(args.matchId));
+      const { id } = await closeMatch(ctx.app, viewerOf(ctx).id, args.matchId);
       return ctx.app.prisma.match.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

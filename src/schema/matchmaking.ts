@@ -106,8 +106,8 @@ builder.mutationFields((t) => ({
     description: 'Players only: FORMED -> STARTED.',
     args: { gameId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await startGame(ctx.app, viewerOf(ctx).id, String(args.gameId));
-      return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: String(args.gameId) } });
+      await startGame(ctx.app, viewerOf(ctx).id, args.gameId);
+      return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: args.gameId } });
     },
   }),
   endGame: t.prismaField({
@@ -116,8 +116,8 @@ builder.mutationFields((t) => ({
     description: 'Players only: STARTED -> ENDED, with an optional winner among the players.',
     args: { gameId: t.arg.id(), winnerId: t.arg.id({ required: false }) },
     resolve: async (query, _root, args, ctx) => {
-      await endGame(ctx.app, viewerOf(ctx).id, String(args.gameId), args.winnerId == null ? null : String(args.winnerId));
-      return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: String(args.gameId) } });
+      await endGame(ctx.app, viewerOf(ctx).id, args.gameId, args.winnerId == null ? null : args.winnerId);
+      return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: args.gameId } });
     },
   }),
 }));

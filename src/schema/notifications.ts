@@ -83,7 +83,7 @@ builder.mutationField('markNotificationsRead', (t) =>
     authScopes: { signedIn: true },
     description: "Marks the viewer's notifications read (all when `ids` is omitted); returns how many changed.",
     args: { ids: t.arg.idList({ required: false }) },
-    resolve: (_root, args, ctx) => markRead(ctx.app.prisma, viewerOf(ctx).id, args.ids?.map(String)),
+    resolve: (_root, args, ctx) => markRead(ctx.app.prisma, viewerOf(ctx).id, args.ids),
   }),
 );
 

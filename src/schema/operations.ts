@@ -53,8 +53,7 @@ builder.mutationField('broadcast', (t) =>
     authScopes: { admin: true },
     description: 'ADMIN only: stores and delivers a BROADCAST notification; returns how many were sent.',
     args: { input: t.arg({ type: BroadcastInput }) },
-    resolve: (_root, { input }, ctx) =>
-      broadcast(ctx.app, viewerOf(ctx).id, { userIds: input.userIds?.map(String), message: input.message }),
+    resolve: (_root, { input }, ctx) => broadcast(ctx.app, viewerOf(ctx).id, { userIds: input.userIds, message: input.message }),
   }),
 );
 

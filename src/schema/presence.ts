@@ -22,7 +22,7 @@ builder.subscriptionField('presence', (t) =>
     authScopes: { signedIn: true },
     description: `The current status of each user (at most ${MAX_WATCHED_USERS}), then ONLINE / OFFLINE changes. A user is online while one of their connections is open on any instance.`,
     args: { userIds: t.arg.idList() },
-    subscribe: (_root, args, ctx) => watchPresence(ctx.app, args.userIds.map(String)),
+    subscribe: (_root, args, ctx) => watchPresence(ctx.app, args.userIds),
     resolve: (update) => update,
   }),
 );

@@ -104,7 +104,7 @@ builder.queryFields((t) => ({
     type: 'Post',
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const id = String(args.id);
+      const id = args.id;
       const { value: post, cursor } = await readWithCursor(ctx.app.prisma, Topics.post(id).name, (tx) =>
         tx.post.findUnique({ ...query, where: { id } }),
       );
@@ -136,8 +136,8 @@ builder.mutationFields((t) => ({
     description: 'Likes a post; liking twice counts once.',
     args: { postId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await likePost(ctx.app, viewerOf(ctx).id, String(args.postId));
-      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: String(args.postId) } });
+      await likePost(ctx.app, viewerOf(ctx).id, args.postId);
+      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: args.postId } });
     },
   }),
   unlikePost: t.prismaField({
@@ -146,8 +146,8 @@ builder.mutationFields((t) => ({
     description: 'Removes the viewer’s like, if any.',
     args: { postId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await unlikePost(ctx.app, viewerOf(ctx).id, String(args.postId));
-      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: String(args.postId) } });
+      await unlikePost(ctx.app, viewerOf(ctx).id, args.postId);
+      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: args.postId } });
     },
   }),
   addComment: t.prismaField({
@@ -155,7 +155,7 @@ builder.mutationFields((t) => ({
     authScopes: { signedIn: true },
     args: { postId: t.arg.id(), content: t.arg.string() },
     resolve: async (query, _root, args, ctx) => {
-      const comment = await addComment(ctx.app, viewerOf(ctx).id, String(args.postId), args.content);
+      const comment = await addComment(ctx.app, viewerOf(ctx).id, args.postId, args.content);
       return ctx.app.prisma.comment.findUniqueOrThrow({ ...query, where: { id: comment.id } });
     },
   }),
@@ -165,8 +165,8 @@ builder.mutationFields((t) => ({
     description: 'Follows a user (idempotent); returns the followed user.',
     args: { userId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await followUser(ctx.app, viewerOf(ctx).id, String(args.userId));
-      return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: String(args.userId) } });
+      await followUser(ctx.app, viewerOf(ctx).id, args.userId);
+      return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: args.userId } });
     },
   }),
   unfollowUser: t.prismaField({
@@ -175,8 +175,8 @@ builder.mutationFields((t) => ({
     description: 'Stops following a user (idempotent); returns that user.',
     args: { userId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await unfollowUser(ctx.app, viewerOf(ctx).id, String(args.userId));
-      return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: String(args.userId) } });
+      await unfollowUser(ctx.app, viewerOf(ctx).id, args.userId);
+      return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: args.userId } });
     },
   }),
 }));
@@ -187,8 +187,8 @@ builder.subscriptionField('postActivity', (t) =>
     description: 'Likes and comments of one post, with the counts as of each commit. Public; resumable with `after`.',
     args: { postId: t.arg.id(), after: t.arg.string({ required: false }) },
     subscribe: async (_root, args, ctx) => {
-      await requirePost(ctx.app, String(args.postId));
-      return ctx.app.streams.subscribe(Topics.post(String(args.postId)), { after: args.after });
+      await requirePost(ctx.app, args.postId);
+      return ctx.app.streams.subscribe(Topics.post(args.postId), { after: args.after });
     },
     resolve: (event) => event as AnyEventOf<'post'>,
   }),

@@ -52,8 +52,8 @@ builder.queryField('user', (t) =>
     args: { id: t.arg.id() },
     description: 'One user; NOT_FOUND for an id that names none.',
     resolve: async (query, _root, args, ctx) => {
-      const user = await ctx.app.prisma.user.findUnique({ ...query, where: { id: String(args.id) } });
-      if (!user) throw notFound('User', String(args.id));
+      const user = await ctx.app.prisma.user.findUnique({ ...query, where: { id: args.id } });
+      if (!user) throw notFound('User', args.id);
       return user;
     },
   }),
@@ -87,7 +87,7 @@ builder.mutationField('revokeTokens', (t) =>
     args: { userId: t.arg.id({ required: false }) },
     resolve: async (_root, args, ctx) => {
       const viewer = viewerOf(ctx);
-      const userId = args.userId == null ? viewer.id : String(args.userId);
+      const userId = args.userId == null ? viewer.id : args.userId;
       if (userId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only an ADMIN may revoke another user's tokens.");
       if (userId !== viewer.id && !(await ctx.app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } })))
         throw notFound('User', userId);
