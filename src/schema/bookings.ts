@@ -8,7 +8,6 @@ import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields, noEntity } from './streams.js';
-import { viewerOf } from './viewer.js';
 
 const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
 
@@ -122,13 +121,12 @@ builder.queryFields((t) => ({
     description: 'Events, soonest first.',
     resolve: (query, _root, _args, ctx) => ctx.app.prisma.event.findMany({ ...query, orderBy: [{ startsAt: 'asc' }, { id: 'asc' }] }),
   }),
-  myBookings: t.prismaConnection({
+  myBookings: t.withAuth({ signedIn: true }).prismaConnection({
     type: 'Booking',
     cursor: 'id',
-    authScopes: { signedIn: true },
     description: "The viewer's bookings, newest first.",
     resolve: (query, _root, _args, ctx) =>
-      ctx.app.prisma.booking.findMany({ ...query, where: { userId: viewerOf(ctx).id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+      ctx.app.prisma.booking.findMany({ ...query, where: { userId: ctx.viewer.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   }),
 }));
 
@@ -142,41 +140,37 @@ const CreateEventInput = builder.inputType('CreateEventInput', {
 });
 
 builder.mutationFields((t) => ({
-  createEvent: t.prismaField({
+  createEvent: t.withAuth({ signedIn: true }).prismaField({
     type: 'Event',
-    authScopes: { signedIn: true },
     description: 'Creates an event; the caller is its organiser.',
     args: { input: t.arg({ type: CreateEventInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const id = await createEvent(ctx.app, viewerOf(ctx).id, input);
+      const id = await createEvent(ctx.app, ctx.viewer.id, input);
       return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  bookSeats: t.field({
+  bookSeats: t.withAuth({ signedIn: true }).field({
     type: BookingRef,
-    authScopes: { signedIn: true },
     description: 'Books 1-10 seats, all or nothing: SOLD_OUT (with `extensions.availableSeats`) when fewer are left.',
     args: { eventId: t.arg.id(), seats: t.arg.int({ required: false, defaultValue: 1 }) },
     // The insert returned every scalar column: no second read; relations a client selects load on demand.
-    resolve: (_root, args, ctx) => bookSeats(ctx.app, viewerOf(ctx).id, args.eventId, args.seats ?? 1),
+    resolve: (_root, args, ctx) => bookSeats(ctx.app, ctx.viewer.id, args.eventId, args.seats ?? 1),
   }),
-  cancelBooking: t.prismaField({
+  cancelBooking: t.withAuth({ signedIn: true }).prismaField({
     type: 'Booking',
-    authScopes: { signedIn: true },
     description: "Cancels a booking (the booker or the event's organiser); cancelling twice is CONFLICT.",
     args: { bookingId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const id = await cancelBooking(ctx.app, viewerOf(ctx).id, args.bookingId);
+      const id = await cancelBooking(ctx.app, ctx.viewer.id, args.bookingId);
       return ctx.app.prisma.booking.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  updateEventCapacity: t.prismaField({
+  updateEventCapacity: t.withAuth({ signedIn: true }).prismaField({
     type: 'Event',
-    authScopes: { signedIn: true },
     description: 'Organiser only; CONFLICT below the seats already booked.',
     args: { eventId: t.arg.id(), capacity: t.arg.int() },
     resolve: async (query, _root, args, ctx) => {
-      await updateEventCapacity(ctx.app, viewerOf(ctx).id, args.eventId, args.capacity);
+      await updateEventCapacity(ctx.app, ctx.viewer.id, args.eventId, args.capacity);
       return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id: args.eventId } });
     },
   }),

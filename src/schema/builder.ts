@@ -4,7 +4,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { isProductionBuild } from '../config.js';
-import type { Context } from '../context.js';
+import type { Context, Viewer } from '../context.js';
 import { ErrorCode, PulseError, forbidden, unauthenticated } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
@@ -13,6 +13,8 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   AuthScopes: { signedIn: boolean; admin: boolean };
+  /** Fields built with `t.withAuth({ signedIn: true })` get a context whose viewer is set, by type. */
+  AuthContexts: { signedIn: Context & { viewer: Viewer }; admin: Context & { viewer: Viewer } };
   Scalars: {
     /** IDs arrive as strings (graphql-js coerces them), so resolvers need no `args.id`. */
     ID: { Input: string; Output: string };

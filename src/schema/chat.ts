@@ -9,7 +9,6 @@ import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { addMixedEnvelopeFields } from './streams.js';
 import { UserType } from './users.js';
-import { viewerOf } from './viewer.js';
 
 const ConversationKindEnum = builder.enumType(ConversationKind, { name: 'ConversationKind' });
 
@@ -97,7 +96,7 @@ builder.prismaObject('Conversation', {
     unreadCount: t.int({
       extensions: { viewerDependent: true },
       description: "Messages from others since the viewer's markConversationRead (0 for non-members).",
-      resolve: (c, _args, ctx) => chat.unreadCount(ctx.app.prisma, viewerOf(ctx).id, c.id),
+      resolve: (c, _args, ctx) => (ctx.viewer ? chat.unreadCount(ctx.app.prisma, ctx.viewer.id, c.id) : 0),
     }),
   }),
 });
@@ -148,39 +147,36 @@ const CreateConversationInput = builder.inputType('CreateConversationInput', {
 });
 
 builder.queryFields((t) => ({
-  conversation: t.prismaField({
+  conversation: t.withAuth({ signedIn: true }).prismaField({
     type: 'Conversation',
-    authScopes: { signedIn: true },
     description: 'Members only (FORBIDDEN otherwise).',
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
       const id = args.id;
-      await chat.assertMember(ctx.app.prisma, id, viewerOf(ctx).id);
+      await chat.assertMember(ctx.app.prisma, id, ctx.viewer.id);
       const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.conversation(id).name, (tx) =>
         tx.conversation.findUniqueOrThrow({ ...query, where: { id } }),
       );
       return withSnapshot(value, cursor, knownMember(ctx, [value])[0]);
     },
   }),
-  conversations: t.prismaConnection({
+  conversations: t.withAuth({ signedIn: true }).prismaConnection({
     type: 'Conversation',
     cursor: 'id',
-    authScopes: { signedIn: true },
     description: "The viewer's conversations, most recently active first.",
     resolve: async (query, _root, _args, ctx) =>
       knownMember(
         ctx,
         await ctx.app.prisma.conversation.findMany({
           ...query,
-          where: { members: { some: { userId: viewerOf(ctx).id } } },
+          where: { members: { some: { userId: ctx.viewer.id } } },
           orderBy: [{ lastMessageAt: 'desc' }, { id: 'desc' }],
         }),
       ),
   }),
-  publicConversations: t.prismaConnection({
+  publicConversations: t.withAuth({ signedIn: true }).prismaConnection({
     type: 'Conversation',
     cursor: 'id',
-    authScopes: { signedIn: true },
     description: 'Public groups anyone signed in can join, most recently active first.',
     resolve: (query, _root, _args, ctx) =>
       ctx.app.prisma.conversation.findMany({
@@ -192,53 +188,48 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  createConversation: t.prismaField({
+  createConversation: t.withAuth({ signedIn: true }).prismaField({
     type: 'Conversation',
-    authScopes: { signedIn: true },
     description: 'A DIRECT conversation of the same two users is returned, not created again.',
     args: { input: t.arg({ type: CreateConversationInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { id } = await chat.createConversation(ctx.app, viewerOf(ctx).id, { ...input, memberIds: input.memberIds });
+      const { id } = await chat.createConversation(ctx.app, ctx.viewer.id, { ...input, memberIds: input.memberIds });
       return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  joinConversation: t.prismaField({
+  joinConversation: t.withAuth({ signedIn: true }).prismaField({
     type: 'Conversation',
-    authScopes: { signedIn: true },
     description: 'Joins a public group (FORBIDDEN for private groups and direct conversations).',
     args: { conversationId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
       const id = args.conversationId;
-      await chat.joinConversation(ctx.app, viewerOf(ctx).id, id);
+      await chat.joinConversation(ctx.app, ctx.viewer.id, id);
       return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  addMembers: t.prismaField({
+  addMembers: t.withAuth({ signedIn: true }).prismaField({
     type: 'Conversation',
-    authScopes: { signedIn: true },
     description: 'A member of a group adds users to it.',
     args: { conversationId: t.arg.id(), userIds: t.arg.idList() },
     resolve: async (query, _root, args, ctx) => {
       const id = args.conversationId;
-      await chat.addMembers(ctx.app, viewerOf(ctx).id, id, args.userIds);
+      await chat.addMembers(ctx.app, ctx.viewer.id, id, args.userIds);
       return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  leaveConversation: t.boolean({
-    authScopes: { signedIn: true },
+  leaveConversation: t.withAuth({ signedIn: true }).boolean({
     description: 'Leaves a group: true when the viewer left, false when they were not a member.',
     args: { conversationId: t.arg.id() },
-    resolve: (_root, args, ctx) => chat.leaveConversation(ctx.app, viewerOf(ctx).id, args.conversationId),
+    resolve: (_root, args, ctx) => chat.leaveConversation(ctx.app, ctx.viewer.id, args.conversationId),
   }),
-  sendMessage: t.prismaField({
+  sendMessage: t.withAuth({ signedIn: true }).prismaField({
     type: 'Message',
-    authScopes: { signedIn: true },
     description:
       'Members only; 1-4000 characters after trimming. A retry with the same clientMessageId returns the first message ' +
       '(CONFLICT if that id was used in another conversation).',
     args: { conversationId: t.arg.id(), text: t.arg.string(), clientMessageId: t.arg.string({ required: false }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await chat.sendMessage(ctx.app, viewerOf(ctx).id, {
+      const { id } = await chat.sendMessage(ctx.app, ctx.viewer.id, {
         conversationId: args.conversationId,
         text: args.text,
         clientMessageId: args.clientMessageId,
@@ -246,37 +237,34 @@ builder.mutationFields((t) => ({
       return ctx.app.prisma.message.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  setTyping: t.boolean({
-    authScopes: { signedIn: true },
+  setTyping: t.withAuth({ signedIn: true }).boolean({
     description: 'Ephemeral: tells the other members; ends by itself unless renewed within a few seconds.',
     args: { conversationId: t.arg.id(), isTyping: t.arg.boolean() },
     resolve: async (_root, args, ctx) => {
-      await chat.setTyping(ctx.app, viewerOf(ctx).id, args.conversationId, args.isTyping);
+      await chat.setTyping(ctx.app, ctx.viewer.id, args.conversationId, args.isTyping);
       return true;
     },
   }),
-  markConversationRead: t.prismaField({
+  markConversationRead: t.withAuth({ signedIn: true }).prismaField({
     type: 'Conversation',
-    authScopes: { signedIn: true },
     description: "Members only: sets the viewer's read marker after the last message (unreadCount becomes 0).",
     args: { conversationId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
       const id = args.conversationId;
-      await chat.markConversationRead(ctx.app, viewerOf(ctx).id, id);
+      await chat.markConversationRead(ctx.app, ctx.viewer.id, id);
       return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 }));
 
 builder.subscriptionField('conversationEvents', (t) =>
-  t.field({
+  t.withAuth({ signedIn: true }).field({
     type: ConversationEvent,
-    authScopes: { signedIn: true },
     description:
       'Members only. MESSAGE / MEMBER_JOINED / MEMBER_LEFT are resumable with `after`; TYPING is live only and not ' +
       'sent to the typist. Ends (completes) when the viewer leaves.',
     args: { conversationId: t.arg.id(), after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => chat.conversationEvents(ctx.app, viewerOf(ctx).id, args.conversationId, args.after),
+    subscribe: (_root, args, ctx) => chat.conversationEvents(ctx.app, ctx.viewer.id, args.conversationId, args.after),
     resolve: (event) => event as AnyEventOf<'conversation'>,
   }),
 );

@@ -8,7 +8,6 @@ import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields } from './streams.js';
-import { viewerOf } from './viewer.js';
 
 export const RegionEnum = builder.enumType(Region, { name: 'Region' });
 const MatchStatusEnum = builder.enumType(MatchStatus, { name: 'MatchStatus' });
@@ -164,52 +163,47 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  postMatch: t.prismaField({
+  postMatch: t.withAuth({ signedIn: true }).prismaField({
     type: 'Match',
-    authScopes: { signedIn: true },
     args: { input: t.arg({ type: PostMatchInput }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { id } = await postMatch(ctx.app, viewerOf(ctx).id, input);
+      const { id } = await postMatch(ctx.app, ctx.viewer.id, input);
       return ctx.app.prisma.match.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  applyToMatch: t.prismaField({
+  applyToMatch: t.withAuth({ signedIn: true }).prismaField({
     type: 'MatchApplication',
-    authScopes: { signedIn: true },
     description: 'Applies to an open match; its creator is notified (CONNECTION_REQUEST).',
     args: { matchId: t.arg.id(), message: t.arg.string({ required: false }) },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await applyToMatch(ctx.app, viewerOf(ctx).id, args.matchId, args.message);
+      const { id } = await applyToMatch(ctx.app, ctx.viewer.id, args.matchId, args.message);
       return ctx.app.prisma.matchApplication.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  acceptApplication: t.prismaField({
+  acceptApplication: t.withAuth({ signedIn: true }).prismaField({
     type: 'MatchApplication',
-    authScopes: { signedIn: true },
     description: 'Creator only: takes one open slot for the applicant (PLAYER_ACCEPTED); the match turns FULL with the last slot.',
     args: { applicationId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await acceptApplication(ctx.app, viewerOf(ctx).id, args.applicationId);
+      const { id } = await acceptApplication(ctx.app, ctx.viewer.id, args.applicationId);
       return ctx.app.prisma.matchApplication.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  createVoiceChannel: t.prismaField({
+  createVoiceChannel: t.withAuth({ signedIn: true }).prismaField({
     type: 'VoiceChannel',
-    authScopes: { signedIn: true },
     description: 'Creator only: opens the voice channel (VOICE_CREATED to every accepted player); again returns the same channel.',
     args: { matchId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await createVoiceChannel(ctx.app, viewerOf(ctx).id, args.matchId);
+      const { id } = await createVoiceChannel(ctx.app, ctx.viewer.id, args.matchId);
       return ctx.app.prisma.voiceChannel.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
-  closeMatch: t.prismaField({
+  closeMatch: t.withAuth({ signedIn: true }).prismaField({
     type: 'Match',
-    authScopes: { signedIn: true },
     description: 'Creator only: closes the match (CLOSED on the feed).',
     args: { matchId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await closeMatch(ctx.app, viewerOf(ctx).id, args.matchId);
+      const { id } = await closeMatch(ctx.app, ctx.viewer.id, args.matchId);
       return ctx.app.prisma.match.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

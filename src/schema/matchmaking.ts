@@ -5,7 +5,6 @@ import { Topics, type StreamEvent } from '../streams/index.js';
 import { builder } from './builder.js';
 import { RegionEnum } from './matches.js';
 import { noEntity } from './streams.js';
-import { viewerOf } from './viewer.js';
 
 const GameStatusEnum = builder.enumType(GameStatus, { name: 'GameStatus' });
 
@@ -64,71 +63,64 @@ const MatchmakingEvent = builder.objectRef<QueueEvent>('MatchmakingEvent').imple
 });
 
 builder.queryFields((t) => ({
-  queueTicket: t.field({
+  queueTicket: t.withAuth({ signedIn: true }).field({
     type: QueueTicket,
     nullable: true,
-    authScopes: { signedIn: true },
     description: "The viewer's place in the matchmaking queue, or null.",
-    resolve: (_root, _args, ctx) => viewerTicket(ctx.app, viewerOf(ctx).id),
+    resolve: (_root, _args, ctx) => viewerTicket(ctx.app, ctx.viewer.id),
   }),
-  currentGame: t.prismaField({
+  currentGame: t.withAuth({ signedIn: true }).prismaField({
     type: 'GameSession',
     nullable: true,
-    authScopes: { signedIn: true },
     description: "The viewer's game that is formed or started, or null.",
     resolve: (query, _root, _args, ctx) =>
       ctx.app.prisma.gameSession.findFirst({
         ...query,
-        where: { status: { in: ['FORMED', 'STARTED'] }, players: { some: { userId: viewerOf(ctx).id } } },
+        where: { status: { in: ['FORMED', 'STARTED'] }, players: { some: { userId: ctx.viewer.id } } },
         orderBy: { createdAt: 'desc' },
       }),
   }),
 }));
 
 builder.mutationFields((t) => ({
-  joinQueue: t.field({
+  joinQueue: t.withAuth({ signedIn: true }).field({
     type: QueueTicket,
-    authScopes: { signedIn: true },
     description: `Queues the viewer (CONFLICT if already queued or in a game). Modes: ${Object.entries(TEAM_SIZES)
       .map(([mode, size]) => `${mode} (${size})`)
       .join(', ')}.`,
     args: { mode: t.arg.string(), region: t.arg({ type: RegionEnum }) },
-    resolve: (_root, args, ctx) => joinQueue(ctx.app, viewerOf(ctx).id, args.mode, args.region),
+    resolve: (_root, args, ctx) => joinQueue(ctx.app, ctx.viewer.id, args.mode, args.region),
   }),
-  leaveQueue: t.boolean({
-    authScopes: { signedIn: true },
+  leaveQueue: t.withAuth({ signedIn: true }).boolean({
     description: 'Leaves the queue; false when the viewer was not queued.',
-    resolve: (_root, _args, ctx) => leaveQueue(ctx.app, viewerOf(ctx).id),
+    resolve: (_root, _args, ctx) => leaveQueue(ctx.app, ctx.viewer.id),
   }),
-  startGame: t.prismaField({
+  startGame: t.withAuth({ signedIn: true }).prismaField({
     type: 'GameSession',
-    authScopes: { signedIn: true },
     description: 'Players only: FORMED -> STARTED.',
     args: { gameId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await startGame(ctx.app, viewerOf(ctx).id, args.gameId);
+      await startGame(ctx.app, ctx.viewer.id, args.gameId);
       return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: args.gameId } });
     },
   }),
-  endGame: t.prismaField({
+  endGame: t.withAuth({ signedIn: true }).prismaField({
     type: 'GameSession',
-    authScopes: { signedIn: true },
     description: 'Players only: STARTED -> ENDED, with an optional winner among the players.',
     args: { gameId: t.arg.id(), winnerId: t.arg.id({ required: false }) },
     resolve: async (query, _root, args, ctx) => {
-      await endGame(ctx.app, viewerOf(ctx).id, args.gameId, args.winnerId == null ? null : args.winnerId);
+      await endGame(ctx.app, ctx.viewer.id, args.gameId, args.winnerId == null ? null : args.winnerId);
       return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: args.gameId } });
     },
   }),
 }));
 
 builder.subscriptionField('matchmaking', (t) =>
-  t.field({
+  t.withAuth({ signedIn: true }).field({
     type: MatchmakingEvent,
-    authScopes: { signedIn: true },
     description: "The viewer's own queue position, matches found and game changes.",
     subscribe: (_root, _args, ctx) =>
-      ctx.app.streams.subscribe(Topics.queue(viewerOf(ctx).id), { check: (e) => (e.kind === 'GAP' ? 'skip' : 'deliver') }),
+      ctx.app.streams.subscribe(Topics.queue(ctx.viewer.id), { check: (e) => (e.kind === 'GAP' ? 'skip' : 'deliver') }),
     resolve: (event) => event as QueueEvent,
   }),
 );

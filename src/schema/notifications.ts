@@ -47,15 +47,14 @@ const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEv
 addLoggedEnvelopeFields(NotificationEvent);
 
 builder.queryField('notifications', (t) =>
-  t.prismaConnection(
+  t.withAuth({ signedIn: true }).prismaConnection(
     {
       type: 'Notification',
       cursor: 'id',
-      authScopes: { signedIn: true },
       description: "The viewer's notifications, newest first.",
       args: { unreadOnly: t.arg.boolean({ required: false }) },
       resolve: async (query, _root, args, ctx) => {
-        const userId = viewerOf(ctx).id;
+        const userId = ctx.viewer.id;
         const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.user(userId).name, (tx) =>
           tx.notification.findMany({
             ...query,
@@ -79,21 +78,19 @@ builder.queryField('notifications', (t) =>
 );
 
 builder.mutationField('markNotificationsRead', (t) =>
-  t.int({
-    authScopes: { signedIn: true },
+  t.withAuth({ signedIn: true }).int({
     description: "Marks the viewer's notifications read (all when `ids` is omitted); returns how many changed.",
     args: { ids: t.arg.idList({ required: false }) },
-    resolve: (_root, args, ctx) => markRead(ctx.app.prisma, viewerOf(ctx).id, args.ids),
+    resolve: (_root, args, ctx) => markRead(ctx.app.prisma, ctx.viewer.id, args.ids),
   }),
 );
 
 builder.subscriptionField('notifications', (t) =>
-  t.field({
+  t.withAuth({ signedIn: true }).field({
     type: NotificationEvent,
-    authScopes: { signedIn: true },
     description: "The viewer's notifications as they are created. Resumable with `after`.",
     args: { after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.user(viewerOf(ctx).id), { after: args.after }),
+    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.user(ctx.viewer.id), { after: args.after }),
     resolve: (event) => event as StreamEvent<'user'>,
   }),
 );

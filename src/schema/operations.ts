@@ -2,7 +2,6 @@
 import { SAMPLE_INTERVAL_MS, type InstanceStats, type OperationsStats } from '../operations/monitor.js';
 import { broadcast, serverStats, type ServerStats } from '../operations/service.js';
 import { builder } from './builder.js';
-import { viewerOf } from './viewer.js';
 
 const SubscriptionCount = builder.objectRef<{ kind: string; count: number }>('SubscriptionCount').implement({
   description: 'Open subscriptions of one stream kind on this instance.',
@@ -49,11 +48,10 @@ const BroadcastInput = builder.inputType('BroadcastInput', {
 });
 
 builder.mutationField('broadcast', (t) =>
-  t.int({
-    authScopes: { admin: true },
+  t.withAuth({ admin: true }).int({
     description: 'ADMIN only: stores and delivers a BROADCAST notification; returns how many were sent.',
     args: { input: t.arg({ type: BroadcastInput }) },
-    resolve: (_root, { input }, ctx) => broadcast(ctx.app, viewerOf(ctx).id, { userIds: input.userIds, message: input.message }),
+    resolve: (_root, { input }, ctx) => broadcast(ctx.app, ctx.viewer.id, { userIds: input.userIds, message: input.message }),
   }),
 );
 

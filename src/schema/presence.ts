@@ -17,9 +17,8 @@ const PresenceEvent = builder.objectRef<PresenceUpdate>('PresenceEvent').impleme
 });
 
 builder.subscriptionField('presence', (t) =>
-  t.field({
+  t.withAuth({ signedIn: true }).field({
     type: PresenceEvent,
-    authScopes: { signedIn: true },
     description: `The current status of each user (at most ${MAX_WATCHED_USERS}), then ONLINE / OFFLINE changes. A user is online while one of their connections is open on any instance.`,
     args: { userIds: t.arg.idList() },
     subscribe: (_root, args, ctx) => watchPresence(ctx.app, args.userIds),

@@ -8,7 +8,6 @@ import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { addLoggedEnvelopeFields } from './streams.js';
-import { viewerOf } from './viewer.js';
 
 // A viewer id no row has, so "by the viewer" selections of an anonymous caller match nothing.
 const NOBODY = '';
@@ -121,61 +120,55 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  createPost: t.prismaField({
+  createPost: t.withAuth({ signedIn: true }).prismaField({
     type: 'Post',
-    authScopes: { signedIn: true },
     args: { content: t.arg.string() },
     resolve: async (query, _root, args, ctx) => {
-      const post = await createPost(ctx.app, viewerOf(ctx).id, args.content);
+      const post = await createPost(ctx.app, ctx.viewer.id, args.content);
       return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: post.id } });
     },
   }),
-  likePost: t.prismaField({
+  likePost: t.withAuth({ signedIn: true }).prismaField({
     type: 'Post',
-    authScopes: { signedIn: true },
     description: 'Likes a post; liking twice counts once.',
     args: { postId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await likePost(ctx.app, viewerOf(ctx).id, args.postId);
+      await likePost(ctx.app, ctx.viewer.id, args.postId);
       return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: args.postId } });
     },
   }),
-  unlikePost: t.prismaField({
+  unlikePost: t.withAuth({ signedIn: true }).prismaField({
     type: 'Post',
-    authScopes: { signedIn: true },
     description: 'Removes the viewer’s like, if any.',
     args: { postId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await unlikePost(ctx.app, viewerOf(ctx).id, args.postId);
+      await unlikePost(ctx.app, ctx.viewer.id, args.postId);
       return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: args.postId } });
     },
   }),
-  addComment: t.prismaField({
+  addComment: t.withAuth({ signedIn: true }).prismaField({
     type: 'Comment',
-    authScopes: { signedIn: true },
     args: { postId: t.arg.id(), content: t.arg.string() },
     resolve: async (query, _root, args, ctx) => {
-      const comment = await addComment(ctx.app, viewerOf(ctx).id, args.postId, args.content);
+      const comment = await addComment(ctx.app, ctx.viewer.id, args.postId, args.content);
       return ctx.app.prisma.comment.findUniqueOrThrow({ ...query, where: { id: comment.id } });
     },
   }),
-  followUser: t.prismaField({
+  followUser: t.withAuth({ signedIn: true }).prismaField({
     type: 'User',
-    authScopes: { signedIn: true },
     description: 'Follows a user (idempotent); returns the followed user.',
     args: { userId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await followUser(ctx.app, viewerOf(ctx).id, args.userId);
+      await followUser(ctx.app, ctx.viewer.id, args.userId);
       return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: args.userId } });
     },
   }),
-  unfollowUser: t.prismaField({
+  unfollowUser: t.withAuth({ signedIn: true }).prismaField({
     type: 'User',
-    authScopes: { signedIn: true },
     description: 'Stops following a user (idempotent); returns that user.',
     args: { userId: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {
-      await unfollowUser(ctx.app, viewerOf(ctx).id, args.userId);
+      await unfollowUser(ctx.app, ctx.viewer.id, args.userId);
       return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: args.userId } });
     },
   }),

@@ -4,7 +4,6 @@ import { revokeTokens } from '../auth/revocation.js';
 import { forbidden, notFound } from '../errors.js';
 import { login, register } from '../users/service.js';
 import { builder } from './builder.js';
-import { viewerOf } from './viewer.js';
 
 export const RoleEnum = builder.enumType(Role, { name: 'Role' });
 
@@ -79,14 +78,13 @@ builder.mutationFields((t) => ({
 }));
 
 builder.mutationField('revokeTokens', (t) =>
-  t.boolean({
-    authScopes: { signedIn: true },
+  t.withAuth({ signedIn: true }).boolean({
     description:
       'Signs out everywhere: every token issued so far for the user stops working and their open WebSocket connections close (4403). ' +
       "Without `userId`, the caller's own; another user's: ADMIN only.",
     args: { userId: t.arg.id({ required: false }) },
     resolve: async (_root, args, ctx) => {
-      const viewer = viewerOf(ctx);
+      const viewer = ctx.viewer;
       const userId = args.userId == null ? viewer.id : args.userId;
       if (userId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only an ADMIN may revoke another user's tokens.");
       if (userId !== viewer.id && !(await ctx.app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } })))

@@ -1,4 +1,4 @@
-/** Who is asking: for resolvers whose field is `authScopes: { signedIn: true }` the viewer is set. */
+/** The viewer of a field that is not built with `t.withAuth` but is only reachable signed in (UNAUTHENTICATED otherwise). */
 import type { Context, Viewer } from '../context.js';
 import { unauthenticated } from '../errors.js';
 
