@@ -20,7 +20,7 @@ type Kind = keyof typeof KINDS;
 function indexRows(): { name: string; kind: string }[] {
   const section = doc.split(/^## Operation index$/m)[1]?.split(/^## /m)[0];
   if (!section) throw new Error('docs/API.md has no "## Operation index" section');
-  return [...section.matchAll(/^\| `(\w+)` \| (\w+) \|/gm)].map(([, name, kind]) => ({ name, kind }));
+  return [...section.matchAll(/^\|\s*`(\w+)`\s*\|\s*(\w+)\s*\|/gm)].map(([, name, kind]) => ({ name, kind }));
 }
 
 const key = (kind: string, name: string) => `${kind} ${name}`;
@@ -55,7 +55,7 @@ describe('docs/API.md', () => {
 
   it('has a row in its Errors table for every error code the server sends', () => {
     const codes = [...Object.values(ErrorCode), ...Object.values(PersistedErrorCode), 'INTERNAL_SERVER_ERROR'];
-    const missing = codes.filter((code) => !new RegExp(`^\\| \`${code}\` \\|`, 'm').test(doc));
+    const missing = codes.filter((code) => !new RegExp(`^\\|\\s*\`${code}\`\\s*\\|`, 'm').test(doc));
     expect(missing).toEqual([]);
   });
 });
