@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import type { Database, PrismaClient } from './db/index.js';
 import type { OperationsMonitor } from './operations/monitor.js';
 import type { Presence } from './presence/service.js';
+import type { Loaders } from './schema/loaders.js';
 import type { Streams } from './streams/index.js';
 import type { Connections } from './transport/connections.js';
 import type { Metrics } from './transport/metrics.js';
@@ -48,4 +49,6 @@ export interface Context {
   connectionId: string | null;
   /** The caller's address (per-IP rate limits for anonymous callers). */
   ip: string | undefined;
+  /** Per-request batched lookups (schema/loaders.ts). */
+  loaders: Loaders;
 }

@@ -23,6 +23,8 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   /** A dependency (the database) is unreachable; nothing was changed; `extensions.retryAfterMs` tells when to retry. */
   UNAVAILABLE: 'UNAVAILABLE',
+  /** An unexpected failure, masked: "Unexpected error." with `extensions.requestId`, which is in the log. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -42,6 +42,15 @@ export async function isMember(db: PrismaClient | Tx, conversationId: string, us
   return row !== null;
 }
 
+/** Which of `conversationIds` the user is a member of, in one query. */
+export async function memberships(db: PrismaClient | Tx, userId: string, conversationIds: readonly string[]): Promise<Set<string>> {
+  const rows = await db.conversationMember.findMany({
+    where: { userId, conversationId: { in: [...conversationIds] } },
+    select: { conversationId: true },
+  });
+  return new Set(rows.map((row) => row.conversationId));
+}
+
 /** NOT_FOUND for an unknown conversation, FORBIDDEN for a non-member; for reads and subscribe. */
 export async function assertMember(prisma: PrismaClient, conversationId: string, userId: string): Promise<void> {
   const conversation = await prisma.conversation.findUnique({

@@ -17,25 +17,12 @@ const ConversationEventKind = builder.enumType('ConversationEventKind', {
   description: 'TYPING is ephemeral (cursor null, never replayed). GAP: events were missed; refetch the history.',
 });
 
-/** Per request: is the viewer a member of the conversation? One lookup however many fields ask. */
-const membership = new WeakMap<Context, Map<string, Promise<boolean>>>();
-
-function viewerIsMember(ctx: Context, conversationId: string): Promise<boolean> {
-  let known = membership.get(ctx);
-  if (!known) membership.set(ctx, (known = new Map()));
-  let answer = known.get(conversationId);
-  if (!answer) {
-    answer = ctx.viewer ? chat.isMember(ctx.app.prisma, conversationId, ctx.viewer.id) : Promise.resolve(false);
-    known.set(conversationId, answer);
-  }
-  return answer;
-}
+/** Is the viewer a member? One batched lookup per request however many fields ask (schema/loaders.ts). */
+const viewerIsMember = (ctx: Context, conversationId: string): Promise<boolean> => ctx.loaders.membership.load(conversationId);
 
 /** Records conversations the viewer is known to be a member of, sparing the lookup. */
 function knownMember<T extends { id: string }>(ctx: Context, conversations: T[]): T[] {
-  let known = membership.get(ctx);
-  if (!known) membership.set(ctx, (known = new Map()));
-  for (const c of conversations) known.set(c.id, Promise.resolve(true));
+  for (const c of conversations) ctx.loaders.membership.prime(c.id, true);
   return conversations;
 }
 

@@ -4,17 +4,17 @@
  * `@graphql-yoga/graphiql` package and is served at /graphiql/; without the package, Yoga's page is
  * left unchanged (CDN).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, extname, join, normalize } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { renderGraphiQL, type GraphiQLOptions } from 'graphql-yoga';
 import { DEMO_PASSWORD } from '../seed.js';
+import { contentTypeOf, sendFile } from './static-files.js';
 
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/';
 const CDN = /https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g;
 const FAVICON = /<link rel=icon href=[^>]+>/;
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
 function assetsDir(): string | null {
   try {
@@ -48,9 +48,9 @@ export function serveGraphiQLAsset(req: IncomingMessage, res: ServerResponse): b
   const path = (req.url ?? '/').split('?')[0];
   if (!root || !path.startsWith(GRAPHIQL_ASSETS_PATH) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   const file = normalize(join(root, decodeURIComponent(path.slice(GRAPHIQL_ASSETS_PATH.length))));
-  if (!file.startsWith(`${root}/`) || !existsSync(file) || !TYPES[extname(file)]) return false;
-  res.writeHead(200, { 'content-type': TYPES[extname(file)], 'cache-control': 'public, max-age=86400' });
-  res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+  // GraphiQL's bundle is scripts and styles only.
+  if (!file.startsWith(`${root}/`) || !existsSync(file) || !/^text\/(javascript|css)/.test(contentTypeOf(file) ?? '')) return false;
+  sendFile(req, res, file, { 'cache-control': 'public, max-age=86400' });
   return true;
 }
 

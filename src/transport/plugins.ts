@@ -88,7 +88,7 @@ function withCode(error: GraphQLError, requestId: string, logger: Logger): Graph
     return new GraphQLError('Unexpected error.', {
       path: error.path,
       nodes: error.nodes,
-      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
     });
   }
   // graphql-js (a variable that does not coerce) or a library (Pothos's connection arguments)

@@ -11,6 +11,7 @@ import type { WebSocket } from 'ws';
 import { ANONYMOUS, authenticate, type Session } from '../auth/session.js';
 import type { Context, Services, Viewer } from '../context.js';
 import { schema } from '../schema/index.js';
+import { createLoaders } from '../schema/loaders.js';
 import { clientIp } from './address.js';
 import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL } from './graphiql.js';
 import { codeDocumentErrors, queryLimits, requestIdFrom } from './limits.js';
@@ -95,6 +96,7 @@ export function createPipeline(app: Services): GraphQLPipeline {
         ip: extra
           ? ipOf(extra.request.headers['x-forwarded-for'], extra.request.socket.remoteAddress)
           : ipOf(initial.request?.headers.get('x-forwarded-for'), initial.req?.socket.remoteAddress),
+        loaders: createLoaders(app, viewer),
       };
     },
     plugins: [

@@ -1,0 +1,23 @@
+/**
+ * Per-request batching and caching (DataLoader): built with each operation's context (transport/yoga.ts),
+ * so every resolver of one request shares one lookup per key, and the lookups of one tick go to the
+ * database as one query.
+ */
+import DataLoader from 'dataloader';
+import { memberships } from '../chat/service.js';
+import type { Services, Viewer } from '../context.js';
+
+export interface Loaders {
+  /** Is the viewer a member of this conversation? (false when signed out) */
+  membership: DataLoader<string, boolean>;
+}
+
+export function createLoaders(app: Services, viewer: Viewer | null): Loaders {
+  return {
+    membership: new DataLoader(async (conversationIds: readonly string[]) => {
+      if (!viewer) return conversationIds.map(() => false);
+      const member = await memberships(app.prisma, viewer.id, conversationIds);
+      return conversationIds.map((id) => member.has(id));
+    }),
+  };
+}
