@@ -7,7 +7,7 @@ import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { addLoggedEnvelopeFields, noEntity } from './streams.js';
+import { LoggedStreamEvent, noEntity } from './streams.js';
 
 const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
 
@@ -62,6 +62,7 @@ type SeatEvent = AnyEventOf<'event'>;
 const eventIdOf = (e: SeatEvent) => e.topic.slice(e.topic.indexOf(':') + 1);
 
 const SeatUpdate = builder.objectRef<SeatEvent>('SeatUpdate').implement({
+  interfaces: [LoggedStreamEvent],
   description: "A change of an event's seats; counts are exact as of the commit that made it.",
   fields: (t) => ({
     kind: t.field({ type: SeatUpdateKind, resolve: (e) => e.kind }),
@@ -97,8 +98,6 @@ const SeatUpdate = builder.objectRef<SeatEvent>('SeatUpdate').implement({
     }),
   }),
 });
-
-addLoggedEnvelopeFields(SeatUpdate);
 
 builder.queryFields((t) => ({
   event: t.prismaField({

@@ -7,7 +7,7 @@ import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { addMixedEnvelopeFields } from './streams.js';
+import { MixedStreamEvent } from './streams.js';
 import { UserType } from './users.js';
 
 const ConversationKindEnum = builder.enumType(ConversationKind, { name: 'ConversationKind' });
@@ -89,6 +89,7 @@ builder.prismaObject('Conversation', {
 });
 
 const ConversationEvent = builder.objectRef<AnyEventOf<'conversation'>>('ConversationEvent').implement({
+  interfaces: [MixedStreamEvent],
   fields: (t) => ({
     kind: t.field({ type: ConversationEventKind, resolve: (e) => e.kind }),
     message: t.prismaField({
@@ -116,8 +117,6 @@ const ConversationEvent = builder.objectRef<AnyEventOf<'conversation'>>('Convers
     isTyping: t.boolean({ nullable: true, resolve: (e) => (e.kind === 'TYPING' ? e.data.isTyping : null) }),
   }),
 });
-
-addMixedEnvelopeFields(ConversationEvent);
 
 function conversationIdOf(e: { topic: string }): string {
   return e.topic.slice('conversation:'.length);

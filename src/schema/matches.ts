@@ -7,7 +7,7 @@ import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { addLoggedEnvelopeFields } from './streams.js';
+import { LoggedStreamEvent } from './streams.js';
 
 export const RegionEnum = builder.enumType(Region, { name: 'Region' });
 const MatchStatusEnum = builder.enumType(MatchStatus, { name: 'MatchStatus' });
@@ -98,6 +98,7 @@ const MatchFeedKind = builder.enumType('MatchFeedKind', {
 });
 
 const MatchFeedEvent = builder.objectRef<StreamEvent<'region'>>('MatchFeedEvent').implement({
+  interfaces: [LoggedStreamEvent],
   fields: (t) => ({
     kind: t.field({ type: MatchFeedKind, resolve: (e) => e.kind }),
     match: t.prismaField({
@@ -113,7 +114,6 @@ const MatchFeedEvent = builder.objectRef<StreamEvent<'region'>>('MatchFeedEvent'
     }),
   }),
 });
-addLoggedEnvelopeFields(MatchFeedEvent);
 
 const PostMatchInput = builder.inputType('PostMatchInput', {
   fields: (t) => ({

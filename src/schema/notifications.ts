@@ -6,7 +6,7 @@ import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { addLoggedEnvelopeFields } from './streams.js';
+import { LoggedStreamEvent } from './streams.js';
 import { viewerOf } from './viewer.js';
 
 export const NotificationKindEnum = builder.enumType('NotificationKind', {
@@ -27,6 +27,7 @@ builder.prismaObject('Notification', {
 });
 
 const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEvent').implement({
+  interfaces: [LoggedStreamEvent],
   fields: (t) => ({
     kind: t.field({ type: NotificationKindEnum, resolve: (e) => (e.kind === 'GAP' ? 'GAP' : e.data.kind) }),
     notification: t.prismaField({
@@ -43,8 +44,6 @@ const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEv
     }),
   }),
 });
-
-addLoggedEnvelopeFields(NotificationEvent);
 
 builder.queryField('notifications', (t) =>
   t.withAuth({ signedIn: true }).prismaConnection(

@@ -7,7 +7,7 @@ import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { addLoggedEnvelopeFields } from './streams.js';
+import { LoggedStreamEvent } from './streams.js';
 
 // A viewer id no row has, so "by the viewer" selections of an anonymous caller match nothing.
 const NOBODY = '';
@@ -69,6 +69,7 @@ async function countsOf(e: AnyEventOf<'post'>, ctx: Context) {
 }
 
 const PostActivity = builder.objectRef<AnyEventOf<'post'>>('PostActivity').implement({
+  interfaces: [LoggedStreamEvent],
   fields: (t) => ({
     kind: t.field({ type: PostActivityKind, resolve: (e) => e.kind }),
     likeCount: t.int({ resolve: async (e, _args, ctx) => (await countsOf(e, ctx)).likeCount }),
@@ -95,8 +96,6 @@ const PostActivity = builder.objectRef<AnyEventOf<'post'>>('PostActivity').imple
     }),
   }),
 });
-
-addLoggedEnvelopeFields(PostActivity);
 
 builder.queryFields((t) => ({
   post: t.prismaField({
