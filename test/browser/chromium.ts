@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const run = promisify(execFile);
 
@@ -55,4 +55,23 @@ export async function buildPage(name: string): Promise<string> {
 export async function screenshotPath(name: string): Promise<string> {
   await mkdir(ARTIFACTS, { recursive: true });
   return resolve(ARTIFACTS, `${name}.png`);
+}
+
+/**
+ * Opens the page at `url` in `context`, signs in as the demo user `username` and waits until its
+ * socket is connected. Script errors of the page are pushed to `errors` (tests assert there are none).
+ */
+export async function signIn(context: BrowserContext, url: string, username: string, errors: string[]): Promise<Page> {
+  const wait = { timeout: 20_000 };
+  const page = await context.newPage();
+  page.on('pageerror', (error) => errors.push(`${username}: ${error.message}`));
+  await page.goto(new URL('/', url).toString());
+  await page.getByTestId('signin-user').selectOption(username);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('viewer').filter({ hasText: username }).waitFor(wait);
+  await page
+    .getByTestId('connection-state')
+    .filter({ hasText: /^connected$/ })
+    .waitFor(wait);
+  return page;
 }

@@ -12,7 +12,7 @@ import { createPulseClient, LoginDocument, MatchFeedDocument, PostMatchDocument,
 import { DEMO_PASSWORD, seedDemoData } from '../../src/seed.js';
 import { disposers } from '../support/client.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath } from './chromium.js';
+import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath, signIn } from './chromium.js';
 
 const WAIT = { timeout: 20_000 };
 
@@ -22,19 +22,7 @@ describe.runIf(RUN_BROWSER_TESTS)('operations panel (trusted documents only)', (
   let server: TestServer;
   const pageErrors: string[] = [];
 
-  async function signIn(username: string): Promise<Page> {
-    const page = await (await browser.newContext()).newPage();
-    page.on('pageerror', (error) => pageErrors.push(`${username}: ${error.message}`));
-    await page.goto(new URL('/', server.url).toString());
-    await page.getByTestId('signin-user').selectOption(username);
-    await page.getByTestId('signin-submit').click();
-    await page.getByTestId('viewer').filter({ hasText: username }).waitFor(WAIT);
-    await page
-      .getByTestId('connection-state')
-      .filter({ hasText: /^connected$/ })
-      .waitFor(WAIT);
-    return page;
-  }
+  const signInAs = async (username: string): Promise<Page> => signIn(await browser.newContext(), server.url, username, pageErrors);
 
   beforeAll(async () => {
     const web = await buildPage('web-operations');
@@ -51,7 +39,7 @@ describe.runIf(RUN_BROWSER_TESTS)('operations panel (trusted documents only)', (
   });
 
   it('an ADMIN watches the figures move under load; the page works by hash only', async () => {
-    const admin = await signIn('admin');
+    const admin = await signInAs('admin');
     const panel = admin.getByTestId('operations-panel');
     await panel.waitFor(WAIT);
     await panel.getByTestId('operations-instance').filter({ hasText: 'ops-page' }).waitFor(WAIT);
@@ -95,7 +83,7 @@ describe.runIf(RUN_BROWSER_TESTS)('operations panel (trusted documents only)', (
   });
 
   it('a non-admin page has no operations panel', async () => {
-    const bob = await signIn('bob');
+    const bob = await signInAs('bob');
     await bob.getByTestId('match-board').waitFor(WAIT);
     await bob.getByTestId('social-panel').waitFor(WAIT);
     expect(await bob.getByTestId('operations-panel').count()).toBe(0);

@@ -3,12 +3,12 @@
  * does appears live in the other's panels (match board, seats, chat, post likes and notifications).
  * Embedded mode (one instance, PGlite); with PostgreSQL and Redis also two instances, one user on each.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../src/seed.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath } from './chromium.js';
+import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath, signIn } from './chromium.js';
 
 /** Live subscriptions one signed-in page holds: notifications, match feed, seats, conversation, post. */
 const SUBSCRIPTIONS_PER_PAGE = 5;
@@ -50,20 +50,6 @@ if (TEST_DATABASE_URL && TEST_REDIS_URL) {
 /** Script errors of every page, reported by the last test. */
 const pageErrors: string[] = [];
 
-async function signIn(context: BrowserContext, server: TestServer, username: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(`${username}: ${error.message}`));
-  await page.goto(new URL('/', server.url).toString());
-  await page.getByTestId('signin-user').selectOption(username);
-  await page.getByTestId('signin-submit').click();
-  await page.getByTestId('viewer').filter({ hasText: username }).waitFor(WAIT);
-  await page
-    .getByTestId('connection-state')
-    .filter({ hasText: /^connected$/ })
-    .waitFor(WAIT);
-  return page;
-}
-
 describe.runIf(RUN_BROWSER_TESTS).each(setups)('web page, %s', (name, start) => {
   let browser: Browser;
   let setup: Setup;
@@ -75,8 +61,8 @@ describe.runIf(RUN_BROWSER_TESTS).each(setups)('web page, %s', (name, start) => 
     const web = await buildPage(`web-${tag}`);
     [browser, setup] = await Promise.all([launchChromium(), start(web)]);
     await seedDemoData(setup.servers[0].pulse.services.prisma);
-    alice = await signIn(await browser.newContext(), setup.servers[0], 'alice');
-    bob = await signIn(await browser.newContext(), setup.servers[1], 'bob');
+    alice = await signIn(await browser.newContext(), setup.servers[0].url, 'alice', pageErrors);
+    bob = await signIn(await browser.newContext(), setup.servers[1].url, 'bob', pageErrors);
     // Every panel's subscription is live on its server before anyone acts.
     if (setup.servers[0] === setup.servers[1]) await waitForSubscriptions(setup.servers[0], 2 * SUBSCRIPTIONS_PER_PAGE);
     else await Promise.all(setup.servers.map((s) => waitForSubscriptions(s, SUBSCRIPTIONS_PER_PAGE)));

@@ -1,29 +1,9 @@
 /** The transport: auth on connection_init, protocol errors, limits, health endpoints, graceful stop. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { connectWs, deferred, disposers, errorCode, gql, gqlOk, registerUser, withTimeout, type TestUser } from '../support/client.js';
+import { connectWs, disposers, errorCode, gql, gqlOk, rawSocket, registerUser, type TestUser } from '../support/client.js';
 import { makeAdmin, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 
 const NOTIFICATIONS = `subscription { notifications { kind notification { message } } }`;
-
-/** A raw graphql-transport-ws socket, for frames a well-behaved client would never send. */
-function rawSocket(wsUrl: string, headers: Record<string, string> = {}) {
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { headers });
-  const messages: any[] = [];
-  const closed = deferred<{ code: number; reason: string }>();
-  const opened = deferred<void>();
-  socket.on('open', () => opened.resolve());
-  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
-  socket.on('close', (code, reason) => closed.resolve({ code, reason: String(reason) }));
-  socket.on('error', () => {});
-  socket.on('unexpected-response', (_req, res) => closed.resolve({ code: res.statusCode ?? 0, reason: 'http' }));
-  const openedWithin = withTimeout(opened.promise, 5_000, 'the socket to open');
-  const closedWithin = withTimeout(closed.promise, 10_000, 'the socket to close');
-  // A refused upgrade never opens; a test that expects that never awaits `opened`.
-  openedWithin.catch(() => {});
-  closedWithin.catch(() => {});
-  return { socket, messages, opened: openedWithin, closed: closedWithin };
-}
 
 describe('transport', () => {
   let server: TestServer;

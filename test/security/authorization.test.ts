@@ -13,7 +13,8 @@ import { schema } from '../../src/schema/index.js';
 import { connectWs, gql, gqlOk, registerUser, type TestUser, type WsClient } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { makeAdmin, startTestServer, type TestServer } from '../support/server.js';
-import { live, until } from './support.js';
+import { live } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 const ROLES = ['anonymous', 'another', 'nonMember', 'formerMember', 'admin'] as const;
 type Role = (typeof ROLES)[number];
@@ -363,14 +364,14 @@ async function overSse(
     }
   })().catch(() => null);
   const started = subscription
-    ? until(() => live(server) > before, 'the SSE subscription').then(() => 'live' as const)
+    ? waitUntil(() => live(server) > before, 'the SSE subscription').then(() => 'live' as const)
     : new Promise<never>(() => {});
   const outcome = await Promise.race([
     first.then((result) => ({ result, live: false })),
     started.then(() => ({ result: null, live: true })),
   ]);
   controller.abort();
-  if (outcome.live) await until(() => live(server) === before, 'the SSE subscription to end');
+  if (outcome.live) await waitUntil(() => live(server) === before, 'the SSE subscription to end');
   return outcome;
 }
 
@@ -383,11 +384,11 @@ async function overWs(client: WsClient, op: Operation, server: TestServer, subsc
     (errors) => ({ result: { errors: Array.isArray(errors) ? errors : [{ message: String(errors) }] }, live: false }),
   );
   const started = subscription
-    ? until(() => live(server) > before, 'the WebSocket subscription').then(() => ({ result: null, live: true }))
+    ? waitUntil(() => live(server) > before, 'the WebSocket subscription').then(() => ({ result: null, live: true }))
     : new Promise<never>(() => {});
   const outcome = await Promise.race([answered, started]);
   sub.unsubscribe();
-  if (outcome.live) await until(() => live(server) === before, 'the WebSocket subscription to end');
+  if (outcome.live) await waitUntil(() => live(server) === before, 'the WebSocket subscription to end');
   return outcome;
 }
 

@@ -12,7 +12,9 @@ import { requestIdFrom } from '../../src/transport/limits.js';
 import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, TEST_JWT_SECRET, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { initSocket, live, post, rawHttp, rawSocket, until } from './support.js';
+import { rawSocket } from '../support/client.js';
+import { initSocket, live, post, rawHttp } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 const SUBSCRIPTIONS = (ids: { event: string; post: string; conversation: string; user: string }) => [
   `subscription { matchFeed(region: NA) { kind } }`,
@@ -83,9 +85,9 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
       signal: controller.signal,
     });
     expect(sse.status).toBe(200);
-    await until(() => live(server) === baseline + 1, 'the SSE subscription');
+    await waitUntil(() => live(server) === baseline + 1, 'the SSE subscription');
     controller.abort();
-    await until(() => live(server) === baseline, 'the SSE subscription to end');
+    await waitUntil(() => live(server) === baseline, 'the SSE subscription to end');
   });
 
   it('3. deeply nested variables are BAD_USER_INPUT over HTTP, and over WebSocket without a 4500 close', async () => {
@@ -341,7 +343,7 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     expect((await fourth.closed).code).toBe(429);
     sockets[0].socket.close();
     await sockets[0].closed;
-    await until(() => capped.pulse.services.connections.count === 2, 'the closed socket to be forgotten');
+    await waitUntil(() => capped.pulse.services.connections.count === 2, 'the closed socket to be forgotten');
     const again = await initSocket(capped.wsUrl);
     again.socket.close();
   });
@@ -405,7 +407,7 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
 
     expect(await gqlOk(server.url, 'mutation { revokeTokens }', {}, carol.token)).toEqual({ revokeTokens: true });
     expect(await ws.closed).toBe(4403);
-    await until(() => live(server) === before, 'the revoked subscription to end');
+    await waitUntil(() => live(server) === before, 'the revoked subscription to end');
     expect(errorCode(await gql(server.url, '{ viewer { id } }', {}, carol.token))).toBe('UNAUTHENTICATED');
     expect(await connectWs(server.wsUrl, carol.token).closed).toBe(4403);
     const fresh = await gqlOk(server.url, 'mutation($u: String!) { login(username: $u, password: "correct horse battery") { token } }', {
@@ -437,7 +439,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('revocation across instances
       await waitForSubscriptions(b, 1);
       await gqlOk(a.url, 'mutation { revokeTokens }', {}, user.token);
       expect(await ws.closed).toBe(4403);
-      await until(() => live(b) === 0, 'the revoked subscription to end on the other instance');
+      await waitUntil(() => live(b) === 0, 'the revoked subscription to end on the other instance');
       for (const s of [a, b]) expect(errorCode(await gql(s.url, '{ viewer { id } }', {}, user.token))).toBe('UNAUTHENTICATED');
     } finally {
       await cluster.stop();

@@ -27,7 +27,9 @@ import { schema } from '../../src/schema/index.js';
 import { connectWs, gqlOk, registerUser, type TestSubscription, type TestUser, type WsClient } from '../support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { live, post, rawHttp, rawSocket, until } from './support.js';
+import { rawSocket } from '../support/client.js';
+import { live, post, rawHttp } from './support.js';
+import { waitUntil } from '../support/wait.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
@@ -237,7 +239,7 @@ describe('fuzz', () => {
     watcher = connectWs(server.wsUrl);
     await watcher.connected;
     feed = watcher.subscribe('subscription { matchFeed(region: NA) { kind match { id } } }');
-    await until(() => live(server) === 1, 'the watcher to subscribe');
+    await waitUntil(() => live(server) === 1, 'the watcher to subscribe');
     if (TEST_REDIS_URL) {
       redis = new Redis(TEST_REDIS_URL);
       baselineChannels = await channels();
@@ -477,10 +479,10 @@ describe('fuzz', () => {
       if (event.matchFeed.match?.id === posted.postMatch.id) break;
     }
     expect(feed.done).toBe(false);
-    await until(() => live(server) === 1, 'fuzzed subscriptions to end');
-    await until(async () => server.pulse.services.connections.count === 1, 'fuzzed sockets to close');
+    await waitUntil(() => live(server) === 1, 'fuzzed subscriptions to end');
+    await waitUntil(async () => server.pulse.services.connections.count === 1, 'fuzzed sockets to close');
     if (redis)
-      await until(async () => JSON.stringify(await channels()) === JSON.stringify(baselineChannels), 'Redis channels back to baseline');
+      await waitUntil(async () => JSON.stringify(await channels()) === JSON.stringify(baselineChannels), 'Redis channels back to baseline');
     const stats = await gqlOk(server.url, '{ serverStats { activeSubscriptions openConnections } }');
     expect(stats.serverStats).toEqual({ activeSubscriptions: 1, openConnections: 1 });
     console.log(

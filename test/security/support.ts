@@ -1,6 +1,5 @@
 /** Helpers shared by the security suites: raw HTTP and raw graphql-transport-ws, for what well-behaved clients never send. */
-import WebSocket from 'ws';
-import { deferred, withTimeout } from '../support/client.js';
+import { rawSocket } from '../support/client.js';
 import type { TestServer } from '../support/server.js';
 
 export interface RawResponse {
@@ -33,58 +32,6 @@ export function post(url: string, body: unknown, headers: Record<string, string>
   });
 }
 
-/** A raw graphql-transport-ws socket: every message queued, the close (or refused upgrade) observed. */
-export function rawSocket(wsUrl: string, headers: Record<string, string> = {}) {
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { headers });
-  const messages: any[] = [];
-  const closed = deferred<{ code: number; reason: string }>();
-  const opened = deferred<void>();
-  let notify: (() => void) | null = null;
-  socket.on('open', () => opened.resolve());
-  socket.on('message', (data) => {
-    messages.push(JSON.parse(String(data)));
-    notify?.();
-  });
-  socket.on('close', (code, reason) => {
-    closed.resolve({ code, reason: String(reason) });
-    notify?.();
-  });
-  socket.on('error', () => {});
-  socket.on('unexpected-response', (_req, res) => closed.resolve({ code: res.statusCode ?? 0, reason: 'http' }));
-  const openedWithin = withTimeout(opened.promise, 5_000, 'the socket to open');
-  const closedWithin = withTimeout(closed.promise, 10_000, 'the socket to close');
-  openedWithin.catch(() => {});
-  closedWithin.catch(() => {});
-  let isClosed = false;
-  closed.promise.then(() => (isClosed = true));
-  return {
-    socket,
-    messages,
-    opened: openedWithin,
-    closed: closedWithin,
-    get isClosed() {
-      return isClosed;
-    },
-    send(message: unknown) {
-      socket.send(typeof message === 'string' ? message : JSON.stringify(message));
-    },
-    /** Resolves with the first queued message matching `predicate` (waiting for it), or rejects on close/timeout. */
-    async waitFor(predicate: (message: any) => boolean, ms = 10_000): Promise<any> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const found = messages.find(predicate);
-        if (found) return found;
-        if (isClosed) throw new Error(`socket closed while waiting; got ${JSON.stringify(messages).slice(0, 500)}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting; got ${JSON.stringify(messages).slice(0, 500)}`);
-        await new Promise<void>((resolve) => {
-          notify = resolve;
-          setTimeout(resolve, 50).unref();
-        });
-      }
-    },
-  };
-}
-
 /** Opens a raw socket and completes connection_init (anonymous unless `authorization` is given). */
 export async function initSocket(wsUrl: string, authorization?: unknown) {
   const raw = rawSocket(wsUrl);
@@ -92,15 +39,6 @@ export async function initSocket(wsUrl: string, authorization?: unknown) {
   raw.send({ type: 'connection_init', payload: authorization === undefined ? {} : { authorization } });
   await raw.waitFor((m) => m.type === 'connection_ack');
   return raw;
-}
-
-/** Waits (no sleeps) until `predicate` holds. */
-export async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 /** Live stream subscriptions on the server (what serverStats.activeSubscriptions reports). */

@@ -227,3 +227,55 @@ export function disposers() {
     },
   };
 }
+
+/** A raw graphql-transport-ws socket: every message queued, the close (or refused upgrade) observed. */
+export function rawSocket(wsUrl: string, headers: Record<string, string> = {}) {
+  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { headers });
+  const messages: any[] = [];
+  const closed = deferred<{ code: number; reason: string }>();
+  const opened = deferred<void>();
+  let notify: (() => void) | null = null;
+  socket.on('open', () => opened.resolve());
+  socket.on('message', (data) => {
+    messages.push(JSON.parse(String(data)));
+    notify?.();
+  });
+  socket.on('close', (code, reason) => {
+    closed.resolve({ code, reason: String(reason) });
+    notify?.();
+  });
+  socket.on('error', () => {});
+  socket.on('unexpected-response', (_req, res) => closed.resolve({ code: res.statusCode ?? 0, reason: 'http' }));
+  const openedWithin = withTimeout(opened.promise, 5_000, 'the socket to open');
+  const closedWithin = withTimeout(closed.promise, 10_000, 'the socket to close');
+  openedWithin.catch(() => {});
+  closedWithin.catch(() => {});
+  let isClosed = false;
+  closed.promise.then(() => (isClosed = true));
+  return {
+    socket,
+    messages,
+    opened: openedWithin,
+    closed: closedWithin,
+    get isClosed() {
+      return isClosed;
+    },
+    send(message: unknown) {
+      socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+    },
+    /** Resolves with the first queued message matching `predicate` (waiting for it), or rejects on close/timeout. */
+    async waitFor(predicate: (message: any) => boolean, ms = 10_000): Promise<any> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        if (isClosed) throw new Error(`socket closed while waiting; got ${JSON.stringify(messages).slice(0, 500)}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting; got ${JSON.stringify(messages).slice(0, 500)}`);
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+          setTimeout(resolve, 50).unref();
+        });
+      }
+    },
+  };
+}
