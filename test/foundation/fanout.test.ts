@@ -8,6 +8,7 @@ import { encodeCursor, Topics } from '../../src/streams/index.js';
 import { connectWs, disposers, gqlOk, registerUser, type TestSubscription, type TestUser, type WsClient } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { waitUntil } from '../support/wait.js';
 
 const MATCH_FEED = `subscription($region: Region!, $after: String) {
   matchFeed(region: $region, after: $after) { kind cursor at match { id region status game slots creator { id username } } }
@@ -66,7 +67,7 @@ describe.each(DATABASE_KINDS)('fan-out on %s', (kind) => {
 
     const forMany = await queriesFor('five hundred', subs);
     for (const sub of subs.slice(1)) sub.unsubscribe();
-    while (server.pulse.services.streams.liveCount() > 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => server.pulse.services.streams.liveCount() === 1, 'one live subscription left');
     const forOne = await queriesFor('one', subs.slice(0, 1));
     expect(forOne).toBeGreaterThan(0);
     expect(forMany).toBeLessThanOrEqual(forOne);
