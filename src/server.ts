@@ -24,6 +24,11 @@ export function createServer(app: Services, options: { staticHandler?: StaticHan
   const pipeline = createPipeline(app);
   const http = createHttpServer(createRequestHandler(app, pipeline, { staticHandler: options.staticHandler, draining: () => draining }));
   const websocket = attachWebSocket(http, app, pipeline);
+  // Idle keep-alive sockets outlive the client's and the load balancer's idle timeouts (undici: 4 s,
+  // deploy/haproxy.cfg: 5 s): otherwise a request sent on a socket the server is closing at that
+  // moment is reset (Node's default is 5 s, and a busy event loop closes late).
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
 
   return {
     listen(port, host = app.config.host) {
