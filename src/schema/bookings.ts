@@ -8,6 +8,7 @@ import { builder } from './builder.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent, noEntity } from './streams.js';
+import { written } from './written.js';
 
 const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
 
@@ -143,10 +144,7 @@ builder.mutationFields((t) => ({
     type: 'Event',
     description: 'Creates an event; the caller is its organiser.',
     args: { input: t.arg({ type: CreateEventInput }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      const id = await createEvent(ctx.app, ctx.viewer.id, input);
-      return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('Event', ({ input }, ctx) => createEvent(ctx.app, ctx.viewer.id, input)),
   }),
   bookSeats: t.withAuth({ signedIn: true }).field({
     type: BookingRef,
@@ -159,19 +157,15 @@ builder.mutationFields((t) => ({
     type: 'Booking',
     description: "Cancels a booking (the booker or the event's organiser); cancelling twice is CONFLICT.",
     args: { bookingId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const id = await cancelBooking(ctx.app, ctx.viewer.id, args.bookingId);
-      return ctx.app.prisma.booking.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('Booking', (args, ctx) => cancelBooking(ctx.app, ctx.viewer.id, args.bookingId)),
   }),
   updateEventCapacity: t.withAuth({ signedIn: true }).prismaField({
     type: 'Event',
     description: 'Organiser only; CONFLICT below the seats already booked.',
     args: { eventId: t.arg.id(), capacity: t.arg.int() },
-    resolve: async (query, _root, args, ctx) => {
-      await updateEventCapacity(ctx.app, ctx.viewer.id, args.eventId, args.capacity);
-      return ctx.app.prisma.event.findUniqueOrThrow({ ...query, where: { id: args.eventId } });
-    },
+    resolve: written('Event', (args, ctx) =>
+      updateEventCapacity(ctx.app, ctx.viewer.id, args.eventId, args.capacity).then(() => args.eventId),
+    ),
   }),
 }));
 

@@ -5,6 +5,7 @@ import { ConversationKind } from '../generated/prisma/enums.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
 import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { written } from './written.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { MixedStreamEvent } from './streams.js';
@@ -178,30 +179,25 @@ builder.mutationFields((t) => ({
     type: 'Conversation',
     description: 'A DIRECT conversation of the same two users is returned, not created again.',
     args: { input: t.arg({ type: CreateConversationInput }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      const { id } = await chat.createConversation(ctx.app, ctx.viewer.id, { ...input, memberIds: input.memberIds });
-      return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('Conversation', ({ input }, ctx) =>
+      chat.createConversation(ctx.app, ctx.viewer.id, { ...input, memberIds: input.memberIds }),
+    ),
   }),
   joinConversation: t.withAuth({ signedIn: true }).prismaField({
     type: 'Conversation',
     description: 'Joins a public group (FORBIDDEN for private groups and direct conversations).',
     args: { conversationId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const id = args.conversationId;
-      await chat.joinConversation(ctx.app, ctx.viewer.id, id);
-      return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('Conversation', (args, ctx) =>
+      chat.joinConversation(ctx.app, ctx.viewer.id, args.conversationId).then(() => args.conversationId),
+    ),
   }),
   addMembers: t.withAuth({ signedIn: true }).prismaField({
     type: 'Conversation',
     description: 'A member of a group adds users to it.',
     args: { conversationId: t.arg.id(), userIds: t.arg.idList() },
-    resolve: async (query, _root, args, ctx) => {
-      const id = args.conversationId;
-      await chat.addMembers(ctx.app, ctx.viewer.id, id, args.userIds);
-      return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('Conversation', (args, ctx) =>
+      chat.addMembers(ctx.app, ctx.viewer.id, args.conversationId, args.userIds).then(() => args.conversationId),
+    ),
   }),
   leaveConversation: t.withAuth({ signedIn: true }).boolean({
     description: 'Leaves a group: true when the viewer left, false when they were not a member.',
@@ -214,14 +210,13 @@ builder.mutationFields((t) => ({
       'Members only; 1-4000 characters after trimming. A retry with the same clientMessageId returns the first message ' +
       '(CONFLICT if that id was used in another conversation).',
     args: { conversationId: t.arg.id(), text: t.arg.string(), clientMessageId: t.arg.string({ required: false }) },
-    resolve: async (query, _root, args, ctx) => {
-      const { id } = await chat.sendMessage(ctx.app, ctx.viewer.id, {
+    resolve: written('Message', (args, ctx) =>
+      chat.sendMessage(ctx.app, ctx.viewer.id, {
         conversationId: args.conversationId,
         text: args.text,
         clientMessageId: args.clientMessageId,
-      });
-      return ctx.app.prisma.message.findUniqueOrThrow({ ...query, where: { id } });
-    },
+      }),
+    ),
   }),
   setTyping: t.withAuth({ signedIn: true }).boolean({
     description: 'Ephemeral: tells the other members; ends by itself unless renewed within a few seconds.',
@@ -235,11 +230,9 @@ builder.mutationFields((t) => ({
     type: 'Conversation',
     description: "Members only: sets the viewer's read marker after the last message (unreadCount becomes 0).",
     args: { conversationId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const id = args.conversationId;
-      await chat.markConversationRead(ctx.app, ctx.viewer.id, id);
-      return ctx.app.prisma.conversation.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('Conversation', (args, ctx) =>
+      chat.markConversationRead(ctx.app, ctx.viewer.id, args.conversationId).then(() => args.conversationId),
+    ),
   }),
 }));
 

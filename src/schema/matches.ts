@@ -5,6 +5,7 @@ import { acceptApplication, applyToMatch, closeMatch, createVoiceChannel, postMa
 import { Topics, type StreamEvent } from '../streams/index.js';
 import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { written } from './written.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
@@ -166,46 +167,31 @@ builder.mutationFields((t) => ({
   postMatch: t.withAuth({ signedIn: true }).prismaField({
     type: 'Match',
     args: { input: t.arg({ type: PostMatchInput }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      const { id } = await postMatch(ctx.app, ctx.viewer.id, input);
-      return ctx.app.prisma.match.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('Match', ({ input }, ctx) => postMatch(ctx.app, ctx.viewer.id, input)),
   }),
   applyToMatch: t.withAuth({ signedIn: true }).prismaField({
     type: 'MatchApplication',
     description: 'Applies to an open match; its creator is notified (CONNECTION_REQUEST).',
     args: { matchId: t.arg.id(), message: t.arg.string({ required: false }) },
-    resolve: async (query, _root, args, ctx) => {
-      const { id } = await applyToMatch(ctx.app, ctx.viewer.id, args.matchId, args.message);
-      return ctx.app.prisma.matchApplication.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('MatchApplication', (args, ctx) => applyToMatch(ctx.app, ctx.viewer.id, args.matchId, args.message)),
   }),
   acceptApplication: t.withAuth({ signedIn: true }).prismaField({
     type: 'MatchApplication',
     description: 'Creator only: takes one open slot for the applicant (PLAYER_ACCEPTED); the match turns FULL with the last slot.',
     args: { applicationId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const { id } = await acceptApplication(ctx.app, ctx.viewer.id, args.applicationId);
-      return ctx.app.prisma.matchApplication.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('MatchApplication', (args, ctx) => acceptApplication(ctx.app, ctx.viewer.id, args.applicationId)),
   }),
   createVoiceChannel: t.withAuth({ signedIn: true }).prismaField({
     type: 'VoiceChannel',
     description: 'Creator only: opens the voice channel (VOICE_CREATED to every accepted player); again returns the same channel.',
     args: { matchId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const { id } = await createVoiceChannel(ctx.app, ctx.viewer.id, args.matchId);
-      return ctx.app.prisma.voiceChannel.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('VoiceChannel', (args, ctx) => createVoiceChannel(ctx.app, ctx.viewer.id, args.matchId)),
   }),
   closeMatch: t.withAuth({ signedIn: true }).prismaField({
     type: 'Match',
     description: 'Creator only: closes the match (CLOSED on the feed).',
     args: { matchId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const { id } = await closeMatch(ctx.app, ctx.viewer.id, args.matchId);
-      return ctx.app.prisma.match.findUniqueOrThrow({ ...query, where: { id } });
-    },
+    resolve: written('Match', (args, ctx) => closeMatch(ctx.app, ctx.viewer.id, args.matchId)),
   }),
 }));
 

@@ -3,6 +3,7 @@ import { GameStatus } from '../generated/prisma/enums.js';
 import { endGame, joinQueue, leaveQueue, startGame, TEAM_SIZES, viewerTicket, type QueueTicketView } from '../matchmaking/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
 import { builder } from './builder.js';
+import { written } from './written.js';
 import { RegionEnum } from './matches.js';
 import { noEntity } from './streams.js';
 
@@ -99,19 +100,15 @@ builder.mutationFields((t) => ({
     type: 'GameSession',
     description: 'Players only: FORMED -> STARTED.',
     args: { gameId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      await startGame(ctx.app, ctx.viewer.id, args.gameId);
-      return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: args.gameId } });
-    },
+    resolve: written('GameSession', (args, ctx) => startGame(ctx.app, ctx.viewer.id, args.gameId).then(() => args.gameId)),
   }),
   endGame: t.withAuth({ signedIn: true }).prismaField({
     type: 'GameSession',
     description: 'Players only: STARTED -> ENDED, with an optional winner among the players.',
     args: { gameId: t.arg.id(), winnerId: t.arg.id({ required: false }) },
-    resolve: async (query, _root, args, ctx) => {
-      await endGame(ctx.app, ctx.viewer.id, args.gameId, args.winnerId == null ? null : args.winnerId);
-      return ctx.app.prisma.gameSession.findUniqueOrThrow({ ...query, where: { id: args.gameId } });
-    },
+    resolve: written('GameSession', (args, ctx) =>
+      endGame(ctx.app, ctx.viewer.id, args.gameId, args.winnerId ?? null).then(() => args.gameId),
+    ),
   }),
 }));
 

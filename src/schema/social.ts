@@ -5,6 +5,7 @@ import { addComment, createPost, followUser, likePost, requirePost, unfollowUser
 import { Topics, type AnyEventOf } from '../streams/index.js';
 import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { written } from './written.js';
 import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
@@ -122,54 +123,36 @@ builder.mutationFields((t) => ({
   createPost: t.withAuth({ signedIn: true }).prismaField({
     type: 'Post',
     args: { content: t.arg.string() },
-    resolve: async (query, _root, args, ctx) => {
-      const post = await createPost(ctx.app, ctx.viewer.id, args.content);
-      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: post.id } });
-    },
+    resolve: written('Post', (args, ctx) => createPost(ctx.app, ctx.viewer.id, args.content)),
   }),
   likePost: t.withAuth({ signedIn: true }).prismaField({
     type: 'Post',
     description: 'Likes a post; liking twice counts once.',
     args: { postId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      await likePost(ctx.app, ctx.viewer.id, args.postId);
-      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: args.postId } });
-    },
+    resolve: written('Post', (args, ctx) => likePost(ctx.app, ctx.viewer.id, args.postId).then(() => args.postId)),
   }),
   unlikePost: t.withAuth({ signedIn: true }).prismaField({
     type: 'Post',
     description: 'Removes the viewer’s like, if any.',
     args: { postId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      await unlikePost(ctx.app, ctx.viewer.id, args.postId);
-      return ctx.app.prisma.post.findUniqueOrThrow({ ...query, where: { id: args.postId } });
-    },
+    resolve: written('Post', (args, ctx) => unlikePost(ctx.app, ctx.viewer.id, args.postId).then(() => args.postId)),
   }),
   addComment: t.withAuth({ signedIn: true }).prismaField({
     type: 'Comment',
     args: { postId: t.arg.id(), content: t.arg.string() },
-    resolve: async (query, _root, args, ctx) => {
-      const comment = await addComment(ctx.app, ctx.viewer.id, args.postId, args.content);
-      return ctx.app.prisma.comment.findUniqueOrThrow({ ...query, where: { id: comment.id } });
-    },
+    resolve: written('Comment', (args, ctx) => addComment(ctx.app, ctx.viewer.id, args.postId, args.content)),
   }),
   followUser: t.withAuth({ signedIn: true }).prismaField({
     type: 'User',
     description: 'Follows a user (idempotent); returns the followed user.',
     args: { userId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      await followUser(ctx.app, ctx.viewer.id, args.userId);
-      return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: args.userId } });
-    },
+    resolve: written('User', (args, ctx) => followUser(ctx.app, ctx.viewer.id, args.userId).then(() => args.userId)),
   }),
   unfollowUser: t.withAuth({ signedIn: true }).prismaField({
     type: 'User',
     description: 'Stops following a user (idempotent); returns that user.',
     args: { userId: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      await unfollowUser(ctx.app, ctx.viewer.id, args.userId);
-      return ctx.app.prisma.user.findUniqueOrThrow({ ...query, where: { id: args.userId } });
-    },
+    resolve: written('User', (args, ctx) => unfollowUser(ctx.app, ctx.viewer.id, args.userId).then(() => args.userId)),
   }),
 }));
 
