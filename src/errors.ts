@@ -40,12 +40,14 @@ export const unauthenticated = (message = 'You must be signed in to do this.') =
 export const forbidden = (message = 'You are not allowed to do this.') => new PulseError(ErrorCode.FORBIDDEN, message);
 export const notFound = (what: string, id?: string) =>
   new PulseError(ErrorCode.NOT_FOUND, id === undefined ? `${what} not found.` : `${what} "${id}" not found.`);
-export const badInput = (field: string, message: string) => new PulseError(ErrorCode.BAD_USER_INPUT, message, { field });
+/** BAD_USER_INPUT; `field` names the input field when there is one (not for a scalar's value, say). */
+export const badInput = (field: string | null, message: string, extensions: Record<string, unknown> = {}) =>
+  new PulseError(ErrorCode.BAD_USER_INPUT, message, field === null ? extensions : { field, ...extensions });
 export const conflict = (message: string) => new PulseError(ErrorCode.CONFLICT, message);
-export const rateLimited = (retryAfterMs: number) =>
-  new PulseError(ErrorCode.RATE_LIMITED, `Too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s.`, {
-    retryAfterMs,
-  });
+export const soldOut = (left: number) =>
+  new PulseError(ErrorCode.SOLD_OUT, left === 0 ? 'This event is sold out.' : `Only ${left} seat(s) left.`, { availableSeats: left });
+export const rateLimited = (retryAfterMs: number, message = `Too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s.`) =>
+  new PulseError(ErrorCode.RATE_LIMITED, message, { retryAfterMs });
 
 export const unavailable = (retryAfterMs: number) =>
   new PulseError(ErrorCode.UNAVAILABLE, `The service is temporarily unavailable; retry in ${Math.ceil(retryAfterMs / 1000)} s.`, {

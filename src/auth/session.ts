@@ -6,7 +6,7 @@
  */
 import type { Services, Viewer } from '../context.js';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_MS } from '../db/unavailable.js';
-import { ErrorCode, PulseError, unavailable } from '../errors.js';
+import { unauthenticated, unavailable } from '../errors.js';
 import { bearerToken } from './tokens.js';
 
 export interface Session {
@@ -19,15 +19,13 @@ export interface Session {
 
 export const ANONYMOUS: Session = { viewer: null, expiresAt: null, version: null };
 
-const refused = (message: string) => new PulseError(ErrorCode.UNAUTHENTICATED, message);
-
 /** The session an `authorization` value (header or connection_init field) grants; throws when it grants none. */
 export async function authenticate(app: Services, authorization: unknown): Promise<Session> {
   if (authorization === undefined || authorization === null || authorization === '') return ANONYMOUS;
   const token = bearerToken(authorization);
-  if (!token) throw refused('The authorization must be "Bearer <token>".');
+  if (!token) throw unauthenticated('The authorization must be "Bearer <token>".');
   const claims = await app.tokens.verify(token);
-  if (!claims) throw refused('The token is invalid or expired; sign in again.');
+  if (!claims) throw unauthenticated('The token is invalid or expired; sign in again.');
   // The token is genuine; the database says whether its user still exists and whether it was revoked.
   // An unreachable database says nothing about the credential: UNAVAILABLE (retry), never "refused".
   const user = await app.prisma.user
@@ -35,7 +33,7 @@ export async function authenticate(app: Services, authorization: unknown): Promi
     .catch((error: unknown) => {
       throw isDatabaseUnavailable(error) ? unavailable(UNAVAILABLE_RETRY_AFTER_MS) : error;
     });
-  if (!user) throw refused('The token names a user that does not exist; sign in again.');
-  if (user.tokenVersion !== claims.version) throw refused('The token was revoked; sign in again.');
+  if (!user) throw unauthenticated('The token names a user that does not exist; sign in again.');
+  if (user.tokenVersion !== claims.version) throw unauthenticated('The token was revoked; sign in again.');
   return { viewer: { id: claims.userId, role: user.role }, expiresAt: claims.expiresAt, version: claims.version };
 }

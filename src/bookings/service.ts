@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../context.js';
 import { Prisma, type Tx } from '../db/index.js';
-import { PulseError, badInput, conflict, forbidden, notFound } from '../errors.js';
+import { badInput, conflict, forbidden, notFound, soldOut } from '../errors.js';
 import type { Booking } from '../generated/prisma/client.js';
 import {
   appendCtes,
@@ -91,10 +91,6 @@ function newId(): string {
   lastMillis = now;
   const random = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(-12);
   return `c${now.toString(36).padStart(8, '0')}${counter.toString(36).padStart(4, '0').slice(-4)}${random}`;
-}
-
-function soldOut(left: number): PulseError {
-  return new PulseError('SOLD_OUT', left === 0 ? 'This event is sold out.' : `Only ${left} seat(s) left.`, { availableSeats: left });
 }
 
 /** The statement that books `chosen` (all of them, or none when they do not fit) and returns the counts it left. */

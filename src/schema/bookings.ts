@@ -3,11 +3,11 @@ import { assertEventExists, bookSeats, cancelBooking, createEvent, updateEventCa
 import { notFound } from '../errors.js';
 import { BookingStatus } from '../generated/prisma/enums.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
-import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
-import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { LoggedStreamEvent, noEntity } from './streams.js';
+import { LoggedStreamEvent } from './streams.js';
+import { viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 
 const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
@@ -30,8 +30,8 @@ builder.prismaObject('Event', {
       cursor: 'id',
       description: 'Bookings you may see, newest first: all of them for the organiser, your own for anyone else.',
       resolve: (query, event, _args, ctx) => {
-        const viewer = ctx.viewer;
-        const visible = !viewer ? { id: { in: [] } } : viewer.id === event.organizerId ? {} : { userId: viewer.id };
+        const viewerId = viewerIdOf(ctx);
+        const visible = viewerId === event.organizerId ? {} : { userId: viewerId };
         return ctx.app.prisma.booking.findMany({
           ...query,
           where: { eventId: event.id, ...visible },
@@ -84,15 +84,14 @@ const SeatUpdate = builder.objectRef<SeatEvent>('SeatUpdate').implement({
       description: 'The booking that changed the seats: shown to its booker and to the organiser only (null for everyone else).',
       extensions: { viewerDependent: true },
       resolve: (query, e, _args, ctx) => {
-        const viewer = ctx.viewer;
-        if (!viewer) return noEntity(query);
+        const viewerId = viewerIdOf(ctx);
         return entityOf(e, {
-          key: selectionKey('Booking', query, viewer.id),
+          key: selectionKey('Booking', query, viewerId),
           idOf: (x) => (x.kind === 'BOOKED' || x.kind === 'CANCELLED' ? x.data.bookingId : null),
           load: (ids) =>
             ctx.app.prisma.booking.findMany({
               ...withId(query),
-              where: { id: { in: ids }, OR: [{ userId: viewer.id }, { event: { organizerId: viewer.id } }] },
+              where: { id: { in: ids }, OR: [{ userId: viewerId }, { event: { organizerId: viewerId } }] },
             }),
         });
       },
@@ -106,13 +105,10 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One event; NOT_FOUND (and null) for an id that names none.',
     args: { id: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const id = args.id;
-      const { value: event, cursor } = await readWithCursor(ctx.app.prisma, Topics.event(id).name, (tx) =>
-        tx.event.findUnique({ ...query, where: { id } }),
-      );
+    resolve: async (query, _root, { id }, ctx) => {
+      const event = await readAtCursor(ctx, Topics.event(id), (tx) => tx.event.findUnique({ ...query, where: { id } }));
       if (!event) throw notFound('Event', id);
-      return withSnapshot(event, cursor, event);
+      return event;
     },
   }),
   events: t.prismaConnection({

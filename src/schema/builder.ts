@@ -5,7 +5,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { isProductionBuild } from '../config.js';
 import type { Context, Viewer } from '../context.js';
-import { ErrorCode, PulseError, forbidden, unauthenticated } from '../errors.js';
+import { badInput, forbidden, unauthenticated } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 
@@ -59,10 +59,10 @@ builder.scalarType('DateTime', {
   parseValue: (value) => {
     const date = typeof value === 'string' && ISO_8601.test(value) ? new Date(value) : new Date(Number.NaN);
     // A PulseError, not a TypeError: a bad date from a client is BAD_USER_INPUT, not an unexpected (masked) error.
-    if (Number.isNaN(date.getTime())) throw new PulseError(ErrorCode.BAD_USER_INPUT, 'DateTime must be an ISO-8601 string.');
+    if (Number.isNaN(date.getTime())) throw badInput(null, 'DateTime must be an ISO-8601 string.');
     // Years outside 1900-9999 are not dates anyone means, and not all of them survive storage and ISO output.
     if (date.getTime() < MIN_DATE || date.getTime() > MAX_DATE) {
-      throw new PulseError(ErrorCode.BAD_USER_INPUT, 'DateTime must be between 1900-01-01 and 9999-12-31.');
+      throw badInput(null, 'DateTime must be between 1900-01-01 and 9999-12-31.');
     }
     return date;
   },

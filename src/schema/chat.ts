@@ -3,10 +3,10 @@ import type { Context } from '../context.js';
 import * as chat from '../chat/service.js';
 import { ConversationKind } from '../generated/prisma/enums.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
-import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { viewerIdOf } from './viewer.js';
 import { written } from './written.js';
-import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { MixedStreamEvent } from './streams.js';
 import { UserType } from './users.js';
@@ -84,7 +84,7 @@ builder.prismaObject('Conversation', {
     unreadCount: t.int({
       extensions: { viewerDependent: true },
       description: "Messages from others since the viewer's markConversationRead (0 for non-members).",
-      resolve: (c, _args, ctx) => (ctx.viewer ? chat.unreadCount(ctx.app.prisma, ctx.viewer.id, c.id) : 0),
+      resolve: (c, _args, ctx) => chat.unreadCount(ctx.app.prisma, viewerIdOf(ctx), c.id),
     }),
   }),
 });
@@ -141,10 +141,10 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const id = args.id;
       await chat.assertMember(ctx.app.prisma, id, ctx.viewer.id);
-      const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.conversation(id).name, (tx) =>
+      const conversation = await readAtCursor(ctx, Topics.conversation(id), (tx) =>
         tx.conversation.findUniqueOrThrow({ ...query, where: { id } }),
       );
-      return withSnapshot(value, cursor, knownMember(ctx, [value])[0]);
+      return knownMember(ctx, [conversation])[0];
     },
   }),
   conversations: t.withAuth({ signedIn: true }).prismaConnection({

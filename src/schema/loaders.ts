@@ -6,6 +6,7 @@
 import DataLoader from 'dataloader';
 import { memberships } from '../chat/service.js';
 import type { Services, Viewer } from '../context.js';
+import { viewerIdOf } from './viewer.js';
 
 export interface Loaders {
   /** Is the viewer a member of this conversation? (false when signed out) */
@@ -15,8 +16,7 @@ export interface Loaders {
 export function createLoaders(app: Services, viewer: Viewer | null): Loaders {
   return {
     membership: new DataLoader(async (conversationIds: readonly string[]) => {
-      if (!viewer) return conversationIds.map(() => false);
-      const member = await memberships(app.prisma, viewer.id, conversationIds);
+      const member = await memberships(app.prisma, viewerIdOf({ viewer }), conversationIds);
       return conversationIds.map((id) => member.has(id));
     }),
   };

@@ -1,12 +1,11 @@
 /** Matches (looking for group) by region: types, the `matches` list, mutations and the `matchFeed` stream. */
 import { ApplicationStatus, MatchStatus, Region } from '../generated/prisma/enums.js';
-import type { Context } from '../context.js';
 import { acceptApplication, applyToMatch, closeMatch, createVoiceChannel, postMatch } from '../matches/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
-import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { viewerIdOf } from './viewer.js';
 import { written } from './written.js';
-import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
 
@@ -15,7 +14,6 @@ const MatchStatusEnum = builder.enumType(MatchStatus, { name: 'MatchStatus' });
 const ApplicationStatusEnum = builder.enumType(ApplicationStatus, { name: 'ApplicationStatus' });
 
 /** The viewer's id, or one no user has: the visibility filters below then match nothing for a signed-out caller. */
-const viewerIdOrNobody = (ctx: Context) => ctx.viewer?.id ?? '';
 
 builder.prismaObject('Match', {
   fields: (t) => ({
@@ -45,7 +43,7 @@ builder.prismaObject('Match', {
       type: ['MatchApplication'],
       description: "All applications for the creator; the viewer's own for anyone else (none when signed out).",
       resolve: (query, match, _args, ctx) => {
-        const viewerId = viewerIdOrNobody(ctx);
+        const viewerId = viewerIdOf(ctx);
         return ctx.app.prisma.matchApplication.findMany({
           ...query,
           where: { matchId: match.id, ...(viewerId === match.creatorId ? {} : { applicantId: viewerId }) },
@@ -59,7 +57,7 @@ builder.prismaObject('Match', {
       nullable: true,
       description: 'The voice channel: visible to the creator and accepted players only (null otherwise).',
       resolve: (query, match, _args, ctx) => {
-        const viewerId = viewerIdOrNobody(ctx);
+        const viewerId = viewerIdOf(ctx);
         return ctx.app.prisma.voiceChannel.findFirst({
           ...query,
           where: {
@@ -141,8 +139,7 @@ builder.queryFields((t) => ({
             orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
           });
         if (!args.region) return read(ctx.app.prisma);
-        const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.region(args.region).name, read);
-        return withSnapshot(args, cursor, value);
+        return readAtCursor(ctx, Topics.region(args.region), read, args);
       },
     },
     {

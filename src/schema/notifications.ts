@@ -2,12 +2,12 @@
 import { NotificationKind } from '../generated/prisma/enums.js';
 import { markRead } from '../notifications/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
-import { readWithCursor } from '../streams/snapshot.js';
+import type { Tx } from '../db/index.js';
 import { builder } from './builder.js';
-import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
-import { viewerOf } from './viewer.js';
+import { viewerIdOf } from './viewer.js';
 
 export const NotificationKindEnum = builder.enumType('NotificationKind', {
   values: [...Object.values(NotificationKind), 'GAP'] as const,
@@ -34,7 +34,7 @@ const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEv
       type: 'Notification',
       nullable: true,
       resolve: (query, e, _args, ctx) => {
-        const viewerId = viewerOf(ctx).id;
+        const viewerId = viewerIdOf(ctx);
         return entityOf(e, {
           key: selectionKey('Notification', query, viewerId),
           idOf: (x) => (x.kind === 'GAP' ? null : x.data.notificationId),
@@ -54,14 +54,13 @@ builder.queryField('notifications', (t) =>
       args: { unreadOnly: t.arg.boolean({ required: false }) },
       resolve: async (query, _root, args, ctx) => {
         const userId = ctx.viewer.id;
-        const { value, cursor } = await readWithCursor(ctx.app.prisma, Topics.user(userId).name, (tx) =>
+        const read = (tx: Tx) =>
           tx.notification.findMany({
             ...query,
             where: { userId, ...(args.unreadOnly ? { read: false } : {}) },
             orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          }),
-        );
-        return withSnapshot(args, cursor, value);
+          });
+        return readAtCursor(ctx, Topics.user(userId), read, args);
       },
     },
     {

@@ -5,11 +5,20 @@
  * arguments object, which Pothos hands to the connection). Null wherever the parent was not read by a
  * root field with a snapshot: a cursor taken at another time could miss events.
  */
+import type { Context } from '../context.js';
+import type { Tx } from '../db/index.js';
+import { readWithCursor } from '../streams/snapshot.js';
+
 const onRow = new WeakMap<object, string>();
 
-/** Remembers `cursor` for `key` (a returned row, or a connection field's `args` object) and returns `value`. */
-export function withSnapshot<T>(key: object, cursor: string, value: T): T {
-  onRow.set(key, cursor);
+/**
+ * `read`'s result and `topic`'s cursor from one database snapshot (streams/snapshot.ts), the cursor
+ * kept for the field that shows it: on `key` (a connection field's `args` object), else on the row read.
+ */
+export async function readAtCursor<T>(ctx: Context, topic: { name: string }, read: (tx: Tx) => Promise<T>, key?: object): Promise<T> {
+  const { value, cursor } = await readWithCursor(ctx.app.prisma, topic.name, read);
+  const holder = key ?? value;
+  if (typeof holder === 'object' && holder !== null) onRow.set(holder, cursor);
   return value;
 }
 

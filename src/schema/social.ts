@@ -3,15 +3,14 @@ import type { Context } from '../context.js';
 import { notFound } from '../errors.js';
 import { addComment, createPost, followUser, likePost, requirePost, unfollowUser, unlikePost } from '../social/service.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
-import { readWithCursor } from '../streams/snapshot.js';
 import { builder } from './builder.js';
+import { viewerIdOf } from './viewer.js';
 import { written } from './written.js';
-import { SNAPSHOT_HELP, snapshotOf, withSnapshot } from './snapshots.js';
+import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
 
 // A viewer id no row has, so "by the viewer" selections of an anonymous caller match nothing.
-const NOBODY = '';
 
 builder.prismaObject('Post', {
   fields: (t) => ({
@@ -22,7 +21,7 @@ builder.prismaObject('Post', {
     commentCount: t.exposeInt('commentCount'),
     likedByViewer: t.boolean({
       extensions: { viewerDependent: true },
-      select: (_args, ctx) => ({ likes: { where: { userId: ctx.viewer?.id ?? NOBODY }, select: { userId: true }, take: 1 } }),
+      select: (_args, ctx) => ({ likes: { where: { userId: viewerIdOf(ctx) }, select: { userId: true }, take: 1 } }),
       resolve: (post) => post.likes.length > 0,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -50,7 +49,7 @@ builder.prismaObjectFields('User', (t) => ({
   followingCount: t.relationCount('following'),
   followedByViewer: t.boolean({
     extensions: { viewerDependent: true },
-    select: (_args, ctx) => ({ followers: { where: { followerId: ctx.viewer?.id ?? NOBODY }, select: { followerId: true }, take: 1 } }),
+    select: (_args, ctx) => ({ followers: { where: { followerId: viewerIdOf(ctx) }, select: { followerId: true }, take: 1 } }),
     resolve: (user) => user.followers.length > 0,
   }),
 }));
@@ -102,13 +101,10 @@ builder.queryFields((t) => ({
   post: t.prismaField({
     type: 'Post',
     args: { id: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const id = args.id;
-      const { value: post, cursor } = await readWithCursor(ctx.app.prisma, Topics.post(id).name, (tx) =>
-        tx.post.findUnique({ ...query, where: { id } }),
-      );
+    resolve: async (query, _root, { id }, ctx) => {
+      const post = await readAtCursor(ctx, Topics.post(id), (tx) => tx.post.findUnique({ ...query, where: { id } }));
       if (!post) throw notFound('Post', id);
-      return withSnapshot(post, cursor, post);
+      return post;
     },
   }),
   posts: t.prismaConnection({

@@ -1,6 +1,6 @@
 /**
  * Envelop plugins shared by HTTP and WebSocket (graphql-ws runs every operation through
- * `yoga.getEnveloped`): unexpected-error masking with a request id, rate limits, in-flight tracking.
+ * `yoga.getEnveloped`): error codes and masking (the one owner: `withCode`), rate limits, in-flight tracking.
  */
 import { handleStreamOrSingleExecutionResult, isAsyncIterable, type Plugin } from '@envelop/core';
 import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
@@ -8,7 +8,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_MS } from '../db/unavailable.js';
-import { ErrorCode, PulseError, rateLimited } from '../errors.js';
+import { ErrorCode, badInput, rateLimited } from '../errors.js';
 
 type PluginContext = Partial<Context> & { ip?: string; request?: Request };
 
@@ -66,6 +66,20 @@ export function maskUnexpectedErrors(logger: Logger): Plugin<PluginContext> {
 export function withErrorCodes(result: ExecutionResult, requestId: string, logger: Logger): ExecutionResult {
   if (!result.errors?.some((e) => !e.extensions?.code)) return result;
   return { ...result, errors: result.errors.map((error) => withCode(error, requestId, logger)) };
+}
+
+/**
+ * Yoga's `maskedErrors.maskError`, so the rules above are the only masking: errors Yoga meets outside
+ * an execution (a failing context or rate-limit store, a request it cannot read) are coded the same
+ * way, without a request id (there is none yet).
+ */
+export function maskRequestError(logger: Logger): (error: unknown) => GraphQLError {
+  return (error) =>
+    withCode(
+      error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.', { originalError: error as Error }),
+      'unknown',
+      logger,
+    );
 }
 
 const ARGUMENT = /\b(after|before|first|last)\b/;
@@ -156,13 +170,9 @@ export function subscriptionsNeedEventStream(): Plugin<PluginContext> {
       if (!request || acceptsEventStream(request)) return;
       setResultAndStopExecution({
         errors: [
-          new PulseError(
-            ErrorCode.BAD_USER_INPUT,
-            'Subscriptions over HTTP need "Accept: text/event-stream"; or subscribe over the WebSocket.',
-            {
-              http: { status: 406 },
-            },
-          ),
+          badInput(null, 'Subscriptions over HTTP need "Accept: text/event-stream"; or subscribe over the WebSocket.', {
+            http: { status: 406 },
+          }),
         ],
       });
     },

@@ -12,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import { onRevocation } from '../auth/revocation.js';
 import { authenticate } from '../auth/session.js';
 import type { Services } from '../context.js';
-import { PulseError } from '../errors.js';
+import { PulseError, rateLimited, unauthenticated } from '../errors.js';
 import { schema } from '../schema/index.js';
 import { clientIp } from './address.js';
 import { attachOperation, Fanout } from './fanout.js';
@@ -91,20 +91,12 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
         if (Array.isArray(payload)) return payload;
         if (ctx.extra.expiresAt && Date.now() >= ctx.extra.expiresAt) {
           ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired');
-          return [new PulseError('UNAUTHENTICATED', 'The token expired; reconnect with a new one.')];
+          return [unauthenticated('The token expired; reconnect with a new one.')];
         }
         // graphql-ws has already reserved this id in ctx.subscriptions: count the others.
         const running = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
         if (running >= config.maxSubscriptionsPerConnection) {
-          return [
-            new PulseError(
-              'RATE_LIMITED',
-              `At most ${config.maxSubscriptionsPerConnection} operations may run at once on one connection.`,
-              {
-                retryAfterMs: 1000,
-              },
-            ),
-          ];
+          return [rateLimited(1000, `At most ${config.maxSubscriptionsPerConnection} operations may run at once on one connection.`)];
         }
         const {
           schema: enveloped,

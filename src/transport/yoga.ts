@@ -19,6 +19,7 @@ import { loadPersistedDocuments, persistedOperations, type PersistedDocuments } 
 import {
   consumeRateLimit,
   countOperations,
+  maskRequestError,
   maskUnexpectedErrors,
   rateLimit,
   rateLimitKey,
@@ -84,7 +85,8 @@ export function createPipeline(app: Services): GraphQLPipeline {
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
     cors: config.allowedOrigins ? { origin: config.allowedOrigins, credentials: true } : undefined,
-    maskedErrors: { isDev: false },
+    // Executions are coded by maskUnexpectedErrors (with the request id); the rest of Yoga's pipeline by the same rules.
+    maskedErrors: { maskError: maskRequestError(logger) },
     context: async (initial): Promise<Context> => {
       const extra = initial.extra;
       const viewer = extra ? extra.viewer : initial.request ? (await sessionOf(initial.request)).viewer : null;

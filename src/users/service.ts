@@ -1,7 +1,7 @@
 /** Accounts: registration and sign-in. */
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { PrismaClient } from '../db/index.js';
-import { PulseError, badInput, conflict, isUniqueViolation } from '../errors.js';
+import { badInput, conflict, isUniqueViolation, unauthenticated } from '../errors.js';
 import type { User } from '../generated/prisma/client.js';
 
 export interface RegisterInput {
@@ -43,6 +43,6 @@ export async function login(prisma: PrismaClient, username: string, password: st
   // Hash even when the user does not exist, so timing does not reveal which usernames exist.
   if (!user) await hashPassword(password);
   const ok = user ? await verifyPassword(password, user.passwordHash) : false;
-  if (!user || !ok) throw new PulseError('UNAUTHENTICATED', 'Wrong username or password.');
+  if (!user || !ok) throw unauthenticated('Wrong username or password.');
   return user;
 }

@@ -88,8 +88,18 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('PostgreSQL outage under loa
     await sleep(CUT_MS / 2);
     const ready = await fetch(server.url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(503);
-    const query = await gql(server.url, `query { matches(region: EU, first: 1) { edges { node { id } } } }`);
-    expect(query.errors?.[0].extensions).toMatchObject({ code: 'UNAVAILABLE', retryAfterMs: expect.any(Number) });
+    // The error carries the request's id (the one masking, transport/plugins.ts), for finding it in the logs.
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'outage-probe-1' },
+      body: JSON.stringify({ query: 'query { matches(region: EU, first: 1) { edges { node { id } } } }' }),
+    });
+    const query = (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
+    expect(query.errors?.[0].extensions).toMatchObject({
+      code: 'UNAVAILABLE',
+      retryAfterMs: expect.any(Number),
+      requestId: 'outage-probe-1',
+    });
     await sleep(CUT_MS / 2);
     const duringCut = [...codes.values()].reduce((a, b) => a + b, 0) - failuresBefore;
 
