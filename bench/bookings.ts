@@ -23,7 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { bookingGroup, bookSeats } from '../src/bookings/service.js';
+import { bookingGroup, bookSeats } from '../src/bookings/group-commit.js';
 import type { TestDatabase } from '../test/support/database.js';
 import type { TestServer } from '../test/support/server.js';
 

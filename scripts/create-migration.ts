@@ -3,7 +3,8 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { createMigrationSql, DEFAULT_MIGRATIONS_DIR, MIGRATION_LOCK_TOML } from '../src/db/migrate.js';
+import { createMigrationSql } from '../src/db/migrate.js';
+import { DEFAULT_MIGRATIONS_DIR, MIGRATION_LOCK_TOML } from '../src/db/migration-files.js';
 
 /** Same rules as Prisma's CLI: lower-case, non-alphanumerics to `_`, at most 200 characters. */
 function slug(name: string): string {

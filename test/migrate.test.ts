@@ -9,7 +9,8 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { applyMigrations, createMigrationSql, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '../src/db/migrate.js';
+import { applyMigrations, createMigrationSql } from '../src/db/migrate.js';
+import { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '../src/db/migration-files.js';
 
 const schemaText = await readFile(DEFAULT_SCHEMA_PATH, 'utf8');
 const models = [...schemaText.matchAll(/^model\s+(\w+)/gm)].map((m) => m[1]!);

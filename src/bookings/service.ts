@@ -7,24 +7,14 @@
  * exact counts its commit left. Every writer locks the event row before the topic row: no deadlocks.
  * Bookings of one event that arrive together share one transaction (a group commit, see
  * streams/batch.ts): a ticket rush costs one row lock per batch instead of one per booking.
+ *
+ * Here: events, their capacity and cancellations; booking seats (the group commit): bookings/group-commit.ts.
  */
-import { randomBytes } from 'node:crypto';
 import type { Services } from '../context.js';
-import { Prisma, type Tx } from '../db/index.js';
-import { badInput, conflict, forbidden, notFound, soldOut } from '../errors.js';
-import type { Booking } from '../generated/prisma/client.js';
-import {
-  appendCtes,
-  LOG_HEAD,
-  loggedEvents,
-  Topics,
-  type ApplyBatch,
-  type EventInput,
-  type LogHead,
-  type Outcome,
-} from '../streams/index.js';
+import type { Tx } from '../db/index.js';
+import { badInput, conflict, forbidden, notFound } from '../errors.js';
+import { Topics } from '../streams/index.js';
 
-export const MAX_SEATS_PER_BOOKING = 10;
 export const MAX_CAPACITY = 1_000_000;
 const MAX_TITLE = 200;
 const MAX_VENUE = 200;
@@ -37,12 +27,12 @@ export interface CreateEventInput {
 }
 
 /** Seat counts of an event as one statement left them. */
-interface Seats {
+export interface Seats {
   capacity: number;
   bookedSeats: number;
 }
 
-const available = (s: Seats) => s.capacity - s.bookedSeats;
+export const available = (s: Seats) => s.capacity - s.bookedSeats;
 
 function checkCapacity(capacity: number): void {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
@@ -71,146 +61,6 @@ async function currentSeats(tx: Tx, eventId: string): Promise<Seats> {
   if (!row) throw notFound('Event', eventId);
   return row;
 }
-
-/** A booking request waiting for its event's next batch. */
-interface BookingRequest {
-  userId: string;
-  seats: number;
-}
-
-/** A booking as its insert left it: every scalar column, so the mutation answers without reading it again. */
-export type NewBooking = Booking;
-
-let lastMillis = 0;
-let counter = 0;
-
-/** A collision-resistant id shaped like Prisma's `cuid()` (25 chars, 'c' + time first), made here because raw inserts skip Prisma's default. */
-function newId(): string {
-  const now = Date.now();
-  counter = now === lastMillis ? counter + 1 : 0;
-  lastMillis = now;
-  const random = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0').slice(-12);
-  return `c${now.toString(36).padStart(8, '0')}${counter.toString(36).padStart(4, '0').slice(-4)}${random}`;
-}
-
-/** The statement that books `chosen` (all of them, or none when they do not fit) and returns the counts it left. */
-function bookingStatement(eventId: string, chosen: readonly BookingRequest[], ids: readonly string[]) {
-  const total = chosen.reduce((sum, r) => sum + r.seats, 0);
-  return {
-    total,
-    ctes: Prisma.sql`ev AS (
-        UPDATE "Event" SET "bookedSeats" = "bookedSeats" + ${total}::int
-        WHERE "id" = ${eventId} AND "bookedSeats" + ${total}::int <= "capacity"
-        RETURNING "capacity", "bookedSeats"
-      ), b AS (
-        SELECT * FROM unnest(${ids}::text[], ${chosen.map((r) => r.userId)}::text[], ${chosen.map((r) => r.seats)}::int[])
-          WITH ORDINALITY AS b(id, user_id, seats, ord)
-      ), ins AS (
-        INSERT INTO "Booking" ("id", "eventId", "userId", "seats")
-        SELECT b.id, ${eventId}, b.user_id, b.seats FROM ev, b
-        RETURNING "createdAt"
-      )`,
-  };
-}
-
-/** Each booking's BOOKED event, in order: the seats left right after it. */
-function bookedEvents(chosen: readonly { id: string; seats: number }[], after: Seats): EventInput<'event'>[] {
-  let booked = after.bookedSeats - chosen.reduce((sum, r) => sum + r.seats, 0);
-  return chosen.map((r) => {
-    booked += r.seats;
-    return { kind: 'BOOKED', data: { bookingId: r.id, availableSeats: after.capacity - booked, capacity: after.capacity } };
-  });
-}
-
-type Booked = Seats & { createdAt: Date };
-
-/**
- * One batch of bookings for one event, in arrival order. The common case (all of them fit) is ONE
- * statement, one round trip: the conditional seat UPDATE, the booking INSERTs and their BOOKED events.
- * When they do not all fit, a transaction locks the event row and gives seats to the earliest requests
- * that fit, each all or nothing; the others are SOLD_OUT with the seats left at their turn.
- */
-const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (streams, eventId, requests) => {
-  const ids = requests.map(() => newId());
-  const topic = Topics.event(eventId);
-  const all = bookingStatement(eventId, requests, ids);
-  const fitted = await streams.writeStatement(async (db) => {
-    const [row] = await db.$queryRaw<(Booked & LogHead)[]>`
-      WITH ${all.ctes}, booked AS (
-        SELECT b.ord, 'BOOKED'::text AS kind, jsonb_build_object(
-          'bookingId', b.id,
-          'availableSeats', ev."capacity" - ev."bookedSeats" + ${all.total}::int - (sum(b.seats) OVER (ORDER BY b.ord))::int,
-          'capacity', ev."capacity") AS data
-        FROM ev, b
-      ), ${appendCtes(topic.name, 'booked')}
-      SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt", ${LOG_HEAD} FROM ev`;
-    if (!row) return { value: null, logged: null };
-    const events = bookedEvents(
-      requests.map((r, i) => ({ id: ids[i], seats: r.seats })),
-      row,
-    );
-    return { value: row as Booked, logged: loggedEvents(topic.name, events, row) };
-  });
-  const granted = requests.map(() => true);
-  const after =
-    fitted ??
-    (await streams.write(async (w): Promise<Booked | null> => {
-      // Not all of them fit (or no such event): allocate under the row lock, earliest first.
-      const [now] = await w.tx.$queryRaw<Seats[]>`SELECT "capacity", "bookedSeats" FROM "Event" WHERE "id" = ${eventId} FOR UPDATE`;
-      if (!now) return null;
-      let left = available(now);
-      for (const [i, r] of requests.entries()) {
-        granted[i] = r.seats <= left;
-        if (granted[i]) left -= r.seats;
-      }
-      const chosen = requests.filter((_, i) => granted[i]);
-      const chosenIds = ids.filter((_, i) => granted[i]);
-      if (chosen.length === 0) return { ...now, createdAt: new Date() };
-      const some = bookingStatement(eventId, chosen, chosenIds);
-      const [row] = await w.tx.$queryRaw<Booked[]>`
-        WITH ${some.ctes} SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt" FROM ev`;
-      await w.appendMany(
-        topic,
-        bookedEvents(
-          chosen.map((r, i) => ({ id: chosenIds[i], seats: r.seats })),
-          row,
-        ),
-      );
-      return row;
-    }));
-  if (!after) return requests.map(() => ({ ok: false, error: notFound('Event', eventId) }));
-  // Walk the batch in order again for each caller's outcome: SOLD_OUT carries the seats left at its turn.
-  let booked = after.bookedSeats - requests.reduce((sum, r, i) => sum + (granted[i] ? r.seats : 0), 0);
-  return requests.map((r, i): Outcome<NewBooking> => {
-    if (!granted[i]) return { ok: false, error: soldOut(after.capacity - booked) };
-    booked += r.seats;
-    const value: NewBooking = {
-      id: ids[i],
-      eventId,
-      userId: r.userId,
-      seats: r.seats,
-      status: 'ACTIVE',
-      createdAt: after.createdAt,
-      cancelledAt: null,
-    };
-    return { ok: true, value };
-  });
-};
-
-/**
- * Books `seats` seats for the user, all or nothing: SOLD_OUT (with `availableSeats`) when fewer are
- * left. Concurrent bookings of one event on this instance share a group commit (one transaction per
- * batch, arrival order). Returns the new booking.
- */
-export async function bookSeats(app: Services, userId: string, eventId: string, seats: number): Promise<NewBooking> {
-  if (!Number.isInteger(seats) || seats < 1 || seats > MAX_SEATS_PER_BOOKING) {
-    throw badInput('seats', `Book from 1 to ${MAX_SEATS_PER_BOOKING} seats at a time.`);
-  }
-  return bookingGroup(app).submit(eventId, { userId, seats });
-}
-
-/** This instance's group commit for bookings (keyed by event id); its `stats` count batches. */
-export const bookingGroup = (app: Services) => app.streams.batched('bookings', applyBookings);
 
 /** Cancels a booking (the booker or the event's organiser); a second cancel is CONFLICT. Returns the booking id. */
 export async function cancelBooking(app: Services, userId: string, bookingId: string): Promise<string> {

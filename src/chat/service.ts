@@ -4,52 +4,19 @@
  * Every change to a conversation (send, join, add, leave) first takes the conversation's row lock,
  * so membership checks and changes are ordered: a message is never stored after its sender's
  * MEMBER_LEFT, and message times strictly increase in the same order as the stream's seq.
+ *
+ * The lock, membership checks and adding members: chat/membership.ts.
  */
 import type { Services } from '../context.js';
 import type { PrismaClient, Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { Conversation, ConversationKind, Message } from '../generated/prisma/client.js';
-import { Topics, type AnyEventOf, type StreamEvent, type Verdict, type Writer } from '../streams/index.js';
+import { Topics, type AnyEventOf, type StreamEvent, type Verdict } from '../streams/index.js';
+import { addToConversation, existingUsers, isMember, lockConversation } from './membership.js';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_TITLE_LENGTH = 100;
-/** Members named in one createConversation / addMembers call. */
-export const MAX_MEMBERS_PER_CALL = 100;
 const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
-
-interface LockedConversation {
-  id: string;
-  kind: ConversationKind;
-  isPrivate: boolean;
-  lastMessageAt: Date;
-}
-
-/** Locks the conversation row until the transaction ends; NOT_FOUND when there is none. */
-async function lockConversation(tx: Tx, conversationId: string): Promise<LockedConversation> {
-  const [row] = await tx.$queryRaw<LockedConversation[]>`
-    SELECT "id", "kind"::text AS "kind", "isPrivate", "lastMessageAt"
-    FROM "Conversation" WHERE "id" = ${conversationId} FOR UPDATE`;
-  if (!row) throw notFound('Conversation', conversationId);
-  return { ...row, lastMessageAt: new Date(row.lastMessageAt) };
-}
-
-/** true when the user is a member of the conversation. */
-export async function isMember(db: PrismaClient | Tx, conversationId: string, userId: string): Promise<boolean> {
-  const row = await db.conversationMember.findUnique({
-    where: { conversationId_userId: { conversationId, userId } },
-    select: { userId: true },
-  });
-  return row !== null;
-}
-
-/** Which of `conversationIds` the user is a member of, in one query. */
-export async function memberships(db: PrismaClient | Tx, userId: string, conversationIds: readonly string[]): Promise<Set<string>> {
-  const rows = await db.conversationMember.findMany({
-    where: { userId, conversationId: { in: [...conversationIds] } },
-    select: { conversationId: true },
-  });
-  return new Set(rows.map((row) => row.conversationId));
-}
 
 /** NOT_FOUND for an unknown conversation, FORBIDDEN for a non-member; for reads and subscribe. */
 export async function assertMember(prisma: PrismaClient, conversationId: string, userId: string): Promise<void> {
@@ -59,27 +26,6 @@ export async function assertMember(prisma: PrismaClient, conversationId: string,
   });
   if (!conversation) throw notFound('Conversation', conversationId);
   if (conversation.members.length === 0) throw forbidden('Only members of this conversation can do this.');
-}
-
-/** The distinct ids, NOT_FOUND naming the first that is no user. */
-async function existingUsers(tx: Tx, ids: readonly string[], field: string): Promise<string[]> {
-  const unique = [...new Set(ids)];
-  if (unique.length > MAX_MEMBERS_PER_CALL) throw badInput(field, `Name at most ${MAX_MEMBERS_PER_CALL} users at once.`);
-  const found = new Set((await tx.user.findMany({ where: { id: { in: unique } }, select: { id: true } })).map((u) => u.id));
-  const missing = unique.find((id) => !found.has(id));
-  if (missing !== undefined) throw notFound('User', missing);
-  return unique;
-}
-
-/** Adds the users not yet members and appends one MEMBER_JOINED per new member; returns the new ones. */
-async function addToConversation(w: Writer, conversationId: string, userIds: readonly string[]): Promise<string[]> {
-  const added = await w.tx.conversationMember.createManyAndReturn({
-    data: userIds.map((userId) => ({ conversationId, userId })),
-    skipDuplicates: true,
-    select: { userId: true },
-  });
-  for (const { userId } of added) await w.append(Topics.conversation(conversationId), 'MEMBER_JOINED', { userId });
-  return added.map((m) => m.userId);
 }
 
 export interface CreateConversationInput {

@@ -1,5 +1,6 @@
 /** Bookings: `Event`, `Booking`, their queries and mutations, and the public `seatUpdates` stream. */
-import { assertEventExists, bookSeats, cancelBooking, createEvent, updateEventCapacity } from '../bookings/service.js';
+import { bookSeats } from '../bookings/group-commit.js';
+import { assertEventExists, cancelBooking, createEvent, updateEventCapacity } from '../bookings/service.js';
 import { notFound } from '../errors.js';
 import { BookingStatus } from '../generated/prisma/enums.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';

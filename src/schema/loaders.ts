@@ -4,7 +4,7 @@
  * database as one query.
  */
 import DataLoader from 'dataloader';
-import { memberships } from '../chat/service.js';
+import { memberships } from '../chat/membership.js';
 import type { Services, Viewer } from '../context.js';
 import { viewerIdOf } from './viewer.js';
 

@@ -6,7 +6,7 @@
  */
 import { Agent } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bookingGroup, bookSeats } from '../../src/bookings/service.js';
+import { bookingGroup, bookSeats } from '../../src/bookings/group-commit.js';
 import { decodeCursor } from '../../src/streams/cursor.js';
 import { connectWs, disposers, errorCode, gql, gqlOk, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';

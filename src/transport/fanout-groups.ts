@@ -1,0 +1,61 @@
+// Which WebSocket subscribers share one execution per event: an operation's group key, per viewer when its selection depends on the viewer.
+import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { Operation } from './fanout-member.js';
+
+/** The group keys of one schema's operations; whether a document depends on the viewer is worked out once per query. */
+export class GroupKeys {
+  private readonly viewerDependence = new Map<string, boolean>();
+
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  /**
+   * Who shares payloads: same document, operation and variables (the `after` cursor aside, when only
+   * the subscription field reads it), and the same viewer when the selection depends on the viewer.
+   */
+  of(operation: Operation, after: string | null): string {
+    const variables = { ...(operation.variables ?? {}) };
+    if (after && countOf(operation.query, `$${after}`) === 2) delete variables[after];
+    const perViewer = this.dependsOnViewer(operation.query, operation.args.document);
+    return JSON.stringify([operation.query, operation.operationName ?? null, variables, perViewer ? (operation.viewerId ?? '-') : '*']);
+  }
+
+  private dependsOnViewer(query: string, document: DocumentNode): boolean {
+    let known = this.viewerDependence.get(query);
+    if (known === undefined) {
+      known = selectsViewerDependentField(this.schema, document);
+      if (this.viewerDependence.size >= 1_000) this.viewerDependence.clear();
+      this.viewerDependence.set(query, known);
+    }
+    return known;
+  }
+}
+
+function countOf(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+    const next = text[at + needle.length];
+    if (next === undefined || !/[A-Za-z0-9_]/.test(next)) count++;
+  }
+  return count;
+}
+
+/** Whether a document selects a field whose value depends on who is looking. */
+export function selectsViewerDependentField(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  const root = schema.getSubscriptionType();
+  let found = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const extensions = typeInfo.getFieldDef()?.extensions as
+          | { viewerDependent?: boolean; pothosOptions?: { authScopes?: unknown } }
+          | undefined;
+        if (extensions?.viewerDependent) found = true;
+        // A field guarded by its own scopes answers per viewer (the root field's scopes are checked on subscribe).
+        if (extensions?.pothosOptions?.authScopes && typeInfo.getParentType() !== root) found = true;
+      },
+    }),
+  );
+  return found;
+}

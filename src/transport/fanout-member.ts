@@ -1,0 +1,129 @@
+// One WebSocket subscriber fed by its group's payloads: sends them in order, and drops to one GAP while its socket is behind.
+import type { ExecutionArgs } from 'graphql';
+import type { WebSocket } from 'ws';
+import type { QueueSink, StreamEvent } from '../streams/index.js';
+
+/** Events a subscriber may fall behind before its backlog is replaced by a GAP (as streams/subscription.ts). */
+const MAX_BACKLOG = 5_000;
+/** A replaying subscriber reads its next page once its socket holds less than this unsent. */
+const ROOM_BYTES = 256 * 1024;
+
+/** The serialized result of one event for one group: `json` once `promise` has resolved. */
+export interface Payload {
+  json: string | undefined;
+  promise: Promise<string>;
+}
+
+/** The WebSocket operation behind a GraphQL context (recorded in graphql-ws onSubscribe). */
+export interface Operation {
+  socket: WebSocket;
+  id: string;
+  query: string;
+  operationName: string | null | undefined;
+  variables: Record<string, unknown> | null | undefined;
+  viewerId: string | null;
+  args: ExecutionArgs;
+}
+
+/** Where a member gets its group's payload of an event, executed once by whichever member asks first (the Fanout). */
+export interface PayloadSource {
+  payload(event: StreamEvent, group: string, args: ExecutionArgs): Payload;
+}
+
+/** One WebSocket subscription fed by a stream: sends its group's payloads in order. */
+export class Member implements QueueSink<StreamEvent> {
+  private readonly prefix: string;
+  /** Events waiting to be sent, in order; each is executed (or its group's payload awaited) when it reaches the head. */
+  private pending: StreamEvent[] = [];
+  private flushing = false;
+  private closed = false;
+  /** Dropping events until the socket drains; then a GAP. */
+  private behind = false;
+  private lastSize = 256;
+  private emptied: (() => void)[] = [];
+
+  constructor(
+    private readonly fanout: PayloadSource,
+    private readonly operation: Operation,
+    private readonly group: string,
+  ) {
+    this.prefix = `{"id":${JSON.stringify(operation.id)},"type":"next","payload":`;
+  }
+
+  push(event: StreamEvent): void {
+    if (this.closed) return;
+    if (event.seq !== null && this.fallingBehind()) {
+      this.behind = true;
+      this.pending = [];
+      return;
+    }
+    if (this.behind && event.seq !== null) {
+      this.behind = false;
+      this.pending.push({ topic: event.topic, seq: event.seq - 1, kind: 'GAP', data: {}, at: new Date().toISOString() } as StreamEvent);
+    }
+    if (this.pending.length === 0 && !this.flushing) {
+      // The common live case: the group's payload is ready (or this member executes it now).
+      const payload = this.fanout.payload(event, this.group, this.operation.args);
+      if (payload.json !== undefined) {
+        this.send(payload.json);
+        return;
+      }
+    }
+    this.pending.push(event);
+    if (!this.flushing) void this.flush();
+  }
+
+  private fallingBehind(): boolean {
+    const unsent = this.operation.socket.bufferedAmount;
+    if (this.behind) return unsent > (MAX_BACKLOG / 2) * this.lastSize;
+    return this.pending.length >= MAX_BACKLOG || unsent > MAX_BACKLOG * this.lastSize;
+  }
+
+  /**
+   * Sends pending events in order, executing each only when it is next (a replay page is not executed
+   * all at once), and lets other sockets' I/O run between batches so a long replay never starves them.
+   */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    let sent = 0;
+    try {
+      while (this.pending.length > 0 && !this.closed) {
+        const head = this.pending[0];
+        const payload = this.fanout.payload(head, this.group, this.operation.args);
+        const json = payload.json ?? (await payload.promise);
+        if (this.pending[0] !== head) continue; // the backlog was dropped meanwhile
+        this.pending.shift();
+        this.send(json);
+        if (++sent % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.flushing = false;
+      const waiters = this.emptied;
+      this.emptied = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private send(json: string): void {
+    this.lastSize = json.length;
+    const socket = this.operation.socket;
+    if (socket.readyState === 1) socket.send(`${this.prefix + json}}`);
+  }
+
+  async room(): Promise<void> {
+    while (!this.closed) {
+      if (this.pending.length > 0) await new Promise<void>((resolve) => this.emptied.push(resolve));
+      else if (this.operation.socket.bufferedAmount > ROOM_BYTES && this.operation.socket.readyState === 1)
+        await new Promise((r) => setTimeout(r, 5));
+      else return;
+    }
+  }
+
+  end(): void {
+    this.closed = true;
+    this.pending = [];
+    const waiters = this.emptied;
+    this.emptied = [];
+    for (const wake of waiters) wake();
+  }
+}
