@@ -7,7 +7,7 @@ import type { Services } from '../context.js';
 import { Topics } from '../streams/topics.js';
 
 /** The bus topic every instance listens on for revocations. */
-export const REVOCATIONS = Topics.session('revoked');
+const REVOCATIONS = Topics.session('revoked');
 
 /** Revokes every token of `userId` issued so far; returns the new version. */
 export async function revokeTokens(app: Services, userId: string): Promise<number> {

@@ -16,7 +16,7 @@ import {
 } from '../streams/index.js';
 import { available, type Seats } from './service.js';
 
-export const MAX_SEATS_PER_BOOKING = 10;
+const MAX_SEATS_PER_BOOKING = 10;
 
 /** A booking request waiting for its event's next batch. */
 interface BookingRequest {

@@ -15,7 +15,7 @@ import type { Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import { Topics } from '../streams/index.js';
 
-export const MAX_CAPACITY = 1_000_000;
+const MAX_CAPACITY = 1_000_000;
 const MAX_TITLE = 200;
 const MAX_VENUE = 200;
 

@@ -5,7 +5,7 @@ import type { ConversationKind } from '../generated/prisma/client.js';
 import { Topics, type Writer } from '../streams/index.js';
 
 /** Members named in one createConversation / addMembers call. */
-export const MAX_MEMBERS_PER_CALL = 100;
+const MAX_MEMBERS_PER_CALL = 100;
 
 interface LockedConversation {
   id: string;

@@ -14,8 +14,8 @@ import type { Conversation, ConversationKind, Message } from '../generated/prism
 import { Topics, type AnyEventOf, type StreamEvent, type Verdict } from '../streams/index.js';
 import { addToConversation, existingUsers, isMember, lockConversation } from './membership.js';
 
-export const MAX_MESSAGE_LENGTH = 4000;
-export const MAX_TITLE_LENGTH = 100;
+const MAX_MESSAGE_LENGTH = 4000;
+const MAX_TITLE_LENGTH = 100;
 const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
 
 /** NOT_FOUND for an unknown conversation, FORBIDDEN for a non-member; for reads and subscribe. */

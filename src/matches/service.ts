@@ -13,7 +13,7 @@ import type { Match, MatchApplication, Region, VoiceChannel } from '../generated
 import { notify } from '../notifications/service.js';
 import { Topics, type Writer } from '../streams/index.js';
 
-export const MAX_SLOTS = 50;
+const MAX_SLOTS = 50;
 /** Where generated invite links point; there is no external voice service behind it. */
 const VOICE_BASE_URL = 'https://voice.pulse.local/join/';
 

@@ -10,7 +10,7 @@ import type { Bus } from '../streams/bus.js';
 import { EventQueue, Topics, type StreamEvent } from '../streams/index.js';
 import type { PresenceStore } from './store.js';
 
-export type PresenceStatus = 'ONLINE' | 'OFFLINE';
+type PresenceStatus = 'ONLINE' | 'OFFLINE';
 
 /** What a watcher receives. */
 export interface PresenceUpdate {

@@ -9,7 +9,7 @@ import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
 import { viewerIdOf } from './viewer.js';
 
-export const NotificationKindEnum = builder.enumType('NotificationKind', {
+const NotificationKindEnum = builder.enumType('NotificationKind', {
   values: [...Object.values(NotificationKind), 'GAP'] as const,
   description: 'What a notification is about. GAP (stream only): events were missed; refetch the list.',
 });

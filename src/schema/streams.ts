@@ -3,7 +3,7 @@ import { encodeCursor, type EventPosition } from '../streams/index.js';
 import { builder } from './builder.js';
 
 /** The cursor of a logged event (resume with `after: cursor`); null only for ephemeral events. */
-export function cursorOf(event: EventPosition): string | null {
+function cursorOf(event: EventPosition): string | null {
   return event.seq === null ? null : encodeCursor(event.topic, event.seq);
 }
 

@@ -5,7 +5,7 @@ import { forbidden, notFound } from '../errors.js';
 import { login, register } from '../users/service.js';
 import { builder } from './builder.js';
 
-export const RoleEnum = builder.enumType(Role, { name: 'Role' });
+const RoleEnum = builder.enumType(Role, { name: 'Role' });
 
 export const UserType = builder.prismaObject('User', {
   fields: (t) => ({

@@ -9,9 +9,9 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { RedisClients } from '../redis/clients.js';
 import type { StreamEvent } from './topics.js';
 
-export type Listener = (event: StreamEvent) => void;
+type Listener = (event: StreamEvent) => void;
 
-export interface BusStats {
+interface BusStats {
   /** Topics with at least one local listener (for Redis: channels this instance is subscribed to). */
   topics: number;
   listeners: number;
@@ -60,7 +60,7 @@ class Listeners {
   }
 }
 
-export class MemoryBus implements Bus {
+class MemoryBus implements Bus {
   readonly kind = 'memory';
   private readonly listeners = new Listeners();
 
@@ -87,7 +87,7 @@ export class MemoryBus implements Bus {
   }
 }
 
-export class RedisBus implements Bus {
+class RedisBus implements Bus {
   readonly kind = 'redis';
   private readonly publisher: RedisPubSub;
   private readonly listeners = new Listeners();

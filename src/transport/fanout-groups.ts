@@ -40,7 +40,7 @@ function countOf(text: string, needle: string): number {
 }
 
 /** Whether a document selects a field whose value depends on who is looking. */
-export function selectsViewerDependentField(schema: GraphQLSchema, document: DocumentNode): boolean {
+function selectsViewerDependentField(schema: GraphQLSchema, document: DocumentNode): boolean {
   const typeInfo = new TypeInfo(schema);
   const root = schema.getSubscriptionType();
   let found = false;

@@ -12,7 +12,7 @@ import { renderGraphiQL, type GraphiQLOptions } from 'graphql-yoga';
 import { DEMO_PASSWORD } from '../seed.js';
 import { contentTypeOf, sendFile } from './static-files.js';
 
-export const GRAPHIQL_ASSETS_PATH = '/graphiql/';
+const GRAPHIQL_ASSETS_PATH = '/graphiql/';
 const CDN = /https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g;
 const FAVICON = /<link rel=icon href=[^>]+>/;
 

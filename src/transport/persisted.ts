@@ -33,7 +33,7 @@ export const PersistedErrorCode = {
 } as const;
 
 /** The generated list, found from the project root both from src/ (tsx) and dist/ (compiled). */
-export const PERSISTED_DOCUMENTS_FILE = join(dirname(fileURLToPath(import.meta.url)), '../../client/src/gql/persisted-documents.json');
+const PERSISTED_DOCUMENTS_FILE = join(dirname(fileURLToPath(import.meta.url)), '../../client/src/gql/persisted-documents.json');
 
 /** What an operation request carries that this module reads (graphql-ws SubscribePayload and Yoga's params both fit). */
 export interface OperationParams {

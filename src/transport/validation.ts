@@ -8,7 +8,7 @@ import type { Plugin } from '@envelop/core';
 import { Kind, TypeInfo, getNamedType, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type ValueNode } from 'graphql';
 import { badInput } from '../errors.js';
 
-export const INPUT_LIMITS = {
+const INPUT_LIMITS = {
   /** Nesting of lists and objects in one variable or argument. */
   maxDepth: 16,
   /** Items in one list (or keys in one object). */
@@ -22,7 +22,7 @@ export const INPUT_LIMITS = {
 const NUL = '\u0000';
 
 /** Why `value` (parsed JSON) is refused, or null when it is within the limits. */
-export function inputProblem(value: unknown): string | null {
+function inputProblem(value: unknown): string | null {
   const stack: [unknown, number][] = [[value, 0]];
   let count = 0;
   while (stack.length > 0) {
@@ -70,7 +70,7 @@ function literalProblem(node: ValueNode): string | null {
  * Connection cursors are Pothos's `GPC:S:<id>` in base64 (every connection here pages by a string id).
  * Anything else is forged or from another API, and would otherwise reach Prisma as a wrong-typed id.
  */
-export function isConnectionCursor(value: unknown): boolean {
+function isConnectionCursor(value: unknown): boolean {
   if (typeof value !== 'string' || value.length > 200) return false;
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   return /^GPC:S:[A-Za-z0-9_-]{1,64}$/.test(decoded);
@@ -83,7 +83,7 @@ interface Checked {
 }
 
 /** The first refused input as a BAD_USER_INPUT error, or null. */
-export function validateInput(args: Checked) {
+function validateInput(args: Checked) {
   const variables = args.variableValues ?? {};
   if (typeof variables !== 'object' || Array.isArray(variables)) return badInput('variables', 'Variables must be a JSON object.');
   for (const [name, value] of Object.entries(variables)) {

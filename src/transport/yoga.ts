@@ -44,7 +44,7 @@ export type ConnectionExtra = {
 };
 
 /** What a transport hands Yoga: the node request (HTTP) or the connection (WebSocket). */
-export type ServerContext = Partial<YogaInitialContext> & {
+type ServerContext = Partial<YogaInitialContext> & {
   req?: IncomingMessage;
   extra?: ConnectionExtra;
 };
