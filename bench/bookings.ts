@@ -150,7 +150,7 @@ async function endToEnd(servers: TestServer[], clients: number, tag: string): Pr
   const capacity = BOOKINGS * 10;
   const eventId = await createEvent(servers[0], organizer.id, capacity);
   const watcher = watch(servers[servers.length - 1], eventId, capacity);
-  const live = servers[servers.length - 1].pulse.services.streams;
+  const live = servers[servers.length - 1].pulse.services.subscriptionStats;
   while (live.liveCount() < 1) await new Promise((r) => setTimeout(r, 10));
   // The clients run in a worker thread (keep-alive connections, as a browser or a load balancer keeps them).
   const worker = new Worker(new URL('./bookings-load.mjs', import.meta.url), {

@@ -132,14 +132,14 @@ async function serve(kind: string, role: string, extra: Record<string, string>):
     );
     const pulse = await createPulse(config);
     port = (await pulse.server.listen(0, '127.0.0.1')).port;
-    const { prisma, streams } = pulse.services;
+    const { prisma, streams, subscriptionStats } = pulse.services;
     const user = await prisma.user.upsert({
       where: { username: 'bench' },
       update: {},
       create: { username: 'bench', displayName: 'Bench', passwordHash: 'x' },
     });
     trigger = async (k) => void (await postMatch(pulse.services, user.id, { game: `e${k}`, region: 'NA', slots: 3 }));
-    stats = () => ({ live: streams.liveCount() });
+    stats = () => ({ live: subscriptionStats.liveCount() });
     replaySetup = async (count) => {
       const match = await postMatch(pulse.services, user.id, { game: 'replayed', region: 'EU', slots: 3 });
       for (let i = 0; i < count; i += 500) {

@@ -33,7 +33,7 @@ function percentile(sorted: number[], p: number): number {
 async function main() {
   const database = embedded ? await createTestDatabase('pglite') : await createTestDatabase('postgres');
   const server = await startTestServer({ database, redis: !embedded, config: { maxSubscriptionsPerConnection: 10_000 } });
-  const { streams, prisma } = server.pulse.services;
+  const { streams, subscriptionStats, prisma } = server.pulse.services;
   const mode = embedded ? 'PGlite + in-process bus' : 'PostgreSQL + Redis';
   console.log(`# stream benchmarks (${mode})`);
 
@@ -81,7 +81,7 @@ async function main() {
       },
     );
   }
-  while (streams.liveCount() < SUBSCRIBERS) await new Promise((r) => setTimeout(r, 20));
+  while (subscriptionStats.liveCount() < SUBSCRIBERS) await new Promise((r) => setTimeout(r, 20));
   const fanStarted = performance.now();
   for (let i = 1; i <= EVENTS; i++) {
     await streams.write((w) => w.append(fanTopic, 'LIKED', { actorId: author.id, likeCount: i, commentCount: 0 }));

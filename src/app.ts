@@ -17,6 +17,7 @@ import { connectRedis } from './redis/clients.js';
 import { createServer, type HttpServer } from './server.js';
 import { createBus } from './streams/bus.js';
 import { Streams } from './streams/index.js';
+import { SubscriptionStats } from './streams/stats.js';
 import { startSweeper } from './streams/sweeper.js';
 import { Connections } from './transport/connections.js';
 import { createMetrics } from './transport/metrics.js';
@@ -71,7 +72,8 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       createBus(redis, config.redisPrefix, (err) => logger.warn({ err }, 'a Redis channel command failed')),
       (b) => b.close(),
     );
-    const streams = new Streams(database.prisma, bus, {
+    const subscriptionStats = new SubscriptionStats();
+    const streams = new Streams(database.prisma, bus, subscriptionStats, {
       retention: config.streamRetention,
       onPublishError: (err) => logger.error({ err }, 'publishing a committed stream event failed'),
       holdPublish: config.testHoldPublish,
@@ -81,7 +83,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
     const typing = owned(new TypingIndicators(streams, config.typingTtlMs, (err) => logger.error({ err }, 'typing signal failed')), (t) =>
       t.stop(),
     );
-    const monitor = new OperationsMonitor({ streams, connections, config, logger });
+    const monitor = new OperationsMonitor({ streams, subscriptionStats, connections, config, logger });
     const { secret, generated } = await resolveJwtSecret(config);
     if (generated) logger.warn('JWT_SECRET is not set: using a generated development secret (set JWT_SECRET in production).');
 
@@ -92,13 +94,14 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       prisma: database.prisma,
       redis: redis?.command ?? null,
       streams,
+      subscriptionStats,
       connections,
       presence,
       typing,
       monitor,
       tokens: new Tokens(secret, config.jwtTtlSeconds),
       rateLimiter: createRateLimiter(config, redis?.command ?? null),
-      metrics: owned(createMetrics(streams, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
+      metrics: owned(createMetrics(subscriptionStats, bus, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
       startedAt: new Date(),
     };
 

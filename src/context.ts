@@ -13,6 +13,7 @@ import type { OperationsMonitor } from './operations/monitor.js';
 import type { Presence } from './presence/service.js';
 import type { Loaders } from './schema/loaders.js';
 import type { Streams } from './streams/index.js';
+import type { SubscriptionStats } from './streams/stats.js';
 import type { Connections } from './transport/connections.js';
 import type { Metrics } from './transport/metrics.js';
 
@@ -30,6 +31,8 @@ export interface Services {
   /** The command connection to Redis in scaled mode (presence, rate limits); null when embedded. */
   redis: Redis | null;
   streams: Streams;
+  /** Subscription figures of this instance (streams and presence feeds): /metrics, the operations view. */
+  subscriptionStats: SubscriptionStats;
   connections: Connections;
   presence: Presence;
   typing: TypingIndicators;

@@ -37,15 +37,15 @@ export class OperationsMonitor {
   private stopListening: (() => void) | null = null;
 
   constructor(
-    private readonly app: Pick<Services, 'streams' | 'connections' | 'config' | 'logger'>,
+    private readonly app: Pick<Services, 'streams' | 'subscriptionStats' | 'connections' | 'config' | 'logger'>,
     private readonly intervalMs = SAMPLE_INTERVAL_MS,
   ) {}
 
   /** Starts sampling and publishing; returns the function that stops it. */
   start(): () => Promise<void> {
-    const { streams } = this.app;
-    const stopObserving = streams.observeDeliveries((ms) => this.observeLatency(ms));
-    const stats = streams.stats();
+    const { subscriptionStats } = this.app;
+    const stopObserving = subscriptionStats.observeDeliveries((ms) => this.observeLatency(ms));
+    const stats = subscriptionStats.snapshot();
     this.previous = { published: stats.published, delivered: stats.delivered, at: Date.now() };
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
@@ -114,9 +114,9 @@ export class OperationsMonitor {
 
   /** This instance's figures since the previous sample; `advance` starts the next interval. */
   private sample(advance: boolean): InstanceStats {
-    const { streams, connections, config } = this.app;
+    const { subscriptionStats, connections, config } = this.app;
     const now = Date.now();
-    const stats = streams.stats();
+    const stats = subscriptionStats.snapshot();
     const seconds = Math.max(0.001, (now - this.previous.at) / 1000);
     const kept = Math.min(this.latencyCount, LATENCY_SAMPLES);
     const sorted = this.latencies.slice(0, kept).sort();

@@ -54,7 +54,7 @@ export interface ServerStats {
 }
 
 export function serverStats(app: Services): ServerStats {
-  const streams = app.streams.stats();
+  const streams = app.subscriptionStats.snapshot();
   return {
     instanceId: app.config.instanceId,
     startedAt: app.startedAt,

@@ -103,8 +103,8 @@ export async function watchPresence(app: Services, userIds: readonly string[]): 
   let release = () => {};
   const feed = await openPresenceFeed(app.streams.bus, app.presence.store, ids, {
     onEnd: () => release(),
-    onDeliver: () => app.streams.delivered(),
+    onDeliver: () => app.subscriptionStats.delivered(),
   });
-  release = app.streams.track('presence');
+  release = app.subscriptionStats.track('presence');
   return feed;
 }

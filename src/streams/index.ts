@@ -12,6 +12,7 @@ import { append, appendMany, trimIfDue, type Logged } from './log.js';
 import { FairGate } from './replays.js';
 import { openSubscription, TopicHeads, type SubscribeOptions } from './subscription.js';
 import { LiveTopics } from './sweeper.js';
+import type { SubscriptionStats } from './stats.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
@@ -35,13 +36,6 @@ export interface Writer {
 /** One event to append: a kind of the family and its payload. */
 export type EventInput<F extends Family> = { [K in KindOf<F>]: { kind: K; data: StreamPayloads[F][K] } }[KindOf<F>];
 
-export interface StreamStats {
-  published: number;
-  delivered: number;
-  /** Open subscriptions by topic family. */
-  active: Record<string, number>;
-}
-
 /**
  * Errors worth retrying the whole transaction for: PostgreSQL's serialization failure and deadlock,
  * and Prisma's name for them on model queries (P2034, "write conflict or a deadlock").
@@ -63,9 +57,6 @@ function isRetryable(error: unknown): boolean {
 }
 
 export class Streams {
-  private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
-  private live = 0;
-  private readonly deliveryObservers = new Set<(latencyMs: number) => void>();
   /** Live persisted subscriptions per topic, for the publish sweeper. */
   readonly liveTopics = new LiveTopics();
   /** Replays read their pages a few at a time on this instance, in turn. */
@@ -77,6 +68,7 @@ export class Streams {
   constructor(
     private readonly db: PrismaClient,
     readonly bus: Bus,
+    private readonly stats: SubscriptionStats,
     private readonly options: {
       retention: number;
       onPublishError?: (error: unknown) => void;
@@ -156,76 +148,23 @@ export class Streams {
 
   /** A subscriber's iterator over one stream; rejects with BAD_USER_INPUT for a cursor of another stream. */
   subscribe<F extends Family>(topic: Topic<F>, options: SubscribeOptions = {}): Promise<AsyncIterableIterator<StreamEvent<F>>> {
-    const counters = this.counters;
+    const stats = this.stats;
     return openSubscription(this.db, this.bus, topic.name, options, {
-      onOpen: (family) => (counters.active[family] = (counters.active[family] ?? 0) + 1),
-      onLive: () => this.live++,
-      onClose: (family, wasLive) => {
-        counters.active[family] = (counters.active[family] ?? 1) - 1;
-        if (wasLive) this.live--;
-      },
-      onDeliver: (event) => {
-        counters.delivered++;
-        if (this.deliveryObservers.size > 0 && event.seq !== null) {
-          const latencyMs = Date.now() - Date.parse(event.at);
-          for (const observe of this.deliveryObservers) observe(latencyMs);
-        }
-      },
+      onOpen: (family) => stats.opened(family),
+      onLive: () => stats.becameLive(),
+      onClose: (family, wasLive) => stats.closed(family, wasLive),
+      onDeliver: (event) => stats.delivered(event),
       watch: (name, check) => this.liveTopics.watch(name, check),
       replays: this.replays,
       heads: this.heads,
     }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
 
-  /**
-   * Counts a subscription that is not a single stream (presence watches several ephemeral topics)
-   * in the same statistics; call the returned function when it ends.
-   */
-  track(family: string): () => void {
-    this.counters.active[family] = (this.counters.active[family] ?? 0) + 1;
-    this.live++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.counters.active[family]--;
-      this.live--;
-    };
-  }
-
-  /** Counts one event delivered by a subscription tracked with `track`. */
-  delivered(): void {
-    this.counters.delivered++;
-  }
-
-  /**
-   * Calls `observe` with the commit-to-delivery time (ms) of every logged event a subscriber takes
-   * (replays included: a resume from an old cursor delivers old events). Returns the remover.
-   */
-  observeDeliveries(observe: (latencyMs: number) => void): () => void {
-    this.deliveryObservers.add(observe);
-    return () => this.deliveryObservers.delete(observe);
-  }
-
-  stats(): StreamStats {
-    return { ...this.counters, active: { ...this.counters.active } };
-  }
-
-  /** Open subscriptions on this instance, all families. */
-  activeCount(): number {
-    return Object.values(this.counters.active).reduce((a, b) => a + b, 0);
-  }
-
-  /** Open subscriptions that are live: listening on the bus with their starting point fixed. */
-  liveCount(): number {
-    return this.live;
-  }
-
   private async publishAll(events: StreamEvent[]): Promise<void> {
     for (const event of events) {
       try {
         await this.bus.publish(event.topic, event);
-        this.counters.published++;
+        this.stats.published();
       } catch (error) {
         // The event is in the log: live subscribers pick it up with the next event's gap fill,
         // and resuming clients replay it. Report, do not fail the committed mutation.

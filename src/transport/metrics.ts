@@ -1,9 +1,10 @@
 /** Prometheus metrics for `/metrics`: one registry per instance, read from the live counters at scrape time. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Streams } from '../streams/index.js';
+import type { Bus } from '../streams/bus.js';
+import type { SubscriptionStats } from '../streams/stats.js';
 import type { Connections } from './connections.js';
 
-export function createMetrics(streams: Streams, connections: Connections, instanceId: string, defaults: boolean) {
+export function createMetrics(stats: SubscriptionStats, bus: Bus, connections: Connections, instanceId: string, defaults: boolean) {
   const registry = new Registry();
   registry.setDefaultLabels({ instance_id: instanceId });
   if (defaults) collectDefaultMetrics({ register: registry });
@@ -23,7 +24,7 @@ export function createMetrics(streams: Streams, connections: Connections, instan
     registers: [registry],
     collect() {
       this.reset();
-      for (const [family, count] of Object.entries(streams.stats().active)) this.set({ family }, count);
+      for (const [family, count] of Object.entries(stats.snapshot().active)) this.set({ family }, count);
     },
   });
   new Gauge({
@@ -31,7 +32,7 @@ export function createMetrics(streams: Streams, connections: Connections, instan
     help: 'Bus topics (Redis channels) this instance listens to.',
     registers: [registry],
     collect() {
-      this.set(streams.bus.stats().topics);
+      this.set(bus.stats().topics);
     },
   });
   const published = new Counter({
@@ -46,7 +47,7 @@ export function createMetrics(streams: Streams, connections: Connections, instan
   });
   let seen = { published: 0, delivered: 0 };
   const sync = () => {
-    const now = streams.stats();
+    const now = stats.snapshot();
     published.inc(now.published - seen.published);
     delivered.inc(now.delivered - seen.delivered);
     seen = { published: now.published, delivered: now.delivered };
@@ -57,7 +58,7 @@ export function createMetrics(streams: Streams, connections: Connections, instan
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const stopObserving = streams.observeDeliveries((ms) => latency.observe(ms / 1000));
+  const stopObserving = stats.observeDeliveries((ms) => latency.observe(ms / 1000));
   const operations = new Counter({
     name: 'pulse_graphql_operations_total',
     help: 'GraphQL operations executed, by type.',

@@ -51,7 +51,7 @@ describe.runIf(RUN_BROWSER_TESTS)('operations panel (trusted documents only)', (
     const load: PulseClient = createPulseClient({ url: server.url, getToken: () => token, webSocketImpl: WebSocket });
     cleanup.defer(() => load.dispose());
     token = (await load.mutate({ mutation: LoginDocument, variables: { username: 'carol', password: DEMO_PASSWORD } })).data!.login.token;
-    const live = server.pulse.services.streams.liveCount();
+    const live = server.pulse.services.subscriptionStats.liveCount();
     // Straight on the client's socket (Apollo would merge identical subscriptions into one), by hash.
     const sha256Hash = (MatchFeedDocument as unknown as { __meta__: { hash: string } }).__meta__.hash;
     for (let i = 0; i < 20; i++) {

@@ -60,7 +60,7 @@ describe.runIf(RUN_BROWSER_TESTS)('web page: query, then subscribe from the quer
     await seats.waitFor(WAIT);
     const shown = Number(await seats.textContent());
     await expect.poll(held, WAIT).toBeGreaterThan(0);
-    expect(server.pulse.services.streams.liveCount()).toBe(0); // nothing subscribed yet
+    expect(server.pulse.services.subscriptionStats.liveCount()).toBe(0); // nothing subscribed yet
 
     // Commit between the query and the subscription.
     const carol = (

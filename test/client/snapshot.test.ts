@@ -45,7 +45,7 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
     const cursor = await opts.query();
     expect(cursor).toEqual(expect.any(String));
     const committed = await opts.commit();
-    const live = server.pulse.services.streams.liveCount();
+    const live = server.pulse.services.subscriptionStats.liveCount();
     const sub = cleanup.add(connectWs(server.wsUrl, opts.token)).subscribe(opts.subscription, { ...opts.variables, after: cursor });
     await waitForSubscriptions(server, live + 1);
     const first = await sub.next();
@@ -156,7 +156,7 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
 
     const received: { kind: string; availableSeats: number }[] = [];
     const arrived = deferred<void>();
-    const live = server.pulse.services.streams.liveCount();
+    const live = server.pulse.services.subscriptionStats.liveCount();
     const subscription = client
       .subscribe({ query: SeatUpdatesDocument, variables: { eventId: event.id, after: cursor } })
       .subscribe(({ data: update }) => {

@@ -23,7 +23,7 @@ describe('publish sweeper', () => {
     const posted = (await gqlOk(server.url, POST_MATCH, { input: { game: 'held', region: 'SA', slots: 1 } }, user.token)).postMatch;
     const event = await feed.next(10_000);
     expect(event.matchFeed).toMatchObject({ kind: 'POSTED', match: { id: posted.id } });
-    expect(server.pulse.services.streams.stats().published).toBe(0); // it really was never published
+    expect(server.pulse.services.subscriptionStats.snapshot().published).toBe(0); // it really was never published
     expect(feed.pending).toHaveLength(0);
   });
 });

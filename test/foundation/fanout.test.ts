@@ -67,7 +67,7 @@ describe.each(DATABASE_KINDS)('fan-out on %s', (kind) => {
 
     const forMany = await queriesFor('five hundred', subs);
     for (const sub of subs.slice(1)) sub.unsubscribe();
-    await waitUntil(() => server.pulse.services.streams.liveCount() === 1, 'one live subscription left');
+    await waitUntil(() => server.pulse.services.subscriptionStats.liveCount() === 1, 'one live subscription left');
     const forOne = await queriesFor('one', subs.slice(0, 1));
     expect(forOne).toBeGreaterThan(0);
     expect(forMany).toBeLessThanOrEqual(forOne);

@@ -135,7 +135,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('streams across two instance
         maxChannels = Number(subscribers);
       }
       for (const sub of batch) sub.unsubscribe();
-      await waitUntil(() => a.pulse.services.streams.activeCount() === 0, 'no active subscription');
+      await waitUntil(() => a.pulse.services.subscriptionStats.activeCount() === 0, 'no active subscription');
     }
     // While subscribed, the instance held exactly one Redis subscription for the topic, whatever the local count.
     expect(maxChannels).toBe(1);
@@ -147,7 +147,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('streams across two instance
     const channels = (await redis.pubsub('CHANNELS', `${a.pulse.services.config.redisPrefix}*`)) as string[];
     expect(channels).toEqual([`${a.pulse.services.config.redisPrefix}session:revoked`]);
     expect(a.pulse.services.streams.bus.stats()).toEqual({ topics: 1, listeners: 1 });
-    expect(a.pulse.services.streams.activeCount()).toBe(0);
-    expect(a.pulse.services.streams.liveCount()).toBe(0);
+    expect(a.pulse.services.subscriptionStats.activeCount()).toBe(0);
+    expect(a.pulse.services.subscriptionStats.liveCount()).toBe(0);
   }, 180_000);
 });

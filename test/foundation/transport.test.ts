@@ -132,10 +132,10 @@ describe('graceful stop', () => {
     ws.subscribe(NOTIFICATIONS);
     ws.subscribe(NOTIFICATIONS);
     await waitForSubscriptions(server, 2);
-    const streams = server.pulse.services.streams;
+    const { streams, subscriptionStats } = server.pulse.services;
     await server.stop();
     expect(await ws.closed).toBe(1012);
-    expect(streams.activeCount()).toBe(0);
+    expect(subscriptionStats.activeCount()).toBe(0);
     expect(streams.bus.stats()).toEqual({ topics: 0, listeners: 0 });
   });
 });

@@ -30,7 +30,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matchmaking across two inst
         )),
       );
     }
-    const live = cluster.servers.map((s) => s.pulse.services.streams.liveCount());
+    const live = cluster.servers.map((s) => s.pulse.services.subscriptionStats.liveCount());
     const watches = players.map((p, i) => cleanup.add(connectWs(server(i + 1).wsUrl, p.token)).subscribe<MatchmakingEvent>(MATCHMAKING));
     await Promise.all(cluster.servers.map((s, k) => waitForSubscriptions(s, live[k] + players.filter((_, i) => (i + 1) % 2 === k).length)));
     const results = await Promise.all(players.map((p, i) => gql(server(i).url, JOIN, { mode, region }, p.token)));
@@ -105,7 +105,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matchmaking across two inst
     const onSecond = connectWs(server(1).wsUrl, u.token);
     cleanup.add(onFirst);
     cleanup.add(onSecond);
-    const live = server(0).pulse.services.streams.liveCount();
+    const live = server(0).pulse.services.subscriptionStats.liveCount();
     const vWatch = cleanup.add(connectWs(server(0).wsUrl, v.token)).subscribe<MatchmakingEvent>(MATCHMAKING);
     await Promise.all([onFirst.connected, onSecond.connected, waitForSubscriptions(server(0), live + 1)]);
     await gqlOk(server(0).url, JOIN, { mode: 'squad', region: 'OCE' }, u.token);

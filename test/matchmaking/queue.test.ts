@@ -27,7 +27,7 @@ describe.each(DATABASE_KINDS)('matchmaking queue on %s', (kind) => {
     await cleanup.run();
     await until(
       server,
-      (s) => s.pulse.services.streams.activeCount() === 0 && s.pulse.services.connections.count === 0,
+      (s) => s.pulse.services.subscriptionStats.activeCount() === 0 && s.pulse.services.connections.count === 0,
       'sockets to close',
     );
   });

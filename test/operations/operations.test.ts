@@ -44,7 +44,7 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
   });
   afterEach(async () => {
     await cleanup.run();
-    await waitUntil(() => services().connections.count === 0 && services().streams.activeCount() === 0, 'sockets to close');
+    await waitUntil(() => services().connections.count === 0 && services().subscriptionStats.activeCount() === 0, 'sockets to close');
   });
   afterAll(() => server?.stop());
 
@@ -82,7 +82,7 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
     expect(notifications.pending).toHaveLength(0);
 
     na2.unsubscribe();
-    await waitUntil(() => services().streams.activeCount() === 2, 'the unsubscribed feed to close');
+    await waitUntil(() => services().subscriptionStats.activeCount() === 2, 'the unsubscribed feed to close');
     expect(byKind(await stats())).toEqual({ region: 1, user: 1 });
 
     await anonymous.dispose();
@@ -93,7 +93,10 @@ describe.each(DATABASE_KINDS)('operations on %s', (kind) => {
     expect(left.busTopics).toBe(2);
 
     await aliceWs.drop();
-    await waitUntil(() => services().connections.count === 0 && services().streams.activeCount() === 0, 'the dropped socket to close');
+    await waitUntil(
+      () => services().connections.count === 0 && services().subscriptionStats.activeCount() === 0,
+      'the dropped socket to close',
+    );
     expect(await stats()).toMatchObject({ openConnections: 0, activeSubscriptions: 0, subscriptions: [] });
   });
 

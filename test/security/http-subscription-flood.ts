@@ -24,7 +24,7 @@ const flood = async (n: number) => {
 const sample = () => {
   gc();
   const { rss, heapUsed } = process.memoryUsage();
-  return { live: server.pulse.services.streams.activeCount(), rss, heapUsed };
+  return { live: server.pulse.services.subscriptionStats.activeCount(), rss, heapUsed };
 };
 const baseline = sample();
 await flood(5_000); // warm-up: JIT, caches and socket buffers reach their steady size

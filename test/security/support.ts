@@ -42,4 +42,4 @@ export async function initSocket(wsUrl: string, authorization?: unknown) {
 }
 
 /** Live stream subscriptions on the server (what serverStats.activeSubscriptions reports). */
-export const live = (server: TestServer) => server.pulse.services.streams.activeCount();
+export const live = (server: TestServer) => server.pulse.services.subscriptionStats.activeCount();

@@ -100,10 +100,10 @@ export async function makeAdmin(server: TestServer, username: string): Promise<s
  * counter on every turn of the event loop; no sleeps.
  */
 export async function waitForSubscriptions(server: TestServer, count: number, ms = 10_000): Promise<void> {
-  await waitUntil(() => server.pulse.services.streams.liveCount() >= count, `${count} live subscriptions`, ms);
+  await waitUntil(() => server.pulse.services.subscriptionStats.liveCount() >= count, `${count} live subscriptions`, ms);
 }
 
 /** Waits until `server` has closed every subscription of earlier tests, so counts start from zero. */
 export async function noSubscriptionsLeft(server: TestServer, ms = 10_000): Promise<void> {
-  await waitUntil(() => server.pulse.services.streams.activeCount() === 0, 'every subscription closed', ms);
+  await waitUntil(() => server.pulse.services.subscriptionStats.activeCount() === 0, 'every subscription closed', ms);
 }
