@@ -1,28 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { describe, expect, it } from 'vitest';
+import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { startCluster, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
-import { EVENTS, HISTORY, LEAVE, SEND, TYPING, createGroup, historyTexts, noSubscriptionsLeft, send } from './operations.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestCluster } from '../support/setup.js';
+import { EVENTS, HISTORY, LEAVE, SEND, TYPING, createGroup, historyTexts, send } from './operations.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('chat across two instances', () => {
-  let cluster: TestCluster;
-  let a: TestServer;
-  let b: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  let mallory: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.servers;
-    [alice, bob, mallory] = await Promise.all(['alice', 'bob', 'mallory'].map((name) => registerUser(a.url, name)));
-  });
-  afterEach(async () => {
-    await cleanup.run();
-    await Promise.all([noSubscriptionsLeft(a), noSubscriptionsLeft(b)]);
-  });
-  afterAll(() => cluster?.stop());
+  const {
+    servers: [a, b],
+    users: { alice, bob, mallory },
+    cleanup,
+  } = useTestCluster(2, { users: ['alice', 'bob', 'mallory'], noSubscriptionsLeft: true });
 
   it("Alice's message (instance A) reaches Bob's subscription (instance B) once, in order, and is in the history; a non-member is FORBIDDEN", async () => {
     const group = await createGroup(a.url, alice, [bob]);

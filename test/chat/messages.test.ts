@@ -1,25 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { describe, expect, it } from 'vitest';
+import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { EVENTS, HISTORY, JOIN, LEAVE, SEND, TYPING, createGroup, historyTexts, noSubscriptionsLeft, send } from './operations.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
+import { EVENTS, HISTORY, JOIN, LEAVE, SEND, TYPING, createGroup, historyTexts, send } from './operations.js';
 
 describe.each(DATABASE_KINDS)('messages on %s', (kind) => {
-  let server: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  let mallory: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    [alice, bob, mallory] = await Promise.all(['alice', 'bob', 'mallory'].map((name) => registerUser(server.url, name)));
-  });
-  afterEach(async () => {
-    await cleanup.run();
-    await noSubscriptionsLeft(server);
-  });
-  afterAll(() => server?.stop());
+  const {
+    server,
+    users: { alice, bob, mallory },
+    cleanup,
+  } = useTestServer(kind, { users: ['alice', 'bob', 'mallory'], noSubscriptionsLeft: true });
 
   it("delivers a message once, in order, to the conversation's members only, and keeps it in the history", async () => {
     const group = await createGroup(server.url, alice, [bob]);

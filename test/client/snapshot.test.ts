@@ -7,11 +7,12 @@
  * when its subscription has delivered nothing before a reconnect.
  */
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPulseClient, EventSeatsDocument, SeatUpdatesDocument } from '../../client/src/index.js';
-import { connectWs, disposers, gqlOk, registerUser, withTimeout, deferred, type TestUser } from '../support/client.js';
+import { connectWs, gqlOk, registerUser, withTimeout, deferred } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
 import { BOOK, CREATE_EVENT } from '../bookings/queries.js';
 import { CREATE_POST, LIKE } from '../social/queries.js';
 import { POST_MATCH } from '../matches/queries.js';
@@ -20,16 +21,11 @@ import { createGroup, SEND } from '../chat/operations.js';
 const EVENT_INPUT = { title: 'Gig', startsAt: '2030-01-01T20:00:00Z', capacity: 10 };
 
 describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
-  let server: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  const cleanup = disposers();
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    [alice, bob] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob')]);
-  });
-  afterEach(() => cleanup.run());
-  afterAll(() => server?.stop());
+  const {
+    server,
+    users: { alice, bob },
+    cleanup,
+  } = useTestServer(kind, { users: ['alice', 'bob'] });
 
   /** Query (with its cursor), commit one event, subscribe after the cursor: exactly that event arrives. */
   async function between(opts: {

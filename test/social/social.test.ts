@@ -1,26 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { describe, expect, it } from 'vitest';
+import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
 import { COMMENT, CREATE_POST, FOLLOW, LIKE, NOTIFICATIONS, POST, POST_ACTIVITY, UNFOLLOW, UNLIKE } from './queries.js';
 
 describe.each(DATABASE_KINDS)('social on %s', (kind) => {
-  let server: TestServer;
-  let author: TestUser;
-  let fan: TestUser;
-  let stranger: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    [author, fan, stranger] = await Promise.all([
-      registerUser(server.url, 'author'),
-      registerUser(server.url, 'fan'),
-      registerUser(server.url, 'stranger'),
-    ]);
-  });
-  afterEach(() => cleanup.run());
-  afterAll(() => server?.stop());
+  const {
+    server,
+    users: { author, fan, stranger },
+    cleanup,
+  } = useTestServer(kind, { users: ['author', 'fan', 'stranger'] });
 
   const newPost = async (user = author, content = 'hello world') =>
     (await gqlOk(server.url, CREATE_POST, { content }, user.token)).createPost;
