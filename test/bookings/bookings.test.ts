@@ -9,11 +9,12 @@ import { BOOK, CANCEL, CAPACITY, CREATE_EVENT, EVENT, SEAT_UPDATES, nextWeek, ty
 const RETENTION = 10;
 
 describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
-  const {
-    server,
-    users: { org: organizer, alice, bob },
-    cleanup,
-  } = useTestServer(kind, { users: ['org', 'alice', 'bob'], config: { streamRetention: RETENTION }, noSubscriptionsLeft: true });
+  const { server, users, cleanup } = useTestServer(kind, {
+    users: ['org', 'alice', 'bob'],
+    config: { streamRetention: RETENTION },
+    noSubscriptionsLeft: true,
+  });
+  const { org: organizer, alice, bob } = users;
 
   const createEvent = async (capacity: number, title = 'Concert') =>
     (await gqlOk(server.url, CREATE_EVENT, { input: { title, startsAt: nextWeek(), capacity } }, organizer.token)).createEvent;

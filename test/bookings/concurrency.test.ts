@@ -10,10 +10,8 @@ import { useTestCluster } from '../support/setup.js';
 import { BOOK, CANCEL, CAPACITY, CREATE_EVENT, EVENT, SEAT_UPDATES, nextWeek, type SeatUpdate } from './queries.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('bookings under concurrency, two instances on PostgreSQL + Redis', () => {
-  const {
-    servers: [a, b],
-    cleanup,
-  } = useTestCluster(2, { noSubscriptionsLeft: true });
+  const { servers, cleanup } = useTestCluster(2, { noSubscriptionsLeft: true });
+  const [a, b] = servers;
   let organizer: TestUser;
   let users: TestUser[];
   beforeAll(async () => {

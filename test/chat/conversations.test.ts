@@ -13,11 +13,8 @@ const LIST = `query($first: Int, $after: String) {
 }`;
 
 describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
-  const {
-    server,
-    users: { alice, bob, carol },
-    cleanup,
-  } = useTestServer(kind, { users: ['alice', 'bob', 'carol'], noSubscriptionsLeft: true });
+  const { server, users, cleanup } = useTestServer(kind, { users: ['alice', 'bob', 'carol'], noSubscriptionsLeft: true });
+  const { alice, bob, carol } = users;
 
   it('creates a group with the caller as a member, and validates title and members', async () => {
     const created = await gqlOk(

@@ -4,7 +4,7 @@ import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/da
 import { waitForSubscriptions, type TestServer } from '../support/server.js';
 import { useTestCluster, useTestServer } from '../support/setup.js';
 import { waitUntil } from '../support/wait.js';
-import { EVENTS, TYPING, createGroup, send } from './operations.js';
+import { EVENTS, TYPING, createGroup, send, subscribeEvents } from './operations.js';
 
 // Short, so the tests do not wait long for an expiry; long enough that the few requests a test makes
 // before the expiry is due finish well within it on a loaded machine.
@@ -17,11 +17,12 @@ async function pendingTyping(server: TestServer, count: number, ms = 10_000): Pr
 }
 
 describe.each(DATABASE_KINDS)('typing expiry on %s', (kind) => {
-  const {
-    server,
-    users: { alice, bob },
-    cleanup,
-  } = useTestServer(kind, { users: ['alice', 'bob'], config: { typingTtlMs: TYPING_TTL_MS }, noSubscriptionsLeft: true });
+  const { server, users, cleanup } = useTestServer(kind, {
+    users: ['alice', 'bob'],
+    config: { typingTtlMs: TYPING_TTL_MS },
+    noSubscriptionsLeft: true,
+  });
+  const { alice, bob } = users;
 
   it('ends a typing indicator that is not renewed by itself, once, however often it was renewed', async () => {
     const group = await createGroup(server.url, alice, [bob]);
@@ -45,18 +46,13 @@ describe.each(DATABASE_KINDS)('typing expiry on %s', (kind) => {
 });
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('typing across instances', () => {
-  const {
-    servers: [a, b],
-    users: { alice, bob },
-    cleanup,
-  } = useTestCluster(2, { users: ['alice', 'bob'], config: { typingTtlMs: TYPING_TTL_MS } });
+  const { servers, users, cleanup } = useTestCluster(2, { users: ['alice', 'bob'], config: { typingTtlMs: TYPING_TTL_MS } });
+  const [a, b] = servers;
+  const { alice, bob } = users;
 
   it('a renewal through another instance takes the expiry over, so the indicator ends once, after the last renewal', async () => {
     const group = await createGroup(a.url, alice, [bob]);
-    const aliceSub = cleanup.add(connectWs(a.wsUrl, alice.token)).subscribe(EVENTS, { id: group });
-    const bobSub = cleanup.add(connectWs(b.wsUrl, bob.token)).subscribe(EVENTS, { id: group });
-    await waitForSubscriptions(a, 1);
-    await waitForSubscriptions(b, 1);
+    const [aliceSub, bobSub] = await subscribeEvents(cleanup, group, [a, alice], [b, bob]);
 
     await gqlOk(a.url, TYPING, { id: group, isTyping: true }, alice.token);
     await pendingTyping(a, 1);

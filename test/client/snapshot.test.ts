@@ -21,11 +21,8 @@ import { createGroup, SEND } from '../chat/operations.js';
 const EVENT_INPUT = { title: 'Gig', startsAt: '2030-01-01T20:00:00Z', capacity: 10 };
 
 describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
-  const {
-    server,
-    users: { alice, bob },
-    cleanup,
-  } = useTestServer(kind, { users: ['alice', 'bob'] });
+  const { server, users, cleanup } = useTestServer(kind, { users: ['alice', 'bob'] });
+  const { alice, bob } = users;
 
   /** Query (with its cursor), commit one event, subscribe after the cursor: exactly that event arrives. */
   async function between(opts: {
@@ -81,19 +78,24 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
     expect((await gqlOk(server.url, `query { matches(first: 1) { streamCursor } }`)).matches.streamCursor).toBeNull();
   });
 
+  /** `before` and `commit` for `between`: each likes `postId` as the next of three fresh users; `commit` names its liker. */
+  async function likesBy(postId: string, prefix: string) {
+    const likers = await Promise.all([0, 1, 2].map(() => registerUser(server.url, prefix)));
+    let next = 0;
+    const like = async () => {
+      const liker = likers[next++];
+      await gqlOk(server.url, LIKE, { postId }, liker.token);
+      return liker.id;
+    };
+    return { before: like, commit: like };
+  }
+
   it('post(id).activityCursor → postActivity', async () => {
     const post = (await gqlOk(server.url, CREATE_POST, { content: 'snap' }, alice.token)).createPost;
-    const likers = await Promise.all([0, 1, 2].map(() => registerUser(server.url, 'liker')));
-    let next = 0;
     await between({
-      before: () => gqlOk(server.url, LIKE, { postId: post.id }, likers[next++].token),
+      ...(await likesBy(post.id, 'liker')),
       query: async () =>
         (await gqlOk(server.url, `query($id: ID!) { post(id: $id) { likeCount activityCursor } }`, { id: post.id })).post.activityCursor,
-      commit: async () => {
-        const liker = likers[next++];
-        await gqlOk(server.url, LIKE, { postId: post.id }, liker.token);
-        return liker.id;
-      },
       subscription: `subscription($postId: ID!, $after: String) { postActivity(postId: $postId, after: $after) { kind actor { id } } }`,
       variables: { postId: post.id },
       idOf: (e) => e.postActivity.actor.id,
@@ -119,17 +121,10 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
 
   it('notifications.streamCursor → notifications', async () => {
     const post = (await gqlOk(server.url, CREATE_POST, { content: 'notify me' }, alice.token)).createPost;
-    const likers = await Promise.all([0, 1, 2].map(() => registerUser(server.url, 'fan')));
-    let next = 0;
     await between({
-      before: () => gqlOk(server.url, LIKE, { postId: post.id }, likers[next++].token),
+      ...(await likesBy(post.id, 'fan')),
       query: async () =>
         (await gqlOk(server.url, `query { notifications(first: 5) { streamCursor } }`, {}, alice.token)).notifications.streamCursor,
-      commit: async () => {
-        const liker = likers[next++];
-        await gqlOk(server.url, LIKE, { postId: post.id }, liker.token);
-        return liker.id;
-      },
       subscription: `subscription($after: String) { notifications(after: $after) { kind notification { actor { id } } } }`,
       variables: {},
       token: alice.token,

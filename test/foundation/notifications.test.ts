@@ -8,11 +8,8 @@ const NOTIFICATIONS = `subscription($after: String) { notifications(after: $afte
 const BROADCAST = `mutation($input: BroadcastInput!) { broadcast(input: $input) }`;
 
 describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
-  const {
-    server,
-    users: { alice, bob },
-    cleanup,
-  } = useTestServer(kind, { users: ['alice', 'bob'] });
+  const { server, users, cleanup } = useTestServer(kind, { users: ['alice', 'bob'] });
+  const { alice, bob } = users;
   let admin: string;
   beforeAll(async () => {
     admin = await makeAdmin(server, (await registerUser(server.url, 'admin')).username);

@@ -46,10 +46,8 @@ describe.each(DATABASE_KINDS)('stream retention on %s', (kind) => {
 });
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('streams across two instances (PostgreSQL + Redis)', () => {
-  const {
-    servers: [a, b],
-    cleanup,
-  } = useTestCluster(2);
+  const { servers, cleanup } = useTestCluster(2);
+  const [a, b] = servers;
   let admin: string;
   beforeAll(async () => {
     admin = await makeAdmin(a, (await registerUser(a.url, 'admin')).username);

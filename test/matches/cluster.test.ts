@@ -6,11 +6,8 @@ import { useTestCluster } from '../support/setup.js';
 import { ACCEPT, APPLY, MATCH_FEED, NOTIFICATIONS, POST_MATCH, VOICE, type FeedEvent, type NotificationEvent } from './queries.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matches across two instances', () => {
-  const {
-    cluster,
-    users: { creator },
-    cleanup,
-  } = useTestCluster(2, { users: ['creator'] });
+  const { cluster, users, cleanup } = useTestCluster(2, { users: ['creator'] });
+  const { creator } = users;
   let applicants: TestUser[];
   beforeAll(async () => {
     applicants = await Promise.all(Array.from({ length: 8 }, (_, i) => registerUser(cluster.servers[i % 2].url, `app${i}`)));

@@ -19,11 +19,11 @@ import {
 } from './queries.js';
 
 describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
-  const {
-    server,
-    users: { creator, alice, bob, carol, dave },
-    cleanup,
-  } = useTestServer(kind, { users: ['creator', 'alice', 'bob', 'carol', 'dave'], noSubscriptionsLeft: true });
+  const { server, users, cleanup } = useTestServer(kind, {
+    users: ['creator', 'alice', 'bob', 'carol', 'dave'],
+    noSubscriptionsLeft: true,
+  });
+  const { creator, alice, bob, carol, dave } = users;
   let admin: string;
   beforeAll(async () => {
     admin = await makeAdmin(server, (await registerUser(server.url, 'admin')).username);

@@ -6,11 +6,8 @@ import { useTestCluster } from '../support/setup.js';
 import { COMMENT, CREATE_POST, LIKE, NOTIFICATIONS, POST, POST_ACTIVITY, UNLIKE } from './queries.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('social concurrency through two instances (PostgreSQL + Redis)', () => {
-  const {
-    cluster,
-    users: { author },
-    cleanup,
-  } = useTestCluster(2, { users: ['author'] });
+  const { cluster, users, cleanup } = useTestCluster(2, { users: ['author'] });
+  const { author } = users;
   const url = (i: number) => cluster.servers[i % 2].url;
   let likers: TestUser[];
   beforeAll(async () => {

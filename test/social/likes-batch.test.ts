@@ -12,11 +12,8 @@ import { useTestServer } from '../support/setup.js';
 import { CREATE_POST, POST, POST_ACTIVITY } from './queries.js';
 
 describe.each(DATABASE_KINDS)('batched likes on %s', (kind) => {
-  const {
-    server,
-    users: { author },
-    cleanup,
-  } = useTestServer(kind, { users: ['author'] });
+  const { server, users, cleanup } = useTestServer(kind, { users: ['author'] });
+  const { author } = users;
   let likers: TestUser[];
   beforeAll(async () => {
     likers = await Promise.all(Array.from({ length: 6 }, () => registerUser(server.url, 'liker')));

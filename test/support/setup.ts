@@ -111,37 +111,23 @@ function later<T>(what: string, derive?: () => T): Later<T> {
   };
 }
 
+/** An object whose properties read those of the value in `slot`; `keys` must name every property of T. */
+function forwarding<T extends object>(slot: Later<T>, keys: Record<keyof T, true>): T {
+  const handle = {} as T;
+  for (const key of Object.keys(keys) as (keyof T)[]) {
+    Object.defineProperty(handle, key, { enumerable: true, get: () => slot.get()[key] });
+  }
+  return handle;
+}
+
 function serverHandle(slot: Later<TestServer>): TestServer {
-  return {
-    get url() {
-      return slot.get().url;
-    },
-    get wsUrl() {
-      return slot.get().wsUrl;
-    },
-    get pulse() {
-      return slot.get().pulse;
-    },
-    stop: () => slot.get().stop(),
-  };
+  return forwarding(slot, { url: true, wsUrl: true, pulse: true, stop: true });
 }
 
 function registeredUsers<U extends string>(names: readonly U[], url: () => string) {
   const slots = new Map(names.map((name) => [name, later<TestUser>(name)]));
   const handles = {} as Record<U, TestUser>;
-  for (const [name, slot] of slots) {
-    handles[name] = {
-      get id() {
-        return slot.get().id;
-      },
-      get username() {
-        return slot.get().username;
-      },
-      get token() {
-        return slot.get().token;
-      },
-    };
-  }
+  for (const [name, slot] of slots) handles[name] = forwarding(slot, { id: true, username: true, token: true });
   return {
     handles,
     async register() {
