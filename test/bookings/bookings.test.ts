@@ -1,18 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/database.js';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { BOOK, CANCEL, CAPACITY, CREATE_EVENT, EVENT, SEAT_UPDATES, nextWeek, noSubscriptionsLeft, type SeatUpdate } from './queries.js';
+import { connectWs, errorCode, gql, gqlOk, type TestUser } from '../support/client.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
+import { BOOK, CANCEL, CAPACITY, CREATE_EVENT, EVENT, SEAT_UPDATES, nextWeek, type SeatUpdate } from './queries.js';
 
 /** A small retention, so a test can push a cursor out of the log and see GAP. */
 const RETENTION = 10;
 
 describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
-  let server: TestServer;
-  let organizer: TestUser;
-  let alice: TestUser;
-  let bob: TestUser;
-  const cleanup = disposers();
+  const { server, users, cleanup } = useTestServer(kind, {
+    users: ['org', 'alice', 'bob'],
+    config: { streamRetention: RETENTION },
+    noSubscriptionsLeft: true,
+  });
+  const { org: organizer, alice, bob } = users;
 
   const createEvent = async (capacity: number, title = 'Concert') =>
     (await gqlOk(server.url, CREATE_EVENT, { input: { title, startsAt: nextWeek(), capacity } }, organizer.token)).createEvent;
@@ -22,20 +24,6 @@ describe.each(DATABASE_KINDS)('bookings on %s', (kind) => {
     const ws = cleanup.add(connectWs(server.wsUrl, token));
     return { ws, sub: ws.subscribe<{ seatUpdates: SeatUpdate }>(SEAT_UPDATES, { eventId, after }) };
   };
-
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind, config: { streamRetention: RETENTION } });
-    [organizer, alice, bob] = await Promise.all([
-      registerUser(server.url, 'org'),
-      registerUser(server.url, 'alice'),
-      registerUser(server.url, 'bob'),
-    ]);
-  });
-  afterEach(async () => {
-    await cleanup.run();
-    await noSubscriptionsLeft(server);
-  });
-  afterAll(() => server?.stop());
 
   it('creates events and serves them with live counts; the lists page', async () => {
     const created = (

@@ -2,33 +2,21 @@
  * The racy paths, on real PostgreSQL through two instances sharing one Redis: many clients book and
  * cancel at once, spread over both instances, and the seat counts and the stream stay exact.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { connectWs, disposers, errorCode, gql, gqlOk, type GqlResult, type TestUser } from '../support/client.js';
-import { startCluster, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
-import { BOOK, CANCEL, CAPACITY, CREATE_EVENT, EVENT, SEAT_UPDATES, nextWeek, noSubscriptionsLeft, type SeatUpdate } from './queries.js';
-
-/**
- * Creates `count` users straight in the database and signs their tokens: the same tokens `register`
- * hands out, without 300 deliberately slow password hashes on a 2-core machine.
- */
-async function createUsers(server: TestServer, count: number, prefix: string): Promise<TestUser[]> {
-  const { prisma, tokens } = server.pulse.services;
-  const usernames = Array.from({ length: count }, (_, i) => `${prefix}_${i}`);
-  await prisma.user.createMany({ data: usernames.map((username) => ({ username, displayName: username, passwordHash: 'none' })) });
-  const users = await prisma.user.findMany({ where: { username: { in: usernames } }, orderBy: { username: 'asc' } });
-  return Promise.all(
-    users.map(async (u) => ({ id: u.id, username: u.username, token: await tokens.sign({ userId: u.id, role: 'USER' }) })),
-  );
-}
+import { connectWs, errorCode, gql, gqlOk, type GqlResult, type TestUser } from '../support/client.js';
+import { createUsers, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { useTestCluster } from '../support/setup.js';
+import { BOOK, CANCEL, CAPACITY, CREATE_EVENT, EVENT, SEAT_UPDATES, nextWeek, type SeatUpdate } from './queries.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('bookings under concurrency, two instances on PostgreSQL + Redis', () => {
-  let cluster: TestCluster;
-  let a: TestServer;
-  let b: TestServer;
+  const { servers, cleanup } = useTestCluster(2, { noSubscriptionsLeft: true });
+  const [a, b] = servers;
   let organizer: TestUser;
   let users: TestUser[];
-  const cleanup = disposers();
+  beforeAll(async () => {
+    [organizer, ...users] = await createUsers(a, 301, 'racer');
+  });
 
   const createEvent = async (capacity: number) =>
     (await gqlOk(a.url, CREATE_EVENT, { input: { title: 'Race', startsAt: nextWeek(), capacity } }, organizer.token)).createEvent
@@ -42,17 +30,6 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('bookings under concurrency,
     await ws.connected;
     return { ws, sub };
   };
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.servers;
-    [organizer, ...users] = await createUsers(a, 301, 'racer');
-  });
-  afterEach(async () => {
-    await cleanup.run();
-    await Promise.all([noSubscriptionsLeft(a), noSubscriptionsLeft(b)]);
-  });
-  afterAll(() => cluster?.stop());
 
   it('300 concurrent bookSeats(1) for 100 seats: exactly 100 succeed, the stream runs 99..0 in order', async () => {
     const eventId = await createEvent(100);

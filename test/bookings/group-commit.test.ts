@@ -5,24 +5,14 @@
  * makes "in one batch" deterministic without timing.
  */
 import { Agent } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bookingGroup, bookSeats } from '../../src/bookings/group-commit.js';
 import { decodeCursor } from '../../src/streams/cursor.js';
-import { connectWs, disposers, errorCode, gql, gqlOk, type TestUser } from '../support/client.js';
+import { connectWs, errorCode, gql, gqlOk, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { startCluster, startTestServer, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
-import { CREATE_EVENT, SEAT_UPDATES, nextWeek, noSubscriptionsLeft, pooledGql, type SeatUpdate } from './queries.js';
-
-/** Users straight in the database with signed tokens (no thousands of slow password hashes). */
-async function createUsers(server: TestServer, count: number, prefix: string): Promise<TestUser[]> {
-  const { prisma, tokens } = server.pulse.services;
-  const usernames = Array.from({ length: count }, (_, i) => `${prefix}_${i}`);
-  await prisma.user.createMany({ data: usernames.map((username) => ({ username, displayName: username, passwordHash: 'none' })) });
-  const users = await prisma.user.findMany({ where: { username: { in: usernames } }, orderBy: { username: 'asc' } });
-  return Promise.all(
-    users.map(async (u) => ({ id: u.id, username: u.username, token: await tokens.sign({ userId: u.id, role: 'USER' }) })),
-  );
-}
+import { createUsers, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { useTestCluster, useTestServer } from '../support/setup.js';
+import { CREATE_EVENT, SEAT_UPDATES, nextWeek, pooledGql, type SeatUpdate } from './queries.js';
 
 const BOOK_ONE = `mutation($eventId: ID!) { bookSeats(eventId: $eventId, seats: 1) { id seats status user { id } } }`;
 
@@ -38,17 +28,12 @@ async function injectAppendFault(server: TestServer, topic: string): Promise<() 
 }
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('group commit: a ticket rush through two instances (PostgreSQL + Redis)', () => {
-  let cluster: TestCluster;
+  const { cluster, cleanup } = useTestCluster(2);
   let organizer: TestUser;
   let people: TestUser[];
-  const cleanup = disposers();
-
   beforeAll(async () => {
-    cluster = await startCluster(2);
     [organizer, ...people] = await createUsers(cluster.servers[0], 5001, 'rush');
   }, 120_000);
-  afterEach(() => cleanup.run());
-  afterAll(() => cluster?.stop());
 
   it('5,000 simultaneous attempts for 1,000 seats: 1,000 booked, 4,000 SOLD_OUT, 1,000 BOOKED events 999..0 in seq order', async () => {
     const [a, b] = cluster.servers;
@@ -93,10 +78,12 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('group commit: a ticket rush
 });
 
 describe.each(DATABASE_KINDS)('group commit of bookings on %s', (kind) => {
-  let server: TestServer;
+  const { server, cleanup } = useTestServer(kind, { noSubscriptionsLeft: true });
   let organizer: TestUser;
   let people: TestUser[];
-  const cleanup = disposers();
+  beforeAll(async () => {
+    [organizer, ...people] = await createUsers(server, 32, 'batch');
+  });
 
   const createEvent = async (capacity: number) =>
     (await gqlOk(server.url, CREATE_EVENT, { input: { title: 'Batch', startsAt: nextWeek(), capacity } }, organizer.token)).createEvent
@@ -108,16 +95,6 @@ describe.each(DATABASE_KINDS)('group commit of bookings on %s', (kind) => {
     await waitForSubscriptions(server, 1);
     return sub;
   };
-
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    [organizer, ...people] = await createUsers(server, 32, 'batch');
-  });
-  afterEach(async () => {
-    await cleanup.run();
-    await noSubscriptionsLeft(server);
-  });
-  afterAll(() => server?.stop());
 
   it('multi-seat bookings in one batch are all or nothing: 3 with 2 left is SOLD_OUT, the next for 2 succeeds', async () => {
     const eventId = await createEvent(5);

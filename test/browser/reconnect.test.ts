@@ -110,18 +110,17 @@ describe.runIf(RUN_BROWSER_TESTS)('web page across a server restart', () => {
     await alice.getByTestId('chat-message').filter({ hasText: 'Chat after' }).waitFor(WAIT);
     await alice.getByTestId('seats-available').filter({ hasText: /^44$/ }).waitFor(WAIT);
     for (const tag of ['before', 'while away', 'after']) {
-      expect(
-        await alice
-          .getByTestId('match-item')
-          .filter({ hasText: `Match ${tag}` })
-          .count(),
-      ).toBe(1);
-      expect(
-        await alice
-          .getByTestId('chat-message')
-          .filter({ hasText: `Chat ${tag}` })
-          .count(),
-      ).toBe(1);
+      for (const [testId, label] of [
+        ['match-item', 'Match'],
+        ['chat-message', 'Chat'],
+      ]) {
+        expect(
+          await alice
+            .getByTestId(testId)
+            .filter({ hasText: `${label} ${tag}` })
+            .count(),
+        ).toBe(1);
+      }
     }
     await alice.screenshot({ path: await screenshotPath('page-resumed'), fullPage: true });
   });

@@ -1,28 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { describe, expect, it } from 'vitest';
+import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { startCluster, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
-import { EVENTS, HISTORY, LEAVE, SEND, TYPING, createGroup, historyTexts, noSubscriptionsLeft, send } from './operations.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestCluster } from '../support/setup.js';
+import { EVENTS, HISTORY, LEAVE, SEND, TYPING, createGroup, historyTexts, send, subscribeEvents } from './operations.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('chat across two instances', () => {
-  let cluster: TestCluster;
-  let a: TestServer;
-  let b: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  let mallory: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.servers;
-    [alice, bob, mallory] = await Promise.all(['alice', 'bob', 'mallory'].map((name) => registerUser(a.url, name)));
-  });
-  afterEach(async () => {
-    await cleanup.run();
-    await Promise.all([noSubscriptionsLeft(a), noSubscriptionsLeft(b)]);
-  });
-  afterAll(() => cluster?.stop());
+  const { servers, users, cleanup } = useTestCluster(2, { users: ['alice', 'bob', 'mallory'], noSubscriptionsLeft: true });
+  const [a, b] = servers;
+  const { alice, bob, mallory } = users;
 
   it("Alice's message (instance A) reaches Bob's subscription (instance B) once, in order, and is in the history; a non-member is FORBIDDEN", async () => {
     const group = await createGroup(a.url, alice, [bob]);
@@ -94,10 +80,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('chat across two instances',
 
   it('TYPING on one instance reaches members on the other, not the typist', async () => {
     const group = await createGroup(a.url, alice, [bob]);
-    const aliceSub = cleanup.add(connectWs(a.wsUrl, alice.token)).subscribe(EVENTS, { id: group });
-    const bobSub = cleanup.add(connectWs(b.wsUrl, bob.token)).subscribe(EVENTS, { id: group });
-    await waitForSubscriptions(a, 1);
-    await waitForSubscriptions(b, 1);
+    const [aliceSub, bobSub] = await subscribeEvents(cleanup, group, [a, alice], [b, bob]);
 
     await gqlOk(a.url, TYPING, { id: group, isTyping: true }, alice.token);
     expect((await bobSub.next()).conversationEvents).toMatchObject({
@@ -116,10 +99,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('chat across two instances',
   it("leaving through one instance ends the leaver's stream on the other and tells the rest", async () => {
     const carol = await registerUser(a.url, 'carol');
     const group = await createGroup(a.url, alice, [bob, carol]);
-    const bobSub = cleanup.add(connectWs(b.wsUrl, bob.token)).subscribe(EVENTS, { id: group });
-    const carolSub = cleanup.add(connectWs(a.wsUrl, carol.token)).subscribe(EVENTS, { id: group });
-    await waitForSubscriptions(b, 1);
-    await waitForSubscriptions(a, 1);
+    const [bobSub, carolSub] = await subscribeEvents(cleanup, group, [b, bob], [a, carol]);
 
     await send(a.url, alice, group, 'before');
     expect((await bobSub.next()).conversationEvents.message.text).toBe('before');

@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { describe, expect, it } from 'vitest';
+import { connectWs, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { ADD, CREATE, EVENTS, HISTORY, JOIN, LEAVE, createGroup, historyTexts, noSubscriptionsLeft, send } from './operations.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
+import { ADD, CREATE, EVENTS, HISTORY, JOIN, LEAVE, createGroup, historyTexts, send } from './operations.js';
 
 const LIST = `query($first: Int, $after: String) {
   conversations(first: $first, after: $after) {
@@ -12,21 +13,8 @@ const LIST = `query($first: Int, $after: String) {
 }`;
 
 describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
-  let server: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  let carol: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => registerUser(server.url, name)));
-  });
-  afterEach(async () => {
-    await cleanup.run();
-    await noSubscriptionsLeft(server);
-  });
-  afterAll(() => server?.stop());
+  const { server, users, cleanup } = useTestServer(kind, { users: ['alice', 'bob', 'carol'], noSubscriptionsLeft: true });
+  const { alice, bob, carol } = users;
 
   it('creates a group with the caller as a member, and validates title and members', async () => {
     const created = await gqlOk(

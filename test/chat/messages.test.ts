@@ -1,34 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { describe, expect, it } from 'vitest';
+import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { EVENTS, HISTORY, JOIN, LEAVE, SEND, TYPING, createGroup, historyTexts, noSubscriptionsLeft, send } from './operations.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
+import { EVENTS, HISTORY, JOIN, LEAVE, SEND, TYPING, createGroup, historyTexts, send, subscribeEvents } from './operations.js';
 
 describe.each(DATABASE_KINDS)('messages on %s', (kind) => {
-  let server: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  let mallory: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    [alice, bob, mallory] = await Promise.all(['alice', 'bob', 'mallory'].map((name) => registerUser(server.url, name)));
-  });
-  afterEach(async () => {
-    await cleanup.run();
-    await noSubscriptionsLeft(server);
-  });
-  afterAll(() => server?.stop());
+  const { server, users, cleanup } = useTestServer(kind, { users: ['alice', 'bob', 'mallory'], noSubscriptionsLeft: true });
+  const { alice, bob, mallory } = users;
 
   it("delivers a message once, in order, to the conversation's members only, and keeps it in the history", async () => {
     const group = await createGroup(server.url, alice, [bob]);
     const other = await createGroup(server.url, alice, [bob]);
-    const aliceWs = cleanup.add(connectWs(server.wsUrl, alice.token));
-    const bobWs = cleanup.add(connectWs(server.wsUrl, bob.token));
-    const aliceSub = aliceWs.subscribe(EVENTS, { id: group });
-    const bobSub = bobWs.subscribe(EVENTS, { id: group });
-    await waitForSubscriptions(server, 2);
+    const [aliceSub, bobSub] = await subscribeEvents(cleanup, group, [server, alice], [server, bob]);
 
     // The wrong conversation first: it must not reach a subscription of `group`.
     await send(server.url, alice, other, 'elsewhere');
@@ -114,11 +98,7 @@ describe.each(DATABASE_KINDS)('messages on %s', (kind) => {
 
   it('sends TYPING to the other members only; it is never stored, replayed or in the history', async () => {
     const group = await createGroup(server.url, alice, [bob]);
-    const aliceWs = cleanup.add(connectWs(server.wsUrl, alice.token));
-    const bobWs = cleanup.add(connectWs(server.wsUrl, bob.token));
-    const aliceSub = aliceWs.subscribe(EVENTS, { id: group });
-    const bobSub = bobWs.subscribe(EVENTS, { id: group });
-    await waitForSubscriptions(server, 2);
+    const [aliceSub, bobSub] = await subscribeEvents(cleanup, group, [server, alice], [server, bob]);
 
     await send(server.url, alice, group, 'before');
     const before = (await bobSub.next()).conversationEvents;

@@ -1,5 +1,7 @@
 /** GraphQL documents and small helpers shared by the chat suites. */
-import { gqlOk, type TestUser } from '../support/client.js';
+import { connectWs, gqlOk, type TestSubscription, type TestUser } from '../support/client.js';
+import { waitForSubscriptions, type TestServer } from '../support/server.js';
+import type { Disposers } from '../support/setup.js';
 
 export const EVENTS = `subscription($id: ID!, $after: String) {
   conversationEvents(conversationId: $id, after: $after) {
@@ -58,6 +60,22 @@ export async function send(url: string, sender: TestUser, conversationId: string
 export async function historyTexts(url: string, viewer: TestUser, conversationId: string, last = 100): Promise<string[]> {
   const data = await gqlOk(url, HISTORY, { id: conversationId, last }, viewer.token);
   return data.conversation.messages.edges.map((e: any) => e.node.text);
+}
+
+/**
+ * Each member subscribes to the conversation's events on its own instance (a socket per member,
+ * closed by `cleanup`); resolves, in that order, once every subscription is live on its instance.
+ */
+export async function subscribeEvents(
+  cleanup: Disposers,
+  conversationId: string,
+  ...members: [server: TestServer, user: TestUser][]
+): Promise<TestSubscription[]> {
+  const subs = members.map(([server, user]) => cleanup.add(connectWs(server.wsUrl, user.token)).subscribe(EVENTS, { id: conversationId }));
+  for (const server of new Set(members.map(([server]) => server))) {
+    await waitForSubscriptions(server, members.filter(([on]) => on === server).length);
+  }
+  return subs;
 }
 
 export { noSubscriptionsLeft } from '../support/server.js';

@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { describe, expect, it } from 'vitest';
+import { connectWs, gqlOk } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { startCluster, startTestServer, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
+import { waitForSubscriptions, type TestServer } from '../support/server.js';
+import { useTestCluster, useTestServer } from '../support/setup.js';
 import { waitUntil } from '../support/wait.js';
-import { EVENTS, TYPING, createGroup, noSubscriptionsLeft, send } from './operations.js';
+import { EVENTS, TYPING, createGroup, send, subscribeEvents } from './operations.js';
 
 // Short, so the tests do not wait long for an expiry; long enough that the few requests a test makes
 // before the expiry is due finish well within it on a loaded machine.
@@ -16,20 +17,12 @@ async function pendingTyping(server: TestServer, count: number, ms = 10_000): Pr
 }
 
 describe.each(DATABASE_KINDS)('typing expiry on %s', (kind) => {
-  let server: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind, config: { typingTtlMs: TYPING_TTL_MS } });
-    [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => registerUser(server.url, name)));
+  const { server, users, cleanup } = useTestServer(kind, {
+    users: ['alice', 'bob'],
+    config: { typingTtlMs: TYPING_TTL_MS },
+    noSubscriptionsLeft: true,
   });
-  afterEach(async () => {
-    await cleanup.run();
-    await noSubscriptionsLeft(server);
-  });
-  afterAll(() => server?.stop());
+  const { alice, bob } = users;
 
   it('ends a typing indicator that is not renewed by itself, once, however often it was renewed', async () => {
     const group = await createGroup(server.url, alice, [bob]);
@@ -53,27 +46,13 @@ describe.each(DATABASE_KINDS)('typing expiry on %s', (kind) => {
 });
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('typing across instances', () => {
-  let cluster: TestCluster;
-  let a: TestServer;
-  let b: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    cluster = await startCluster(2, { typingTtlMs: TYPING_TTL_MS });
-    [a, b] = cluster.servers;
-    [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => registerUser(a.url, name)));
-  });
-  afterEach(() => cleanup.run());
-  afterAll(() => cluster?.stop());
+  const { servers, users, cleanup } = useTestCluster(2, { users: ['alice', 'bob'], config: { typingTtlMs: TYPING_TTL_MS } });
+  const [a, b] = servers;
+  const { alice, bob } = users;
 
   it('a renewal through another instance takes the expiry over, so the indicator ends once, after the last renewal', async () => {
     const group = await createGroup(a.url, alice, [bob]);
-    const aliceSub = cleanup.add(connectWs(a.wsUrl, alice.token)).subscribe(EVENTS, { id: group });
-    const bobSub = cleanup.add(connectWs(b.wsUrl, bob.token)).subscribe(EVENTS, { id: group });
-    await waitForSubscriptions(a, 1);
-    await waitForSubscriptions(b, 1);
+    const [aliceSub, bobSub] = await subscribeEvents(cleanup, group, [a, alice], [b, bob]);
 
     await gqlOk(a.url, TYPING, { id: group, isTyping: true }, alice.token);
     await pendingTyping(a, 1);

@@ -29,6 +29,11 @@ async function post(url: string, body: Record<string, unknown>, headers: Record<
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
 
+/** A persisted-query request by hash alone (no document text). */
+async function byHash(url: string, sha256Hash: string): Promise<GqlResult> {
+  return (await (await post(url, { extensions: { persistedQuery: { version: 1, sha256Hash } } })).json()) as GqlResult;
+}
+
 function typedClient(server: TestServer, token: () => string | null): PulseClient {
   return createPulseClient({ url: server.url, getToken: token, webSocketImpl: WebSocket });
 }
@@ -70,9 +75,7 @@ describe('PERSISTED_DOCUMENTS=only', () => {
   });
 
   it('runs a known hash sent by hand, without the text', async () => {
-    const result = (await (
-      await post(server.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })
-    ).json()) as GqlResult;
+    const result = await byHash(server.url, knownHash);
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ __typename: 'Query', viewer: null }); // stored documents select __typename (Apollo's cache needs it)
   });
@@ -123,20 +126,14 @@ describe('PERSISTED_DOCUMENTS=allow and off', () => {
 
   it('allow: runs text and known hashes; an unknown hash alone is PERSISTED_QUERY_NOT_FOUND', async () => {
     expect((await gql(allow.url, AD_HOC)).data).toEqual({ viewer: null });
-    const known = (await (
-      await post(allow.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })
-    ).json()) as GqlResult;
+    const known = await byHash(allow.url, knownHash);
     expect(known.data).toEqual({ __typename: 'Query', viewer: null });
-    const unknown = (await (
-      await post(allow.url, { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } })
-    ).json()) as GqlResult;
+    const unknown = await byHash(allow.url, 'f'.repeat(64));
     expect(errorCode(unknown)).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 
   it('off: a hash alone is PERSISTED_QUERY_NOT_SUPPORTED and the typed client falls back to text', async () => {
-    const hashOnly = (await (
-      await post(off.url, { extensions: { persistedQuery: { version: 1, sha256Hash: knownHash } } })
-    ).json()) as GqlResult;
+    const hashOnly = await byHash(off.url, knownHash);
     expect(errorCode(hashOnly)).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
     let token: string | null = null;
     const client = typedClient(off, () => token);

@@ -7,11 +7,12 @@
  * when its subscription has delivered nothing before a reconnect.
  */
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPulseClient, EventSeatsDocument, SeatUpdatesDocument } from '../../client/src/index.js';
-import { connectWs, disposers, gqlOk, registerUser, withTimeout, deferred, type TestUser } from '../support/client.js';
+import { connectWs, gqlOk, registerUser, withTimeout, deferred } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
 import { BOOK, CREATE_EVENT } from '../bookings/queries.js';
 import { CREATE_POST, LIKE } from '../social/queries.js';
 import { POST_MATCH } from '../matches/queries.js';
@@ -20,16 +21,8 @@ import { createGroup, SEND } from '../chat/operations.js';
 const EVENT_INPUT = { title: 'Gig', startsAt: '2030-01-01T20:00:00Z', capacity: 10 };
 
 describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
-  let server: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  const cleanup = disposers();
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    [alice, bob] = await Promise.all([registerUser(server.url, 'alice'), registerUser(server.url, 'bob')]);
-  });
-  afterEach(() => cleanup.run());
-  afterAll(() => server?.stop());
+  const { server, users, cleanup } = useTestServer(kind, { users: ['alice', 'bob'] });
+  const { alice, bob } = users;
 
   /** Query (with its cursor), commit one event, subscribe after the cursor: exactly that event arrives. */
   async function between(opts: {
@@ -85,19 +78,24 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
     expect((await gqlOk(server.url, `query { matches(first: 1) { streamCursor } }`)).matches.streamCursor).toBeNull();
   });
 
+  /** `before` and `commit` for `between`: each likes `postId` as the next of three fresh users; `commit` names its liker. */
+  async function likesBy(postId: string, prefix: string) {
+    const likers = await Promise.all([0, 1, 2].map(() => registerUser(server.url, prefix)));
+    let next = 0;
+    const like = async () => {
+      const liker = likers[next++];
+      await gqlOk(server.url, LIKE, { postId }, liker.token);
+      return liker.id;
+    };
+    return { before: like, commit: like };
+  }
+
   it('post(id).activityCursor → postActivity', async () => {
     const post = (await gqlOk(server.url, CREATE_POST, { content: 'snap' }, alice.token)).createPost;
-    const likers = await Promise.all([0, 1, 2].map(() => registerUser(server.url, 'liker')));
-    let next = 0;
     await between({
-      before: () => gqlOk(server.url, LIKE, { postId: post.id }, likers[next++].token),
+      ...(await likesBy(post.id, 'liker')),
       query: async () =>
         (await gqlOk(server.url, `query($id: ID!) { post(id: $id) { likeCount activityCursor } }`, { id: post.id })).post.activityCursor,
-      commit: async () => {
-        const liker = likers[next++];
-        await gqlOk(server.url, LIKE, { postId: post.id }, liker.token);
-        return liker.id;
-      },
       subscription: `subscription($postId: ID!, $after: String) { postActivity(postId: $postId, after: $after) { kind actor { id } } }`,
       variables: { postId: post.id },
       idOf: (e) => e.postActivity.actor.id,
@@ -123,17 +121,10 @@ describe.each(DATABASE_KINDS)('snapshot cursors (%s)', (kind) => {
 
   it('notifications.streamCursor → notifications', async () => {
     const post = (await gqlOk(server.url, CREATE_POST, { content: 'notify me' }, alice.token)).createPost;
-    const likers = await Promise.all([0, 1, 2].map(() => registerUser(server.url, 'fan')));
-    let next = 0;
     await between({
-      before: () => gqlOk(server.url, LIKE, { postId: post.id }, likers[next++].token),
+      ...(await likesBy(post.id, 'fan')),
       query: async () =>
         (await gqlOk(server.url, `query { notifications(first: 5) { streamCursor } }`, {}, alice.token)).notifications.streamCursor,
-      commit: async () => {
-        const liker = likers[next++];
-        await gqlOk(server.url, LIKE, { postId: post.id }, liker.token);
-        return liker.id;
-      },
       subscription: `subscription($after: String) { notifications(after: $after) { kind notification { actor { id } } } }`,
       variables: {},
       token: alice.token,

@@ -3,7 +3,9 @@
  * match feed, started from the `matches(region)` snapshot cursor, recording every delivered seq and
  * how long each reconnect after a 1012 (service restart) took.
  */
+import { afterAll } from 'vitest';
 import WebSocket from 'ws';
+import { stopAllInstances } from '../support/process.js';
 import { createPulseClient, MatchesDocument, MatchFeedDocument, SERVICE_RESTART, type PulseClient } from '../../client/src/index.js';
 import type { Types } from '../../client/src/index.js';
 
@@ -11,6 +13,15 @@ import type { Types } from '../../client/src/index.js';
 export function seqOf(cursor: string): number {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   return Number(decoded.slice(decoded.lastIndexOf('\n') + 1));
+}
+
+/** After all tests: disposes `subscribers`, stops every child instance, then runs `then` in order (a server's stop, a database's drop). */
+export function afterAllStopping(subscribers: FeedSubscriber[], ...then: (() => unknown)[]): void {
+  afterAll(async () => {
+    await Promise.all(subscribers.map((s) => s.dispose()));
+    await stopAllInstances();
+    for (const step of then) await step();
+  });
 }
 
 export interface FeedSubscriber {

@@ -3,13 +3,13 @@
  * events through the other; subscribers on both resume (the killed one's on the survivor, from their
  * cursors) and every subscriber ends with exactly seqs 1..1000.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gqlOk, registerUser, withTimeout } from '../support/client.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
-import { schemaUrl, startInstance, stopAllInstances } from '../support/process.js';
+import { schemaUrl, startInstance } from '../support/process.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { POST_MATCH } from '../matches/queries.js';
-import { feedSubscriber, oneTo, type FeedSubscriber } from './feed-subscriber.js';
+import { afterAllStopping, feedSubscriber, oneTo, type FeedSubscriber } from './feed-subscriber.js';
 
 const EVENTS = 1_000;
 const PER_INSTANCE = 5;
@@ -18,12 +18,11 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('kill -9 of an instance unde
   let database: TestDatabase;
   let a: TestServer;
   const subscribers: FeedSubscriber[] = [];
-  afterAll(async () => {
-    await Promise.all(subscribers.map((s) => s.dispose()));
-    await stopAllInstances();
-    await a?.stop();
-    await database?.drop();
-  });
+  afterAllStopping(
+    subscribers,
+    () => a?.stop(),
+    () => database?.drop(),
+  );
 
   it('every subscriber on either instance ends with exactly 1..1000', async () => {
     database = await createTestDatabase('postgres');

@@ -7,13 +7,13 @@
  * reconnect delay after 1012 is reported. Then one instance is killed with SIGKILL and its clients
  * resume on the other through HAProxy.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { gql, registerUser, withTimeout, type TestUser } from '../support/client.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
-import { freePort, schemaUrl, startHaproxy, startInstance, stopAllInstances, type InstanceProcess } from '../support/process.js';
+import { freePort, schemaUrl, startHaproxy, startInstance, type InstanceProcess } from '../support/process.js';
 import { POST_MATCH } from '../matches/queries.js';
-import { feedSubscriber, oneTo, type FeedSubscriber } from './feed-subscriber.js';
+import { afterAllStopping, feedSubscriber, oneTo, type FeedSubscriber } from './feed-subscriber.js';
 
 const CLIENTS = 200;
 const DRAIN_MS = 2_000;
@@ -22,11 +22,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('rolling restart behind HAProxy', () => {
   let database: TestDatabase;
   const subscribers: FeedSubscriber[] = [];
-  afterAll(async () => {
-    await Promise.all(subscribers.map((s) => s.dispose()));
-    await stopAllInstances();
-    await database?.drop();
-  });
+  afterAllStopping(subscribers, () => database?.drop());
 
   it('loses and duplicates no event and fails no mutation; clients resume at once after 1012', async () => {
     database = await createTestDatabase('postgres');

@@ -1,27 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/database.js';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
-import { makeAdmin, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
+import { makeAdmin, waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
 
 const NOTIFICATIONS = `subscription($after: String) { notifications(after: $after) { kind cursor at notification { id kind message read subjectId } } }`;
 const BROADCAST = `mutation($input: BroadcastInput!) { broadcast(input: $input) }`;
 
 describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
-  let server: TestServer;
+  const { server, users, cleanup } = useTestServer(kind, { users: ['alice', 'bob'] });
+  const { alice, bob } = users;
   let admin: string;
-  let alice: TestUser;
-  let bob: TestUser;
-  const cleanup = disposers();
-
   beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    const adminUser = await registerUser(server.url, 'admin');
-    admin = await makeAdmin(server, adminUser.username);
-    alice = await registerUser(server.url, 'alice');
-    bob = await registerUser(server.url, 'bob');
+    admin = await makeAdmin(server, (await registerUser(server.url, 'admin')).username);
   });
-  afterEach(() => cleanup.run());
-  afterAll(() => server?.stop());
 
   it("delivers the viewer's own notifications live, and nobody else's", async () => {
     const aliceWs = cleanup.add(connectWs(server.wsUrl, alice.token));

@@ -3,10 +3,11 @@
  * sequences under concurrent appends, and no leaked bus channels or iterators.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectWs, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { makeAdmin, startCluster, startTestServer, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
+import { makeAdmin, waitForSubscriptions } from '../support/server.js';
+import { useTestCluster, useTestServer } from '../support/setup.js';
 import { waitUntil } from '../support/wait.js';
 
 const NOTIFICATIONS = `subscription($after: String) { notifications(after: $after) { kind cursor notification { message } } }`;
@@ -16,13 +17,7 @@ const send = (url: string, admin: string, user: TestUser, message: string) =>
   gqlOk(url, BROADCAST, { input: { userIds: [user.id], message } }, admin);
 
 describe.each(DATABASE_KINDS)('stream retention on %s', (kind) => {
-  let server: TestServer;
-  const cleanup = disposers();
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind, config: { streamRetention: 5 } });
-  });
-  afterEach(() => cleanup.run());
-  afterAll(() => server?.stop());
+  const { server, cleanup } = useTestServer(kind, { config: { streamRetention: 5 } });
 
   it('a cursor older than retention yields one GAP first, then live events', async () => {
     const admin = await makeAdmin(server, (await registerUser(server.url, 'admin')).username);
@@ -51,19 +46,12 @@ describe.each(DATABASE_KINDS)('stream retention on %s', (kind) => {
 });
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('streams across two instances (PostgreSQL + Redis)', () => {
-  let cluster: TestCluster;
-  let a: TestServer;
-  let b: TestServer;
+  const { servers, cleanup } = useTestCluster(2);
+  const [a, b] = servers;
   let admin: string;
-  const cleanup = disposers();
-
   beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.servers;
     admin = await makeAdmin(a, (await registerUser(a.url, 'admin')).username);
   });
-  afterEach(() => cleanup.run());
-  afterAll(() => cluster?.stop());
 
   it('a subscriber on A receives, in order, notifications created through B', async () => {
     const user = await registerUser(a.url, 'fanout');

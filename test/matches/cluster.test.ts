@@ -1,23 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectWs, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { startCluster, waitForSubscriptions, type TestCluster } from '../support/server.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestCluster } from '../support/setup.js';
 import { ACCEPT, APPLY, MATCH_FEED, NOTIFICATIONS, POST_MATCH, VOICE, type FeedEvent, type NotificationEvent } from './queries.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('matches across two instances', () => {
-  let cluster: TestCluster;
-  let creator: TestUser;
+  const { cluster, users, cleanup } = useTestCluster(2, { users: ['creator'] });
+  const { creator } = users;
   let applicants: TestUser[];
-  const cleanup = disposers();
-
   beforeAll(async () => {
-    cluster = await startCluster(2);
-    const url = cluster.servers[0].url;
-    creator = await registerUser(url, 'creator');
     applicants = await Promise.all(Array.from({ length: 8 }, (_, i) => registerUser(cluster.servers[i % 2].url, `app${i}`)));
   });
-  afterEach(() => cleanup.run());
-  afterAll(() => cluster?.stop());
 
   const [a, b] = [0, 1];
   const url = (i: number) => cluster.servers[i % 2].url;

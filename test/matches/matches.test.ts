@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectWs, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { makeAdmin, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { makeAdmin, waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
 import {
   ACCEPT,
   APPLY,
@@ -13,35 +14,21 @@ import {
   VOICE,
   expectError,
   matchApi,
-  noSubscriptionsLeft,
   type FeedEvent,
   type NotificationEvent,
 } from './queries.js';
 
 describe.each(DATABASE_KINDS)('matches on %s', (kind) => {
-  let server: TestServer;
+  const { server, users, cleanup } = useTestServer(kind, {
+    users: ['creator', 'alice', 'bob', 'carol', 'dave'],
+    noSubscriptionsLeft: true,
+  });
+  const { creator, alice, bob, carol, dave } = users;
   let admin: string;
-  let creator: TestUser;
-  let alice: TestUser;
-  let bob: TestUser;
-  let carol: TestUser;
-  let dave: TestUser;
-  const cleanup = disposers();
-  const api = matchApi(() => server.url);
-
   beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    const adminUser = await registerUser(server.url, 'admin');
-    admin = await makeAdmin(server, adminUser.username);
-    [creator, alice, bob, carol, dave] = await Promise.all(
-      ['creator', 'alice', 'bob', 'carol', 'dave'].map((name) => registerUser(server.url, name)),
-    );
+    admin = await makeAdmin(server, (await registerUser(server.url, 'admin')).username);
   });
-  afterEach(async () => {
-    await cleanup.run();
-    await noSubscriptionsLeft(server);
-  });
-  afterAll(() => server?.stop());
+  const api = matchApi(() => server.url);
 
   const feed = (region: string, after?: string) => cleanup.add(connectWs(server.wsUrl)).subscribe<FeedEvent>(MATCH_FEED, { region, after });
   const notifications = (user: TestUser) => cleanup.add(connectWs(server.wsUrl, user.token)).subscribe<NotificationEvent>(NOTIFICATIONS);

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Topics, type StreamEvent } from '../../src/streams/index.js';
-import { connectWs, deferred, disposers, registerUser, withTimeout, type TestSubscription, type TestUser } from '../support/client.js';
+import { connectWs, deferred, registerUser, withTimeout, type TestSubscription } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { startCluster, startTestServer, TEST_JWT_SECRET, type TestCluster, type TestServer } from '../support/server.js';
+import { TEST_JWT_SECRET, type TestCluster, type TestServer } from '../support/server.js';
+import { useTestCluster, useTestServer } from '../support/setup.js';
 import { waitUntil } from '../support/wait.js';
 
 const PRESENCE = `subscription($ids: [ID!]!) { presence(userIds: $ids) { user { id } status at } }`;
@@ -44,16 +45,11 @@ async function deafConnection(wsUrl: string, token: string) {
 }
 
 describe.each(DATABASE_KINDS)('presence on one instance (%s)', (kind) => {
-  let server: TestServer;
-  let watcher: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    server = await startTestServer({ database: kind, config: { heartbeatMs: HEARTBEAT_MS, presenceTtlMs: PRESENCE_TTL_MS } });
-    watcher = await registerUser(server.url, 'watcher');
+  const { server, users, cleanup } = useTestServer(kind, {
+    users: ['watcher'],
+    config: { heartbeatMs: HEARTBEAT_MS, presenceTtlMs: PRESENCE_TTL_MS },
   });
-  afterEach(() => cleanup.run());
-  afterAll(() => server?.stop());
+  const { watcher } = users;
 
   async function watch(ids: string[]) {
     const ws = cleanup.add(connectWs(server.wsUrl, watcher.token));
@@ -144,16 +140,11 @@ describe.each(DATABASE_KINDS)('presence on one instance (%s)', (kind) => {
 });
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('presence across instances (PostgreSQL + Redis)', () => {
-  let cluster: TestCluster;
-  let watcher: TestUser;
-  const cleanup = disposers();
-
-  beforeAll(async () => {
-    cluster = await startCluster(2, { heartbeatMs: HEARTBEAT_MS, presenceTtlMs: PRESENCE_TTL_MS });
-    watcher = await registerUser(cluster.servers[0].url, 'watcher');
+  const { cluster, users, cleanup } = useTestCluster(2, {
+    users: ['watcher'],
+    config: { heartbeatMs: HEARTBEAT_MS, presenceTtlMs: PRESENCE_TTL_MS },
   });
-  afterEach(() => cleanup.run());
-  afterAll(() => cluster?.stop());
+  const { watcher } = users;
 
   /** A watcher of `ids` on each instance. */
   async function watchOnBoth(ids: string[]) {

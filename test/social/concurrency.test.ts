@@ -1,23 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectWs, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { startCluster, waitForSubscriptions, type TestCluster } from '../support/server.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestCluster } from '../support/setup.js';
 import { COMMENT, CREATE_POST, LIKE, NOTIFICATIONS, POST, POST_ACTIVITY, UNLIKE } from './queries.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('social concurrency through two instances (PostgreSQL + Redis)', () => {
-  let cluster: TestCluster;
-  let author: TestUser;
-  let likers: TestUser[];
-  const cleanup = disposers();
+  const { cluster, users, cleanup } = useTestCluster(2, { users: ['author'] });
+  const { author } = users;
   const url = (i: number) => cluster.servers[i % 2].url;
-
+  let likers: TestUser[];
   beforeAll(async () => {
-    cluster = await startCluster(2);
-    author = await registerUser(url(0), 'author');
     likers = await Promise.all(Array.from({ length: 50 }, (_, i) => registerUser(url(i), 'liker')));
   });
-  afterEach(() => cleanup.run());
-  afterAll(() => cluster?.stop());
 
   const newPost = async () => (await gqlOk(url(0), CREATE_POST, { content: 'popular' }, author.token)).createPost;
 

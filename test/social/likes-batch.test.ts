@@ -3,26 +3,21 @@
  * the service form one batch, so "in one batch" is deterministic: the counts, the events, the
  * notifications and the idempotency rules must come out as if the likes had committed one by one.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { likeGroup, likePost } from '../../src/social/service.js';
-import { connectWs, disposers, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
+import { waitForSubscriptions } from '../support/server.js';
+import { useTestServer } from '../support/setup.js';
 import { CREATE_POST, POST, POST_ACTIVITY } from './queries.js';
 
 describe.each(DATABASE_KINDS)('batched likes on %s', (kind) => {
-  let server: TestServer;
-  let author: TestUser;
+  const { server, users, cleanup } = useTestServer(kind, { users: ['author'] });
+  const { author } = users;
   let likers: TestUser[];
-  const cleanup = disposers();
-
   beforeAll(async () => {
-    server = await startTestServer({ database: kind });
-    author = await registerUser(server.url, 'author');
     likers = await Promise.all(Array.from({ length: 6 }, () => registerUser(server.url, 'liker')));
   });
-  afterEach(() => cleanup.run());
-  afterAll(() => server?.stop());
 
   it('one batch: repeats count once, the author self-like is counted but not notified, events carry 1..n in arrival order', async () => {
     const post = (await gqlOk(server.url, CREATE_POST, { content: 'hot' }, author.token)).createPost;

@@ -5,6 +5,7 @@
 import { createPulse, type Pulse } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { webHandler } from '../../src/transport/web.js';
+import type { TestUser } from './client.js';
 import { createTestDatabase, TEST_REDIS_URL, type DatabaseKind, type TestDatabase } from './database.js';
 import { waitUntil } from './wait.js';
 
@@ -91,6 +92,20 @@ export async function makeAdmin(server: TestServer, username: string): Promise<s
   await server.pulse.services.prisma.user.update({ where: { username }, data: { role: 'ADMIN' } });
   const user = await server.pulse.services.prisma.user.findUniqueOrThrow({ where: { username } });
   return server.pulse.services.tokens.sign({ userId: user.id, role: user.role });
+}
+
+/**
+ * Creates `count` users straight in the database and signs their tokens: the same tokens `register`
+ * hands out, without hundreds of deliberately slow password hashes. Ordered by username (`prefix_0`, …).
+ */
+export async function createUsers(server: TestServer, count: number, prefix: string): Promise<TestUser[]> {
+  const { prisma, tokens } = server.pulse.services;
+  const usernames = Array.from({ length: count }, (_, i) => `${prefix}_${i}`);
+  await prisma.user.createMany({ data: usernames.map((username) => ({ username, displayName: username, passwordHash: 'none' })) });
+  const users = await prisma.user.findMany({ where: { username: { in: usernames } }, orderBy: { username: 'asc' } });
+  return Promise.all(
+    users.map(async (u) => ({ id: u.id, username: u.username, token: await tokens.sign({ userId: u.id, role: 'USER' }) })),
+  );
 }
 
 /**
