@@ -13,8 +13,6 @@ export const RegionEnum = builder.enumType(Region, { name: 'Region' });
 const MatchStatusEnum = builder.enumType(MatchStatus, { name: 'MatchStatus' });
 const ApplicationStatusEnum = builder.enumType(ApplicationStatus, { name: 'ApplicationStatus' });
 
-/** The viewer's id, or one no user has: the visibility filters below then match nothing for a signed-out caller. */
-
 builder.prismaObject('Match', {
   fields: (t) => ({
     id: t.exposeID('id'),
