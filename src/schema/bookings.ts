@@ -7,8 +7,8 @@ import { Topics, type AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { LoggedStreamEvent } from './streams.js';
-import { viewerIdOf } from './viewer.js';
+import { LoggedStreamEvent, noEntity } from './streams.js';
+import { NOBODY, viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 
 const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
@@ -86,6 +86,8 @@ const SeatUpdate = builder.objectRef<SeatEvent>('SeatUpdate').implement({
       extensions: { viewerDependent: true },
       resolve: (query, e, _args, ctx) => {
         const viewerId = viewerIdOf(ctx);
+        // The public stream's hot path: a signed-out subscriber's filter would find nothing; skip the query.
+        if (viewerId === NOBODY) return noEntity(query);
         return entityOf(e, {
           key: selectionKey('Booking', query, viewerId),
           idOf: (x) => (x.kind === 'BOOKED' || x.kind === 'CANCELLED' ? x.data.bookingId : null),

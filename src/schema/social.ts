@@ -10,8 +10,6 @@ import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
 
-// A viewer id no row has, so "by the viewer" selections of an anonymous caller match nothing.
-
 builder.prismaObject('Post', {
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -5,6 +5,6 @@
  */
 import type { Viewer } from '../context.js';
 
-const NOBODY = '';
+export const NOBODY = '';
 
 export const viewerIdOf = (ctx: { viewer: Viewer | null }): string => ctx.viewer?.id ?? NOBODY;

@@ -74,12 +74,17 @@ export function withErrorCodes(result: ExecutionResult, requestId: string, logge
  * way, without a request id (there is none yet).
  */
 export function maskRequestError(logger: Logger): (error: unknown) => GraphQLError {
-  return (error) =>
-    withCode(
+  return (error) => {
+    const coded = withCode(
       error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.', { originalError: error as Error }),
       'unknown',
       logger,
     );
+    // Outside an execution there is no result to carry the error: the HTTP status says what failed.
+    const status = { [ErrorCode.INTERNAL_SERVER_ERROR]: 500, [ErrorCode.UNAVAILABLE]: 503 }[String(coded.extensions.code)];
+    if (coded === error || status === undefined) return coded;
+    return new GraphQLError(coded.message, { extensions: { ...coded.extensions, http: { status } } });
+  };
 }
 
 const ARGUMENT = /\b(after|before|first|last)\b/;

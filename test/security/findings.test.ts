@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { PulseError } from '../../src/errors.js';
 import { requestIdFrom } from '../../src/transport/limits.js';
+import { maskRequestError } from '../../src/transport/plugins.js';
 import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, TEST_JWT_SECRET, waitForSubscriptions, type TestServer } from '../support/server.js';
@@ -372,6 +374,21 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
     const fresh = () => 'fresh';
     expect(requestIdFrom('abc-123', fresh)).toBe('abc-123');
     for (const bad of ['a b', 'x'.repeat(65), 'evil\nlog', '<script>', '']) expect(requestIdFrom(bad, fresh)).toBe('fresh');
+  });
+
+  it('13. errors Yoga meets outside an execution are coded by the same rule: no internal message, a documented code, a 5xx', () => {
+    const logged: unknown[] = [];
+    const logger = { error: (...args: unknown[]) => logged.push(args), warn: (...args: unknown[]) => logged.push(args) };
+    const mask = maskRequestError(logger as unknown as Parameters<typeof maskRequestError>[0]);
+    const internal = mask(new Error('relation "User" does not exist at 10.0.0.7'));
+    expect(internal.message).toBe('Unexpected error.');
+    expect(internal.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } });
+    expect(JSON.stringify(internal.toJSON())).not.toContain('10.0.0.7');
+    const unreachable = mask(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    expect(unreachable.extensions).toMatchObject({ code: 'UNAVAILABLE', http: { status: 503 } });
+    expect(logged).toHaveLength(2); // both logged, with their internals, for the operator
+    const expected = new PulseError('BAD_USER_INPUT', 'Bad.', { http: { status: 400 } });
+    expect(mask(expected)).toBe(expected); // a coded error passes through as it is
   });
 
   it('13. /metrics is behind METRICS_TOKEN when set; serverStats internals are ADMIN only, counts public', async () => {
