@@ -10,14 +10,13 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Topics } from '../src/streams/index.js';
+import { benchDatabaseUrl, benchRedisUrl, percentile, runMain } from './lib/common.js';
 
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const embedded = process.env.BENCH_EMBEDDED === '1';
 // The test harness reads these when it is first imported: set them before importing it.
 if (!embedded) {
-  process.env.TEST_DATABASE_URL ??= databaseUrl;
-  process.env.TEST_REDIS_URL ??= redisUrl;
+  process.env.TEST_DATABASE_URL ??= benchDatabaseUrl();
+  process.env.TEST_REDIS_URL ??= benchRedisUrl();
 }
 const { createTestDatabase } = await import('../test/support/database.js');
 const { startTestServer } = await import('../test/support/server.js');
@@ -25,10 +24,6 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 2000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200);
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 2000);
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 20);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function main() {
   const database = embedded ? await createTestDatabase('pglite') : await createTestDatabase('postgres');
@@ -99,10 +94,4 @@ async function main() {
   await database.drop();
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);
