@@ -3,6 +3,14 @@ import { percentile } from '../lib/common.js';
 import { Child, startKind } from './child.js';
 import { now } from './protocol.js';
 
+/** Has the load child open `count` subscriber sockets to `url`, `rate` per second (0: all at once); resolves when all are acknowledged. */
+async function connectSubscribers(client: Child, kind: string, url: string, count: number, rate: number) {
+  await client.wait('ready');
+  const protocol = kind === 'raw' ? 'raw' : 'graphql-ws';
+  client.send({ type: 'connect', url, count, protocol, rate, variables: { region: 'NA' } });
+  return (await client.wait('connected', 300_000)) as unknown as { failed: number; seconds: number };
+}
+
 /** N subscribers on one topic, `events` triggers (on instance B for `pg`, or A): latency and rate of the deliveries. */
 export async function fanout(
   kind: string,
@@ -12,17 +20,8 @@ export async function fanout(
 ): Promise<{ p50: number; p99: number; last99: number; rate: number; failed: number; commit: number }> {
   const setup = await startKind(kind);
   const client = new Child(['load']);
-  await client.wait('ready');
   try {
-    client.send({
-      type: 'connect',
-      url: setup.url,
-      count: n,
-      protocol: kind === 'raw' ? 'raw' : 'graphql-ws',
-      rate: 0,
-      variables: { region: 'NA' },
-    });
-    const { failed } = (await client.wait('connected', 300_000)) as unknown as { failed: number };
+    const { failed } = await connectSubscribers(client, kind, setup.url, n, 0);
     const trigger = triggerOn === 'a' ? setup.servers[0] : setup.triggerOn;
     const live = n - failed;
     // Warm up until every subscription is live (one event everyone receives).
@@ -104,22 +103,20 @@ export async function rss(kind: string, n: number): Promise<{ perConnection: num
 export async function storm(kind: string, n: number): Promise<{ failed: number; seconds: number }> {
   const setup = await startKind(kind);
   const client = new Child(['load']);
-  await client.wait('ready');
   try {
-    client.send({
-      type: 'connect',
-      url: setup.url,
-      count: n,
-      protocol: kind === 'raw' ? 'raw' : 'graphql-ws',
-      rate: 10_000,
-      variables: { region: 'NA' },
-    });
-    const { failed, seconds } = (await client.wait('connected', 300_000)) as unknown as { failed: number; seconds: number };
+    const { failed, seconds } = await connectSubscribers(client, kind, setup.url, n, 10_000);
     return { failed, seconds };
   } finally {
     client.kill();
     await setup.stop();
   }
+}
+
+/** Has `server` post `count` matches in EU; the cursor just before them (a replay of all `count`). */
+async function replayCursor(server: Child, count: number): Promise<string> {
+  server.send({ type: 'replay-setup', count });
+  const { seqBefore } = (await server.wait('replay-ready', 600_000)) as unknown as { seqBefore: string };
+  return Buffer.from(`region:EU\n${seqBefore}`).toString('base64url');
 }
 
 /** Ten clients replay `count` events each while another client queries over HTTP: that query's latency. */
@@ -132,9 +129,7 @@ export async function replaysAndQuery(
   const client = new Child(['load']);
   await client.wait('ready');
   try {
-    setup.servers[0].send({ type: 'replay-setup', count });
-    const { seqBefore } = (await setup.servers[0].wait('replay-ready', 600_000)) as unknown as { seqBefore: string };
-    const cursor = Buffer.from(`region:EU\n${seqBefore}`).toString('base64url');
+    const cursor = await replayCursor(setup.servers[0], count);
     client.send({ type: 'expect', count: count * replayers });
     let finished = false;
     const done = client.wait('received', 900_000, (m) => m.k === -1).then(() => (finished = true));
@@ -176,9 +171,7 @@ export async function replay(kind: string, count: number): Promise<number> {
   const client = new Child(['load']);
   await client.wait('ready');
   try {
-    setup.servers[0].send({ type: 'replay-setup', count });
-    const { seqBefore } = (await setup.servers[0].wait('replay-ready', 600_000)) as unknown as { seqBefore: string };
-    const cursor = Buffer.from(`region:EU\n${seqBefore}`).toString('base64url');
+    const cursor = await replayCursor(setup.servers[0], count);
     client.send({ type: 'expect', count });
     const started = now();
     const done = client.wait('received', 600_000, (m) => m.k === -1);
