@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/database.js';
-import { connectWs, errorCode, gql, gqlOk, type TestUser } from '../support/client.js';
+import { errorCode, gql, gqlOk, type TestUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { waitForSubscriptions } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';
 import { BOOK, CANCEL, CAPACITY, CREATE_EVENT, EVENT, SEAT_UPDATES, nextWeek, type SeatUpdate } from './queries.js';

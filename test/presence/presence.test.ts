@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Topics, type StreamEvent } from '../../src/streams/index.js';
-import { connectWs, deferred, registerUser, withTimeout, type TestSubscription } from '../support/client.js';
+import { registerUser } from '../support/client.js';
+import { connectWs, type TestSubscription } from '../support/ws.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { TEST_JWT_SECRET, type TestCluster, type TestServer } from '../support/server.js';
 import { useTestCluster, useTestServer } from '../support/setup.js';
-import { waitUntil } from '../support/wait.js';
+import { waitUntil, deferred, withTimeout } from '../support/wait.js';
 
 const PRESENCE = `subscription($ids: [ID!]!) { presence(userIds: $ids) { user { id } status at } }`;
 // Short, so that ping timeouts and expiries happen within a test.

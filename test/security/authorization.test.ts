@@ -10,7 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/schema/index.js';
-import { connectWs, gql, gqlOk, registerUser, type TestUser, type WsClient } from '../support/client.js';
+import { gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, type WsClient } from '../support/ws.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { makeAdmin, startTestServer, type TestServer } from '../support/server.js';
 import { live } from './support.js';

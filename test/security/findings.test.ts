@@ -11,10 +11,11 @@ import { loadConfig } from '../../src/config.js';
 import { PulseError } from '../../src/errors.js';
 import { requestIdFrom } from '../../src/transport/limits.js';
 import { maskRequestError } from '../../src/transport/plugins.js';
-import { connectWs, disposers, errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, rawSocket } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, TEST_JWT_SECRET, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { rawSocket } from '../support/client.js';
 import { initSocket, live, post, rawHttp } from './support.js';
 import { waitUntil } from '../support/wait.js';
 

@@ -24,10 +24,10 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/schema/index.js';
-import { connectWs, gqlOk, registerUser, type TestSubscription, type TestUser, type WsClient } from '../support/client.js';
+import { gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, type TestSubscription, type WsClient, rawSocket } from '../support/ws.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { rawSocket } from '../support/client.js';
 import { live, post, rawHttp } from './support.js';
 import { waitUntil } from '../support/wait.js';
 
