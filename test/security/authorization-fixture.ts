@@ -66,56 +66,40 @@ export async function createFixture(server: TestServer): Promise<Fixture> {
     ['alice', 'bob', 'carol', 'dave', 'eve', 'root', 'frank'].map((n) => registerUser(url, n)),
   );
   const admin = await makeAdmin(server, root.username);
+  /** One request as `user`. */
+  const as =
+    (user: TestUser) =>
+    (query: string, variables: Record<string, unknown> = {}) =>
+      gqlOk(url, query, variables, user.token);
   const secret = unique();
-  const conversation = await gqlOk(
-    url,
+  const conversation = await as(alice)(
     'mutation($u: [ID!]!, $t: String!) { createConversation(input: { kind: GROUP, title: $t, memberIds: $u, isPrivate: true }) { id } }',
     { u: [bob.id, carol.id], t: `secret-title-${secret}` },
-    alice.token,
   );
   const conversationId = conversation.createConversation.id;
-  await gqlOk(
-    url,
-    'mutation($id: ID!, $t: String!) { sendMessage(conversationId: $id, text: $t) { id } }',
-    { id: conversationId, t: `secret-message-${secret}` },
-    alice.token,
-  );
-  await gqlOk(url, 'mutation($id: ID!) { leaveConversation(conversationId: $id) }', { id: conversationId }, carol.token);
-  const post = await gqlOk(url, 'mutation { createPost(content: "public post") { id } }', {}, alice.token);
-  await gqlOk(url, 'mutation($id: ID!) { likePost(postId: $id) { id } }', { id: post.createPost.id }, bob.token);
-  const notes = await gqlOk(url, '{ notifications(first: 1) { edges { node { id } } } }', {}, alice.token);
-  const event = await gqlOk(
-    url,
+  await as(alice)('mutation($id: ID!, $t: String!) { sendMessage(conversationId: $id, text: $t) { id } }', {
+    id: conversationId,
+    t: `secret-message-${secret}`,
+  });
+  await as(carol)('mutation($id: ID!) { leaveConversation(conversationId: $id) }', { id: conversationId });
+  const post = await as(alice)('mutation { createPost(content: "public post") { id } }');
+  await as(bob)('mutation($id: ID!) { likePost(postId: $id) { id } }', { id: post.createPost.id });
+  const notes = await as(alice)('{ notifications(first: 1) { edges { node { id } } } }');
+  const event = await as(alice)(
     'mutation { createEvent(input: { title: "gig", startsAt: "2031-01-01T00:00:00Z", capacity: 1000 }) { id } }',
-    {},
-    alice.token,
   );
-  const booking = await gqlOk(
-    url,
-    'mutation($id: ID!) { bookSeats(eventId: $id, seats: 2) { id } }',
-    { id: event.createEvent.id },
-    alice.token,
-  );
-  const match = await gqlOk(url, 'mutation { postMatch(input: { game: "chess", region: NA, slots: 2 }) { id } }', {}, alice.token);
-  const accepted = await gqlOk(
-    url,
-    'mutation($id: ID!, $m: String) { applyToMatch(matchId: $id, message: $m) { id } }',
-    { id: match.postMatch.id, m: `secret-application-${secret}` },
-    bob.token,
-  );
-  await gqlOk(url, 'mutation($id: ID!) { acceptApplication(applicationId: $id) { id } }', { id: accepted.applyToMatch.id }, alice.token);
-  const pending = await gqlOk(
-    url,
-    'mutation($id: ID!, $m: String) { applyToMatch(matchId: $id, message: $m) { id } }',
-    { id: match.postMatch.id, m: `secret-application2-${secret}` },
-    frank.token,
-  );
-  const voice = await gqlOk(
-    url,
-    'mutation($id: ID!) { createVoiceChannel(matchId: $id) { inviteUrl } }',
-    { id: match.postMatch.id },
-    alice.token,
-  );
+  const booking = await as(alice)('mutation($id: ID!) { bookSeats(eventId: $id, seats: 2) { id } }', { id: event.createEvent.id });
+  const match = await as(alice)('mutation { postMatch(input: { game: "chess", region: NA, slots: 2 }) { id } }');
+  const accepted = await as(bob)('mutation($id: ID!, $m: String) { applyToMatch(matchId: $id, message: $m) { id } }', {
+    id: match.postMatch.id,
+    m: `secret-application-${secret}`,
+  });
+  await as(alice)('mutation($id: ID!) { acceptApplication(applicationId: $id) { id } }', { id: accepted.applyToMatch.id });
+  const pending = await as(frank)('mutation($id: ID!, $m: String) { applyToMatch(matchId: $id, message: $m) { id } }', {
+    id: match.postMatch.id,
+    m: `secret-application2-${secret}`,
+  });
+  const voice = await as(alice)('mutation($id: ID!) { createVoiceChannel(matchId: $id) { inviteUrl } }', { id: match.postMatch.id });
   const fx: Fixture = {
     url,
     alice,
