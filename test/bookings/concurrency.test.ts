@@ -4,7 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { connectWs, errorCode, gql, gqlOk, type GqlResult, type TestUser } from '../support/client.js';
+import { errorCode, gql, gqlOk, type GqlResult, type TestUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { createUsers, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { useTestCluster } from '../support/setup.js';
 import { BOOK, CANCEL, CAPACITY, CREATE_EVENT, EVENT, SEAT_UPDATES, nextWeek, type SeatUpdate } from './queries.js';

@@ -1,6 +1,7 @@
 /** GraphQL documents and small helpers shared by the bookings suites. */
 import { request, type Agent } from 'node:http';
-import type { GqlResult } from '../support/client.js';
+import { expect } from 'vitest';
+import { gqlOk, type GqlResult, type TestUser } from '../support/client.js';
 
 export const CREATE_EVENT = `mutation($input: CreateEventInput!) {
   createEvent(input: $input) { id title venue startsAt capacity bookedSeats availableSeats organizer { id } }
@@ -29,6 +30,22 @@ export interface SeatUpdate {
 
 /** A date a week from now, as the API takes it. */
 export const nextWeek = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
+
+/** `createEvent` (organised by `organizer`) and `book` on a suite's server; each returns the mutation's payload. */
+export function bookingActions(server: { url: string }, organizer: TestUser) {
+  return {
+    createEvent: async (capacity: number, title = 'Concert') =>
+      (await gqlOk(server.url, CREATE_EVENT, { input: { title, startsAt: nextWeek(), capacity } }, organizer.token)).createEvent,
+    book: async (user: TestUser, eventId: string, seats?: number) =>
+      (await gqlOk(server.url, BOOK, { eventId, seats }, user.token)).bookSeats,
+  };
+}
+
+/** `extensions.availableSeats` of a SOLD_OUT error (fails the test for any other outcome). */
+export function soldOutSeats(result: { errors?: { extensions?: Record<string, any> }[] }): number {
+  expect(result.errors?.[0]?.extensions?.code).toBe('SOLD_OUT');
+  return result.errors![0].extensions!.availableSeats;
+}
 
 export { noSubscriptionsLeft } from '../support/server.js';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createPulseClient, LoginDocument, MatchFeedDocument, PostMatchDocument, type PulseClient } from '../../client/src/index.js';
 import { DEMO_PASSWORD, seedDemoData } from '../../src/seed.js';
-import { disposers } from '../support/client.js';
+import { disposers } from '../support/setup.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath, signIn } from './chromium.js';
 

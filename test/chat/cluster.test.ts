@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
+import { errorCode, gql, gqlOk, registerUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { waitForSubscriptions } from '../support/server.js';
 import { useTestCluster } from '../support/setup.js';

@@ -1,5 +1,6 @@
 /** GraphQL documents and small helpers shared by the chat suites. */
-import { connectWs, gqlOk, type TestSubscription, type TestUser } from '../support/client.js';
+import { gqlOk, type TestUser } from '../support/client.js';
+import { connectWs, type TestSubscription } from '../support/ws.js';
 import { waitForSubscriptions, type TestServer } from '../support/server.js';
 import type { Disposers } from '../support/setup.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectWs, gqlOk } from '../support/client.js';
+import { gqlOk } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { waitForSubscriptions, type TestServer } from '../support/server.js';
 import { useTestCluster, useTestServer } from '../support/setup.js';

@@ -16,7 +16,10 @@ import {
 } from '../../client/src/index.js';
 import persistedDocuments from '../../client/src/gql/persisted-documents.json' with { type: 'json' };
 import { register } from '../../src/users/service.js';
-import { connectWs, deferred, disposers, errorCode, gql, withTimeout, type GqlResult } from '../support/client.js';
+import { errorCode, gql, type GqlResult } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
+import { deferred, withTimeout } from '../support/wait.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 
 const AD_HOC = 'query { viewer { id } }';

@@ -21,7 +21,9 @@ import {
   type PulseClientOptions,
   type Types,
 } from '../../client/src/index.js';
-import { deferred, disposers, gqlOk, registerUser, withTimeout } from '../support/client.js';
+import { gqlOk, registerUser } from '../support/client.js';
+import { disposers } from '../support/setup.js';
+import { deferred, withTimeout } from '../support/wait.js';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from '../support/database.js';
 import { makeAdmin, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 

@@ -9,7 +9,9 @@
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { createPulseClient, EventSeatsDocument, SeatUpdatesDocument } from '../../client/src/index.js';
-import { connectWs, gqlOk, registerUser, withTimeout, deferred } from '../support/client.js';
+import { gqlOk, registerUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
+import { withTimeout, deferred } from '../support/wait.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { waitForSubscriptions } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';

@@ -4,7 +4,9 @@
  * at that moment still completes, and the process exits 0.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectWs, gql, gqlOk, registerUser, withTimeout } from '../support/client.js';
+import { gql, gqlOk, registerUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
+import { withTimeout } from '../support/wait.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
 import { schemaUrl, startInstance, stopAllInstances } from '../support/process.js';
 import { MATCH_FEED, POST_MATCH, type FeedEvent } from '../matches/queries.js';

@@ -4,7 +4,8 @@
  * cursors) and every subscriber ends with exactly seqs 1..1000.
  */
 import { describe, expect, it } from 'vitest';
-import { gqlOk, registerUser, withTimeout } from '../support/client.js';
+import { gqlOk, registerUser } from '../support/client.js';
+import { withTimeout } from '../support/wait.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
 import { schemaUrl, startInstance } from '../support/process.js';
 import { startTestServer, type TestServer } from '../support/server.js';

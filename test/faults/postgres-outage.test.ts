@@ -6,7 +6,9 @@
  * succeeded, each once, in order (so no success was reported without a commit, and no failure committed).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gql, registerUser, type TestUser } from '../support/client.js';
+import { gql, registerUser, type TestUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';

@@ -4,7 +4,9 @@
  * publish sweeper, with no later event on that topic. Also the same on one embedded instance.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gqlOk, registerUser } from '../support/client.js';
+import { gqlOk, registerUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
 import { schemaUrl, startInstance, stopAllInstances } from '../support/process.js';
 import { startTestServer, waitForSubscriptions } from '../support/server.js';

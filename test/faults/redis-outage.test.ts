@@ -4,7 +4,9 @@
  * from the log, while Redis is down — then through the bus again once it is back. Exactly once each.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gqlOk, registerUser } from '../support/client.js';
+import { gqlOk, registerUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';

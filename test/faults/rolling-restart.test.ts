@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { gql, registerUser, withTimeout, type TestUser } from '../support/client.js';
+import { gql, registerUser, type TestUser } from '../support/client.js';
+import { withTimeout } from '../support/wait.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
 import { freePort, schemaUrl, startHaproxy, startInstance, type InstanceProcess } from '../support/process.js';
 import { POST_MATCH } from '../matches/queries.js';

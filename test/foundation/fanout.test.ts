@@ -5,7 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor, Topics } from '../../src/streams/index.js';
-import { connectWs, disposers, gqlOk, registerUser, type TestSubscription, type TestUser, type WsClient } from '../support/client.js';
+import { gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, type TestSubscription, type WsClient } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { waitUntil } from '../support/wait.js';

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/database.js';
-import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
+import { errorCode, gql, gqlOk, registerUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { makeAdmin, waitForSubscriptions } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';
 

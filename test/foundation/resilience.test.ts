@@ -3,9 +3,10 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EventQueue } from '../../src/streams/queue.js';
-import { connectWs, errorCode, gql, gqlOk, registerUser, withTimeout } from '../support/client.js';
+import { errorCode, gql, gqlOk, registerUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { startTestServer, TEST_JWT_SECRET, waitForSubscriptions } from '../support/server.js';
-import { waitUntil } from '../support/wait.js';
+import { waitUntil, withTimeout } from '../support/wait.js';
 
 describe('resilience', () => {
   it('with Redis unreachable, mutations still answer (committed, in the log) and /readyz says 503', async () => {

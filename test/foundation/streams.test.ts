@@ -4,7 +4,8 @@
  */
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, waitForSubscriptions } from '../support/server.js';
 import { useTestCluster, useTestServer } from '../support/setup.js';

@@ -1,6 +1,8 @@
 /** The transport: auth on connection_init, protocol errors, limits, health endpoints, graceful stop. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, errorCode, gql, gqlOk, rawSocket, registerUser, type TestUser } from '../support/client.js';
+import { errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, rawSocket } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { makeAdmin, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 
 const NOTIFICATIONS = `subscription { notifications { kind notification { message } } }`;

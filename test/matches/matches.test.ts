@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { makeAdmin, waitForSubscriptions } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';

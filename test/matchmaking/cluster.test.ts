@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gql, gqlOk, registerUser, type TestSubscription, type TestUser } from '../support/client.js';
+import { gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, type TestSubscription } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startCluster, waitForSubscriptions, type TestCluster } from '../support/server.js';
 import { JOIN, MATCHMAKING, TICKET, expectError, summary, until, type MatchmakingEvent } from './queries.js';

@@ -6,7 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gqlOk, registerUser, type TestSubscription, type TestUser } from '../support/client.js';
+import { gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, type TestSubscription } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
 

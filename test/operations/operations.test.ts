@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectWs, disposers, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
+import { disposers } from '../support/setup.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { waitUntil } from '../support/wait.js';

@@ -7,27 +7,18 @@
  * it, no 4500 (or 1011) close, the server stays alive, a watcher's subscription keeps receiving, and no
  * subscription or Redis channel is left behind. Bounded (well under 2 minutes); seedable:
  * `FUZZ_SEED=123 FUZZ_RUNS=2 npx vitest run test/security/fuzz.test.ts` replays and scales a run.
+ *
+ * The generated operations are in fuzz-operations.ts, the raw HTTP and graphql-ws inputs in fuzz-raw.ts.
  */
 import fc from 'fast-check';
-import {
-  getNamedType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  isObjectType,
-  isScalarType,
-  type GraphQLArgument,
-  type GraphQLField,
-  type GraphQLInputType,
-} from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schema } from '../../src/schema/index.js';
-import { connectWs, gqlOk, registerUser, type TestSubscription, type TestUser, type WsClient } from '../support/client.js';
+import { gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs, type TestSubscription, type WsClient, rawSocket } from '../support/ws.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { rawSocket } from '../support/client.js';
+import { ids, operation } from './fuzz-operations.js';
+import { accepts, bodies, contentTypes, methods, segment, sequence } from './fuzz-raw.js';
 import { live, post, rawHttp } from './support.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -39,160 +30,6 @@ const RUNS = {
   urls: Math.round(100 * SCALE),
   frames: Math.round(120 * SCALE),
 };
-/** Fields the fuzzer leaves alone: revoking its own tokens would only make the rest of the run anonymous. */
-const SKIPPED = new Set(['revokeTokens']);
-
-// ---------- values from the schema ----------
-
-const ids = { known: [] as string[] };
-const nul = fc.constant('a\u0000b');
-const unicode = fc.string({ unit: 'grapheme', maxLength: 40 });
-const huge = fc.integer({ min: 1_001, max: 120_000 }).map((n) => 'x'.repeat(n));
-const boundaryInt = fc.constantFrom(0, -1, 1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, 1e308, 0.5, -0);
-const boundaryDate = fc.constantFrom(
-  '1970-01-01T00:00:00Z',
-  '0000-01-01T00:00:00Z',
-  '10000-01-01T00:00:00Z',
-  '+275760-09-13T00:00:00Z',
-  '-271821-04-20T00:00:00Z',
-  '2030-02-30T00:00:00Z',
-  '9999-12-31T23:59:59.999Z',
-  '2030-01-01',
-  'tomorrow',
-  '',
-  '2030-01-01T00:00:00+25:00',
-);
-const nested = fc.integer({ min: 17, max: 3_000 }).map((depth) => {
-  let value: unknown = 'x';
-  for (let i = 0; i < depth; i++) value = [value];
-  return value;
-});
-const wrong: fc.Arbitrary<unknown> = fc.oneof(fc.jsonValue({ maxDepth: 3 }), nul, huge, nested, boundaryInt, fc.constant(null));
-
-/** A value for an input type: usually plausible, often adversarial. */
-function valueFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
-  if (isNonNullType(type)) return valueFor(type.ofType, depth);
-  if (isListType(type)) {
-    const item = valueFor(type.ofType, depth + 1);
-    return fc.oneof(
-      { weight: 4, arbitrary: fc.array(item, { maxLength: 3 }) },
-      { weight: 1, arbitrary: fc.integer({ min: 1_001, max: 2_000 }).map((n) => Array.from({ length: n }, (_, i) => `id-${i}`)) },
-      { weight: 1, arbitrary: wrong },
-    );
-  }
-  let plausible: fc.Arbitrary<unknown>;
-  if (isEnumType(type)) plausible = fc.constantFrom(...type.getValues().map((v) => v.name));
-  else if (isInputObjectType(type)) {
-    if (depth > 3) return fc.constant(null);
-    const fields = Object.values(type.getFields());
-    plausible = fc.record(Object.fromEntries(fields.map((f) => [f.name, valueFor(f.type, depth + 1)])), {
-      requiredKeys: fields.filter((f) => isNonNullType(f.type)).map((f) => f.name),
-    });
-  } else if (isScalarType(type)) {
-    switch (type.name) {
-      case 'Int':
-        plausible = fc.oneof(fc.integer({ min: -5, max: 120 }), boundaryInt);
-        break;
-      case 'Float':
-        plausible = fc.double();
-        break;
-      case 'Boolean':
-        plausible = fc.boolean();
-        break;
-      case 'ID':
-        plausible = fc.oneof(fc.constantFrom(...(ids.known.length ? ids.known : ['x'])), unicode, nul);
-        break;
-      case 'DateTime':
-        plausible = fc.oneof(
-          fc.date({ min: new Date('1800-01-01'), max: new Date('2200-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
-          boundaryDate,
-        );
-        break;
-      default:
-        plausible = fc.oneof(unicode, fc.string({ maxLength: 10 }), nul, huge);
-    }
-  } else plausible = wrong;
-  return fc.oneof({ weight: 5, arbitrary: plausible }, { weight: 1, arbitrary: wrong });
-}
-
-/** A GraphQL literal for a JSON value, or null when it has none (then the case goes as a variable). */
-function literal(value: unknown, type: GraphQLInputType, depth = 0): string | null {
-  if (depth > 40) return null; // deeper nesting goes as a variable
-  const named = getNamedType(type);
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return isEnumType(named) && /^[A-Za-z_]\w*$/.test(value) ? value : JSON.stringify(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
-  if (typeof value === 'boolean') return String(value);
-  const inner = isNonNullType(type) ? type.ofType : type;
-  if (Array.isArray(value)) {
-    if (value.length > 2_000) return null;
-    const items = value.map((v) => literal(v, isListType(inner) ? inner.ofType : inner, depth + 1));
-    return items.includes(null) ? null : `[${items.join(', ')}]`;
-  }
-  const entries = Object.entries(value as Record<string, unknown>);
-  const fields = isInputObjectType(named) ? named.getFields() : {};
-  const parts: string[] = [];
-  for (const [k, v] of entries) {
-    const text = /^[A-Za-z_]\w*$/.test(k) ? literal(v, fields[k]?.type ?? named, depth + 1) : null;
-    if (text === null) return null;
-    parts.push(`${k}: ${text}`);
-  }
-  return `{ ${parts.join(', ')} }`;
-}
-
-function selectionFor(field: GraphQLField<unknown, unknown>): string {
-  const named = getNamedType(field.type);
-  if (!isObjectType(named)) return '';
-  const scalar = Object.values(named.getFields()).find(
-    (f) => isScalarType(getNamedType(f.type)) && f.args.length === 0 && !/^(bus|events)/.test(f.name),
-  );
-  return `{ __typename ${scalar ? scalar.name : ''} }`;
-}
-
-interface Case {
-  kind: 'query' | 'mutation' | 'subscription';
-  field: string;
-  document: string;
-  variables: Record<string, unknown>;
-  transport: 'http' | 'ws';
-  signedIn: boolean;
-}
-
-const roots = (['query', 'mutation', 'subscription'] as const).flatMap((kind) => {
-  const type = kind === 'query' ? schema.getQueryType() : kind === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-  return Object.values(type!.getFields())
-    .filter((f) => !SKIPPED.has(f.name))
-    .map((field) => ({ kind, field }));
-});
-
-const operation: fc.Arbitrary<Case> = fc.constantFrom(...roots).chain(({ kind, field }) =>
-  fc
-    .record({
-      args: fc.tuple(...field.args.map((a: GraphQLArgument) => fc.option(valueFor(a.type), { freq: 6, nil: undefined }))),
-      asLiteral: fc.boolean(),
-      transport: kind === 'subscription' ? fc.constant('ws' as const) : fc.constantFrom('http' as const, 'ws' as const),
-      signedIn: fc.boolean(),
-    })
-    .map(({ args, asLiteral, transport, signedIn }): Case => {
-      const variables: Record<string, unknown> = {};
-      const declared: string[] = [];
-      const passed: string[] = [];
-      field.args.forEach((arg, i) => {
-        const value = args[i];
-        if (value === undefined) return;
-        const text = asLiteral ? literal(value, arg.type) : null;
-        if (text !== null) passed.push(`${arg.name}: ${text}`);
-        else {
-          variables[arg.name] = value;
-          declared.push(`$${arg.name}: ${String(arg.type)}`);
-          passed.push(`${arg.name}: $${arg.name}`);
-        }
-      });
-      const head = declared.length ? `${kind} F(${declared.join(', ')})` : kind;
-      const call = passed.length ? `${field.name}(${passed.join(', ')})` : field.name;
-      return { kind, field: field.name, document: `${head} { ${call} ${selectionFor(field)} }`, variables, transport, signedIn };
-    }),
-);
 
 // ---------- the checks ----------
 
@@ -310,52 +147,6 @@ describe('fuzz', () => {
   }, 120_000);
 
   it('malformed HTTP bodies and URLs never get a 5xx', async () => {
-    const bodies = fc.oneof(
-      fc.string({ maxLength: 200 }),
-      fc.string({ unit: 'binary', maxLength: 200 }),
-      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-      fc
-        .record(
-          {
-            query: fc.oneof(fc.string(), fc.jsonValue(), fc.constant('{ viewer { id } }')),
-            variables: fc.jsonValue(),
-            operationName: fc.jsonValue(),
-            extensions: fc.jsonValue(),
-          },
-          { requiredKeys: [] },
-        )
-        .map((v) => JSON.stringify(v)),
-      fc.integer({ min: 10, max: 50_000 }).map((n) => `{"query":"{ viewer { id } }","variables":{"x":${'['.repeat(n)}${']'.repeat(n)}}}`),
-      fc.integer({ min: 10, max: 50_000 }).map((n) => `{"query":"${'{'.repeat(n)}"}`),
-      fc.constantFrom(
-        '{"query":"{ viewer { id } }"',
-        '{"query":null}',
-        '[]',
-        '[{"query":"{ viewer { id } }"}]',
-        'null',
-        '"\\u0000"',
-        '{"query":"{ viewer { id } }","variables":"x"}',
-      ),
-    );
-    const contentTypes = fc.constantFrom(
-      'application/json',
-      'application/graphql',
-      'text/plain',
-      'application/x-www-form-urlencoded',
-      'multipart/form-data; boundary=x',
-      'application/json; charset=latin1',
-      '',
-    );
-    const accepts = fc.constantFrom(
-      'application/json',
-      'text/event-stream',
-      'multipart/mixed',
-      '*/*',
-      'text/html',
-      'application/graphql-response+json',
-      '',
-    );
-    const methods = fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE');
     await fc.assert(
       fc.asyncProperty(bodies, contentTypes, accepts, methods, async (body, contentType, accept, method) => {
         counts.bodies++;
@@ -374,10 +165,6 @@ describe('fuzz', () => {
       { numRuns: RUNS.bodies, seed: SEED, endOnFailure: true },
     );
 
-    const segment = fc.oneof(
-      fc.string({ maxLength: 12 }).map(encodeURIComponent),
-      fc.constantFrom('%', '%E0%A4%A', '%ZZ', '%00', '..', '%2e%2e', 'graphql', 'graphiql', 'metrics', 'healthz', '%C0%AF'),
-    );
     await fc.assert(
       fc.asyncProperty(
         fc.array(segment, { minLength: 1, maxLength: 4 }),
@@ -397,40 +184,6 @@ describe('fuzz', () => {
   }, 120_000);
 
   it('graphql-ws frame sequences never close with 4500 or 1011', async () => {
-    const id = fc.oneof(fc.constantFrom('1', '2', ''), fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }));
-    const subscribePayload = fc.oneof(
-      operation.map((c) => ({ query: c.document, variables: c.variables })),
-      fc.jsonValue({ maxDepth: 3 }),
-      fc.constant({ query: 'subscription { matchFeed(region: NA) { kind } }' }),
-      fc.constant({ query: '{ viewer { id } }' }),
-    );
-    const frame = fc.oneof(
-      fc.record(
-        {
-          type: fc.constant('connection_init'),
-          payload: fc.oneof(
-            fc.constant({}),
-            fc.record({ authorization: fc.oneof(fc.string(), fc.jsonValue(), fc.constant(`Bearer ${'x'}`)) }),
-            fc.jsonValue(),
-          ),
-        },
-        { requiredKeys: ['type'] },
-      ),
-      fc.record({ id, type: fc.constant('subscribe'), payload: subscribePayload }, { requiredKeys: ['type'] }),
-      fc.record({ id, type: fc.constant('complete') }, { requiredKeys: ['type'] }),
-      fc.record(
-        { type: fc.constantFrom('ping', 'pong', 'next', 'error', 'connection_ack', 'unknown'), payload: fc.jsonValue({ maxDepth: 2 }) },
-        { requiredKeys: ['type'] },
-      ),
-      fc.jsonValue({ maxDepth: 3 }),
-      fc.string({ maxLength: 60 }),
-      fc
-        .integer({ min: 10, max: 5_000 })
-        .map(
-          (n) => `{"id":"d","type":"subscribe","payload":{"query":"{ viewer { id } }","variables":{"x":${'['.repeat(n)}${']'.repeat(n)}}}}`,
-        ),
-    );
-    const sequence = fc.tuple(fc.boolean(), fc.array(frame, { minLength: 1, maxLength: 8 }));
     await fc.assert(
       fc.asyncProperty(sequence, async ([init, frames]) => {
         counts.frames++;

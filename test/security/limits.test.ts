@@ -6,7 +6,8 @@ import { readdir } from 'node:fs/promises';
 import { Kind, print, type DocumentNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERY_LIMITS } from '../../src/transport/limits.js';
-import { connectWs, gql, registerUser, type TestUser } from '../support/client.js';
+import { gql, registerUser, type TestUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const OPERATIONS = new URL('../../client/src/operations/', import.meta.url);

@@ -1,5 +1,5 @@
 /** Helpers shared by the security suites: raw HTTP and raw graphql-transport-ws, for what well-behaved clients never send. */
-import { rawSocket } from '../support/client.js';
+import { rawSocket } from '../support/ws.js';
 import type { TestServer } from '../support/server.js';
 
 export interface RawResponse {

@@ -5,7 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { likeGroup, likePost } from '../../src/social/service.js';
-import { connectWs, gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { gqlOk, registerUser, type TestUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { waitForSubscriptions } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';

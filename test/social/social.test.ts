@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectWs, errorCode, gql, gqlOk, registerUser } from '../support/client.js';
+import { errorCode, gql, gqlOk, registerUser } from '../support/client.js';
+import { connectWs } from '../support/ws.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { waitForSubscriptions } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TEST_JWT_SECRET } from './server.js';
-import { withTimeout } from './client.js';
+import { withTimeout } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const children = new Set<ChildProcess>();

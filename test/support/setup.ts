@@ -6,15 +6,39 @@
  *   const { server, users: { alice, bob }, cleanup } = useTestServer(kind, { users: ['alice', 'bob'] });
  *
  * `server` and every user are stand-ins that read the real ones once `beforeAll` has run; touching
- * them earlier (at collection time) throws.
+ * them earlier (at collection time) throws. `disposers` (the cleanup list a suite runs after each test)
+ * is here too, for suites that manage their own servers.
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Config } from '../../src/config.js';
-import { disposers, registerUser, type TestUser } from './client.js';
+import { registerUser, type TestUser } from './client.js';
 import type { DatabaseKind, TestDatabase } from './database.js';
 import { noSubscriptionsLeft, startCluster, startTestServer, type StartOptions, type TestCluster, type TestServer } from './server.js';
 
 export type Disposers = ReturnType<typeof disposers>;
+
+/** Runs `fn` for every queued disposer after a test, in reverse order. */
+export function disposers() {
+  const list: (() => unknown)[] = [];
+  return {
+    add<T extends { dispose?: () => unknown; stop?: () => unknown }>(thing: T): T {
+      list.push(() => (thing.dispose ? thing.dispose() : thing.stop?.()));
+      return thing;
+    },
+    defer(fn: () => unknown) {
+      list.push(fn);
+    },
+    async run() {
+      for (const fn of list.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch {
+          // best effort: a failed cleanup must not hide the test's own failure
+        }
+      }
+    },
+  };
+}
 
 interface SuiteOptions<U extends string> {
   /** Users registered (on the first instance) before all tests, by name prefix; each is `users[name]`. */
