@@ -227,15 +227,19 @@ describe('finding 1 at scale', () => {
         maxBuffer: 2 ** 20,
       },
     );
-    const { baseline, before, after, statuses } = JSON.parse(stdout.trim().split('\n').pop()!);
+    const { baseline, before, after, again, statuses } = JSON.parse(stdout.trim().split('\n').pop()!);
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
     console.log(
       `11,000 HTTP subscription requests (${JSON.stringify(statuses)}): activeSubscriptions ${baseline.live} -> ${after.live}, ` +
-        `RSS ${mb(before.rss)} -> ${mb(after.rss)} MB, heap ${mb(before.heapUsed)} -> ${mb(after.heapUsed)} MB`,
+        `RSS ${mb(before.rss)} -> ${mb(after.rss)} MB (11,000 more: ${mb(again.rss)} MB), heap ${mb(before.heapUsed)} -> ${mb(after.heapUsed)} MB`,
     );
     expect(statuses).toEqual({ 406: 11_000 });
     expect(after.live).toBe(baseline.live);
-    expect(after.rss - before.rss).toBeLessThan(20 * 2 ** 20);
+    expect(again.live).toBe(baseline.live);
+    // RSS is noisy on a busy machine (allocator arenas, JIT code, none of it per request): a leak of
+    // 20 MB per 11,000 requests shows in both floods; one-off growth (seen up to 60 MB) in one only.
+    expect(Math.min(after.rss - before.rss, again.rss - after.rss)).toBeLessThan(20 * 2 ** 20);
     expect(after.heapUsed - before.heapUsed).toBeLessThan(20 * 2 ** 20);
+    expect(again.heapUsed - after.heapUsed).toBeLessThan(20 * 2 ** 20);
   }, 180_000);
 });

@@ -2,7 +2,7 @@
  * Run by findings.test.ts in its own process (`node --expose-gc --import tsx`), so the figures are one
  * server's, as in production, not a test worker's: starts a server, sends plain-HTTP subscription
  * requests from another process (flood.mjs), and prints the live subscriptions and memory (after a
- * full collection) before and after `COUNT` of them, as JSON.
+ * full collection) before and after `COUNT` of them, and after `COUNT` more, as JSON.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,9 @@ await flood(5_000); // warm-up: JIT, caches and socket buffers reach their stead
 const before = sample();
 const statuses = await flood(count);
 const after = sample();
-console.log(JSON.stringify({ baseline, before, after, statuses }));
+// A second flood of the same size: a leak grows RSS in both; the allocator's one-off growth does not repeat.
+await flood(count);
+const again = sample();
+console.log(JSON.stringify({ baseline, before, after, again, statuses }));
 await server.stop();
 process.exit(0);
