@@ -47,8 +47,6 @@ export function soldOutSeats(result: { errors?: { extensions?: Record<string, an
   return result.errors![0].extensions!.availableSeats;
 }
 
-export { noSubscriptionsLeft } from '../support/server.js';
-
 /**
  * A GraphQL POST through a node:http Agent that caps open sockets per server (requests beyond the cap
  * wait in the agent): thousands of simultaneous requests stay simultaneous for the server without

@@ -11,8 +11,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 const run = promisify(execFile);
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const ARTIFACTS = resolve(import.meta.dirname, '../artifacts');
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ARTIFACTS = resolve(import.meta.dirname, '../artifacts');
 
 /**
  * Whether the browser suites run. In CI a missing Chromium is a failure, never a skip: the suite

@@ -78,5 +78,3 @@ export async function subscribeEvents(
   }
   return subs;
 }
-
-export { noSubscriptionsLeft } from '../support/server.js';

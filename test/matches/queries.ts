@@ -1,14 +1,14 @@
 /** GraphQL documents and small helpers shared by the match tests. */
 import { expect } from 'vitest';
-import { gql, gqlOk, type TestUser } from '../support/client.js';
+import { gqlOk, type TestUser } from '../support/client.js';
 
-export const MATCH_FIELDS = 'id game region slots openSlots mode description status creator { id } players { id } createdAt';
+const MATCH_FIELDS = 'id game region slots openSlots mode description status creator { id } players { id } createdAt';
 export const POST_MATCH = `mutation($input: PostMatchInput!) { postMatch(input: $input) { ${MATCH_FIELDS} } }`;
 export const APPLY = `mutation($matchId: ID!, $message: String) { applyToMatch(matchId: $matchId, message: $message) { id status message applicant { id } match { id } } }`;
 export const ACCEPT = `mutation($applicationId: ID!) { acceptApplication(applicationId: $applicationId) { id status applicant { id } match { id status openSlots players { id } } } }`;
 export const VOICE = `mutation($matchId: ID!) { createVoiceChannel(matchId: $matchId) { id inviteUrl match { id } } }`;
 export const CLOSE = `mutation($matchId: ID!) { closeMatch(matchId: $matchId) { id status } }`;
-export const MATCH = `query($id: ID!) { match(id: $id) { ${MATCH_FIELDS} voiceChannel { id inviteUrl } applications { id applicant { id } status } } }`;
+const MATCH = `query($id: ID!) { match(id: $id) { ${MATCH_FIELDS} voiceChannel { id inviteUrl } applications { id applicant { id } status } } }`;
 export const MATCH_FEED = `subscription($region: Region!, $after: String) { matchFeed(region: $region, after: $after) { kind cursor at match { id region status openSlots game } } }`;
 export const NOTIFICATIONS = `subscription { notifications { kind notification { message subjectId actor { id } } } }`;
 export const BROADCAST = `mutation($input: BroadcastInput!) { broadcast(input: $input) }`;
@@ -51,7 +51,3 @@ export async function expectError(request: Promise<{ errors?: { extensions?: Rec
   const result = await request;
   expect(result.errors?.[0]?.extensions, JSON.stringify(result)).toMatchObject(field ? { code, field } : { code });
 }
-
-export { gql };
-
-export { noSubscriptionsLeft } from '../support/server.js';

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { TestServer } from '../support/server.js';
 import { waitUntil } from '../support/wait.js';
 
-export const GAME_FIELDS = 'id mode region status players { id } winner { id }';
+const GAME_FIELDS = 'id mode region status players { id } winner { id }';
 export const MATCHMAKING = `subscription { matchmaking { kind position at game { ${GAME_FIELDS} } } }`;
 export const JOIN = `mutation($mode: String!, $region: Region!) { joinQueue(mode: $mode, region: $region) { id mode region position game { ${GAME_FIELDS} } } }`;
 export const LEAVE = `mutation { leaveQueue }`;
@@ -12,7 +12,7 @@ export const END = `mutation($gameId: ID!, $winnerId: ID) { endGame(gameId: $gam
 export const TICKET = `{ queueTicket { id mode region position } }`;
 export const CURRENT_GAME = `{ currentGame { ${GAME_FIELDS} } }`;
 
-export interface Game {
+interface Game {
   id: string;
   mode: string;
   region: string;
