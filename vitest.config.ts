@@ -3,6 +3,27 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The suites that start several instances: with a Redis Cluster configured (TEST_REDIS_CLUSTER_NODES)
+ * they run a second time with the cluster as the bus (sharded pub/sub), beside `test/redis-cluster/`,
+ * which only makes sense there. In that run the per-database-kind suites of these files add nothing
+ * (test/support/database.ts: DATABASE_KINDS is empty).
+ */
+const MULTI_INSTANCE = [
+  'test/bookings/concurrency.test.ts',
+  'test/bookings/group-commit.test.ts',
+  'test/chat/cluster.test.ts',
+  'test/chat/typing.test.ts',
+  'test/foundation/streams.test.ts',
+  'test/matches/cluster.test.ts',
+  'test/matchmaking/cluster.test.ts',
+  'test/operations/operations.test.ts',
+  'test/operations/operations-stats.test.ts',
+  'test/presence/cluster.test.ts',
+  'test/security/findings-auth.test.ts',
+  'test/social/concurrency.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CJS (main) and ESM (module) builds. Node loads the CJS one for Yoga, Pothos and
@@ -11,7 +32,6 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     // Each file starts its own servers and databases; PGlite is CPU-heavy to start, so keep
     // parallelism at the machine's size.
     fileParallelism: true,
@@ -20,5 +40,20 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test/artifacts/vitest.json' }]] : ['default'],
+    projects: [
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/redis-cluster/**'] } },
+      ...(process.env.TEST_REDIS_CLUSTER_NODES
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'redis-cluster',
+                include: [...MULTI_INSTANCE, 'test/redis-cluster/**/*.test.ts'],
+                env: { TEST_BUS: 'redis-cluster' },
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

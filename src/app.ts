@@ -62,12 +62,15 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
     const applied = await applyMigrations(database.factory, { log: (msg) => logger.debug(msg) });
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
 
-    const redis = config.redisUrl
-      ? owned(
-          connectRedis(config.redisUrl, (err) => logger.error({ err }, 'Redis is unreachable (retrying)')),
-          (r) => r.close(),
-        )
-      : null;
+    const redis =
+      config.redisUrl || config.redisClusterNodes
+        ? owned(
+            connectRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, (err) =>
+              logger.error({ err }, 'Redis is unreachable (retrying)'),
+            ),
+            (r) => r.close(),
+          )
+        : null;
     const bus = owned(
       createBus(redis, config.redisPrefix, (err) => logger.warn({ err }, 'a Redis channel command failed')),
       (b) => b.close(),

@@ -12,6 +12,8 @@ export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   database: DatabaseTarget;
   redisUrl: string | null;
+  /** Seed nodes of a Redis Cluster (sharded pub/sub); mutually exclusive with `redisUrl`. */
+  redisClusterNodes: { host: string; port: number }[] | null;
   /** Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis. */
   redisPrefix: string;
   /** null: generate one and keep it beside the embedded database (development only). */
@@ -161,6 +163,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   }
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', `must be a redis:// URL, got "${redisUrl}"`);
+  const redisClusterNodes = clusterNodes(env);
+  if (redisUrl && redisClusterNodes) throw new ConfigError('REDIS_CLUSTER_NODES', 'set either REDIS_URL or REDIS_CLUSTER_NODES, not both');
+  const redisPrefix = env.REDIS_PREFIX?.trim() || 'pulse:';
+  // The prefix starts every key; a brace in it would become the keys' Redis Cluster hash tag.
+  if (/[{}]/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', `must not contain { or }, got "${redisPrefix}"`);
   const heartbeatMs = int(env, 'HEARTBEAT_MS', 30_000, 50, 3_600_000);
   const metricsToken = env.METRICS_TOKEN?.trim() || null;
   if (metricsToken && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
@@ -171,7 +178,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     nodeEnv,
     database: database(env),
     redisUrl,
-    redisPrefix: env.REDIS_PREFIX?.trim() || 'pulse:',
+    redisClusterNodes,
+    redisPrefix,
     jwtSecret,
     jwtTtlSeconds: durationSeconds(env, 'JWT_TTL', 7 * 86400),
     logLevel,
@@ -199,6 +207,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     testHoldPublish: testHoldPublish(env, nodeEnv),
     ...overrides,
   };
+}
+
+/** `REDIS_CLUSTER_NODES=host:port,host:port`: seed nodes (any reachable one finds the rest). */
+function clusterNodes(env: Env): { host: string; port: number }[] | null {
+  const list = env.REDIS_CLUSTER_NODES?.trim();
+  if (!list) return null;
+  return list.split(',').map((entry) => {
+    const match = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/.exec(entry.trim());
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigError('REDIS_CLUSTER_NODES', `entries must look like host:port, got "${entry.trim()}"`);
+    }
+    return { host: match[1], port };
+  });
 }
 
 /** For module-level settings that are fixed before any Config exists (the schema builder's dev checks). */

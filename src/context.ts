@@ -2,7 +2,7 @@
  * What every resolver receives: the services of this instance and who is asking.
  * Built per HTTP request, and per WebSocket operation from the connection's authenticated viewer.
  */
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from './redis/clients.js';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Tokens } from './auth/tokens.js';
@@ -28,8 +28,8 @@ export interface Services {
   logger: Logger;
   database: Database;
   prisma: PrismaClient;
-  /** The command connection to Redis in scaled mode (presence, rate limits); null when embedded. */
-  redis: Redis | null;
+  /** The command connection to Redis in scaled mode (presence, rate limits): a node or a cluster; null when embedded. */
+  redis: RedisCommands | null;
   streams: Streams;
   /** Subscription figures of this instance (streams and presence feeds): /metrics, the operations view. */
   subscriptionStats: SubscriptionStats;

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     logger.info(`seeded demo users ${DEMO_USERS.map((u) => u.username).join(', ')} (password "${DEMO_PASSWORD}"; "admin" is ADMIN)`);
   }
   const { url, wsUrl, port } = await pulse.server.listen(config.port);
-  const mode = `${config.database.kind === 'pglite' ? `embedded PGlite (${config.database.dir ?? 'in memory'})` : 'PostgreSQL'} + ${config.redisUrl ? 'Redis bus' : 'in-process bus'}`;
+  const mode = `${config.database.kind === 'pglite' ? `embedded PGlite (${config.database.dir ?? 'in memory'})` : 'PostgreSQL'} + ${config.redisClusterNodes ? 'Redis Cluster bus (sharded pub/sub)' : config.redisUrl ? 'Redis bus' : 'in-process bus'}`;
   console.log(
     [
       `Pulse is up (${mode})`,

@@ -179,8 +179,8 @@ export function leaveQueueOnDisconnect(app: Services): () => Promise<void> {
   const { presence } = app;
   const removeIfGone = async (userId: string) => {
     await presence.settled();
-    const { online } = await presence.store.status([userId]);
-    if (!online.has(userId)) await leaveQueue(app, userId);
+    const status = await presence.store.status([userId]);
+    if (!status.get(userId)?.online) await leaveQueue(app, userId);
   };
   app.connections.listen({
     closed(userId, _connectionId, last, shutdown) {

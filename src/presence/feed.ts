@@ -64,9 +64,9 @@ export async function openPresenceFeed(
         else unlisten.push(off);
       }),
     );
-    const { online, version } = await store.status(userIds);
+    const statuses = await store.status(userIds);
     const at = new Date().toISOString();
-    for (const userId of userIds) apply(userId, online.has(userId) ? 'ONLINE' : 'OFFLINE', version, at);
+    for (const [userId, { online, version }] of statuses) apply(userId, online ? 'ONLINE' : 'OFFLINE', version, at);
     for (const { userId, event } of early) applyEvent(userId, event);
     early = null;
   } catch (error) {

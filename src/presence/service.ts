@@ -3,8 +3,8 @@
  * instance. Connection lifecycle events update the store (store.ts) and announce ONLINE / OFFLINE
  * as ephemeral signals on `presence:<userId>`; `watchPresence` turns them into a watcher's feed.
  */
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { RedisCommands } from '../redis/clients.js';
 import type { Services } from '../context.js';
 import { badInput, notFound } from '../errors.js';
 import { Topics, type Streams } from '../streams/index.js';
@@ -26,7 +26,7 @@ export class Presence {
     private readonly streams: Streams,
     private readonly connections: Connections,
     config: Pick<Config, 'presenceTtlMs' | 'heartbeatMs' | 'redisPrefix' | 'instanceId'>,
-    redis: Redis | null,
+    redis: RedisCommands | null,
   ) {
     // Never less than two heartbeats: one late refresh must not expire a connected user.
     const ttlMs = Math.max(config.presenceTtlMs, 2 * config.heartbeatMs);

@@ -2,9 +2,14 @@
  * Where presence lives: which instances hold an open connection of each user.
  *
  * Embedded mode has one instance, so an in-process set is the whole truth. With Redis, every
- * instance keeps one entry per connected user, `<prefix>presence:user:<userId>` (a hash of
- * instanceId -> expiry in ms), mirrored in the sorted set `<prefix>presence:expiries` (member
+ * instance keeps one entry per connected user, `<prefix>presence:{pN}:user:<userId>` (a hash of
+ * instanceId -> expiry in ms), mirrored in the sorted set `<prefix>presence:{pN}:expiries` (member
  * `<instanceId>\n<userId>`, score = expiry) so expired entries can be found without scanning.
+ *
+ * `N` is the user's bucket (a hash of the id, 0..BUCKETS-1) and `{pN}` a Redis Cluster hash tag: a
+ * user's hash and the expiries set it is mirrored in share one slot, so every script touches keys of
+ * one slot (no CROSSSLOT), and the BUCKETS slots spread presence over the shards of a cluster. On a
+ * single node the tags are just part of the names. Batches (refresh, sweep, status) run per bucket.
  *
  * Expiry: an instance refreshes its entries every heartbeat (`HEARTBEAT_MS`) to now + TTL, where
  * TTL is `PRESENCE_TTL_MS` (default max(2 x HEARTBEAT_MS, 10 s), i.e. 60 s with the 30 s heartbeat)
@@ -17,9 +22,10 @@
  * Exactly one script sees that, so two instances closing at once announce exactly one OFFLINE.
  * Scripts read Redis's clock (TIME), so instance clocks do not matter, and return it as the
  * transition's `version` (microseconds): watchers order events from different instances by it.
- * The sweep derives user keys from zset members, so all keys must live on one Redis (or one shard).
+ * The sweep derives user keys from zset members, so a bucket's keys all live on one shard.
+ * A user's transitions are all decided on the shard of its bucket, so its versions come from one clock.
  */
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/clients.js';
 
 /** A user whose status changed, and the version (time) of the change. */
 export interface Transition {
@@ -36,8 +42,8 @@ export interface PresenceStore {
   refresh(userIds: string[]): Promise<Transition[]>;
   /** Removes expired entries; users whose last live entry expired have gone offline. */
   sweep(): Promise<Transition[]>;
-  /** Which of `userIds` are online, as of `version`. */
-  status(userIds: string[]): Promise<{ online: Set<string>; version: number }>;
+  /** Whether each of `userIds` is online, and the version (time) that status is as of. */
+  status(userIds: string[]): Promise<Map<string, { online: boolean; version: number }>>;
 }
 
 /** Embedded mode: one instance, so the users connected here are everyone who is online. */
@@ -63,8 +69,8 @@ export class LocalPresenceStore implements PresenceStore {
     return [];
   }
 
-  async status(userIds: string[]): Promise<{ online: Set<string>; version: number }> {
-    return { online: new Set(userIds.filter((id) => this.online.has(id))), version: this.clock };
+  async status(userIds: string[]): Promise<Map<string, { online: boolean; version: number }>> {
+    return new Map(userIds.map((id) => [id, { online: this.online.has(id), version: this.clock }]));
   }
 }
 
@@ -153,18 +159,44 @@ type Script = (...args: (string | number)[]) => Promise<unknown>;
 
 const SWEEP_BATCH = 1000;
 const REFRESH_BATCH = 1000;
+/** Presence buckets, each one hash tag (one cluster slot): enough to spread over many shards. */
+export const PRESENCE_BUCKETS = 16;
+
+/** The bucket of a user: a stable hash of the id (FNV-1a), so every instance agrees. */
+export function bucketOf(userId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % PRESENCE_BUCKETS;
+}
+
+/** `ids` grouped by bucket, each group split in batches of at most `size`. */
+function batchesByBucket(ids: string[], size: number): { bucket: number; ids: string[] }[] {
+  const buckets = new Map<number, string[]>();
+  for (const id of ids) {
+    const bucket = bucketOf(id);
+    const list = buckets.get(bucket);
+    if (list) list.push(id);
+    else buckets.set(bucket, [id]);
+  }
+  const batches: { bucket: number; ids: string[] }[] = [];
+  for (const [bucket, list] of buckets) {
+    for (let i = 0; i < list.length; i += size) batches.push({ bucket, ids: list.slice(i, i + size) });
+  }
+  return batches;
+}
 
 /** Scaled mode: entries per instance in Redis, expiring when an instance stops refreshing them. */
 export class RedisPresenceStore implements PresenceStore {
   private readonly scripts: Record<'join' | 'leave' | 'refresh' | 'sweep' | 'status', Script>;
 
   constructor(
-    redis: Redis,
+    redis: RedisCommands,
     private readonly prefix: string,
     private readonly instanceId: string,
     private readonly ttlMs: number,
   ) {
-    // ioredis sends EVAL the first time on a connection and EVALSHA after, in command order.
+    // ioredis sends EVAL the first time on a connection and EVALSHA after, in command order; a
+    // cluster routes each call by its first key.
     const define = (name: string, lua: string, keys?: number): Script => {
       redis.defineCommand(name, { lua, numberOfKeys: keys });
       return (...args) => (redis as unknown as Record<string, Script>)[name](...args);
@@ -178,38 +210,45 @@ export class RedisPresenceStore implements PresenceStore {
     };
   }
 
-  private userKey(userId: string): string {
-    return `${this.prefix}presence:user:${userId}`;
+  /** The keys of a bucket start with this; `{pN}` is the hash tag. */
+  private bucketPrefix(bucket: number): string {
+    return `${this.prefix}presence:{p${bucket}}:`;
   }
 
-  private get expiries(): string {
-    return `${this.prefix}presence:expiries`;
+  private userKey(userId: string, bucket = bucketOf(userId)): string {
+    return `${this.bucketPrefix(bucket)}user:${userId}`;
+  }
+
+  private expiries(bucket: number): string {
+    return `${this.bucketPrefix(bucket)}expiries`;
   }
 
   async join(userId: string): Promise<number | null> {
-    const version = Number(await this.scripts.join(this.userKey(userId), this.expiries, this.instanceId, userId, this.ttlMs));
+    const bucket = bucketOf(userId);
+    const version = Number(
+      await this.scripts.join(this.userKey(userId, bucket), this.expiries(bucket), this.instanceId, userId, this.ttlMs),
+    );
     return version || null;
   }
 
   async leave(userId: string): Promise<number | null> {
-    const version = Number(await this.scripts.leave(this.userKey(userId), this.expiries, this.instanceId, userId));
+    const bucket = bucketOf(userId);
+    const version = Number(await this.scripts.leave(this.userKey(userId, bucket), this.expiries(bucket), this.instanceId, userId));
     return version || null;
   }
 
   async refresh(userIds: string[]): Promise<Transition[]> {
-    const batches: string[][] = [];
-    for (let i = 0; i < userIds.length; i += REFRESH_BATCH) batches.push(userIds.slice(i, i + REFRESH_BATCH));
     // All batches are queued at once, before any later leave of the same users.
     const replies = await Promise.all(
-      batches.map(
-        (batch) =>
+      batchesByBucket(userIds, REFRESH_BATCH).map(
+        ({ bucket, ids }) =>
           this.scripts.refresh(
-            batch.length + 1,
-            this.expiries,
-            ...batch.map((id) => this.userKey(id)),
+            ids.length + 1,
+            this.expiries(bucket),
+            ...ids.map((id) => this.userKey(id, bucket)),
             this.instanceId,
             this.ttlMs,
-            ...batch,
+            ...ids,
           ) as Promise<[number, string[]]>,
       ),
     );
@@ -217,16 +256,32 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async sweep(): Promise<Transition[]> {
+    const swept = await Promise.all(Array.from({ length: PRESENCE_BUCKETS }, (_, bucket) => this.sweepBucket(bucket)));
+    return swept.flat();
+  }
+
+  private async sweepBucket(bucket: number): Promise<Transition[]> {
     const gone: Transition[] = [];
     for (;;) {
-      const [version, ids, seen] = (await this.scripts.sweep(this.expiries, this.userKey(''), SWEEP_BATCH)) as [number, string[], number];
+      const [version, ids, seen] = (await this.scripts.sweep(this.expiries(bucket), this.userKey('', bucket), SWEEP_BATCH)) as [
+        number,
+        string[],
+        number,
+      ];
       gone.push(...ids.map((userId) => ({ userId, version: Number(version) })));
       if (Number(seen) < SWEEP_BATCH) return gone;
     }
   }
 
-  async status(userIds: string[]): Promise<{ online: Set<string>; version: number }> {
-    const [version, flags] = (await this.scripts.status(userIds.length, ...userIds.map((id) => this.userKey(id)))) as [number, number[]];
-    return { online: new Set(userIds.filter((_, i) => Number(flags[i]) === 1)), version: Number(version) };
+  async status(userIds: string[]): Promise<Map<string, { online: boolean; version: number }>> {
+    const result = new Map<string, { online: boolean; version: number }>();
+    await Promise.all(
+      batchesByBucket(userIds, REFRESH_BATCH).map(async ({ bucket, ids }) => {
+        const keys = ids.map((id) => this.userKey(id, bucket));
+        const [version, flags] = (await this.scripts.status(keys.length, ...keys)) as [number, number[]];
+        for (const [i, id] of ids.entries()) result.set(id, { online: Number(flags[i]) === 1, version: Number(version) });
+      }),
+    );
+    return result;
   }
 }

@@ -30,10 +30,13 @@ const ServerStatsType = builder.objectRef<ServerStats>('ServerStats').implement(
       authScopes: { admin: true },
       description: 'ADMIN only: stream events this instance delivered to subscribers since start.',
     }),
-    busKind: t.exposeString('busKind', { authScopes: { admin: true }, description: 'ADMIN only: "memory" (embedded) or "redis".' }),
+    busKind: t.exposeString('busKind', {
+      authScopes: { admin: true },
+      description: 'ADMIN only: "memory" (embedded), "redis" (one node) or "redis-cluster" (sharded pub/sub).',
+    }),
     busTopics: t.exposeInt('busTopics', {
       authScopes: { admin: true },
-      description: 'ADMIN only: bus topics (Redis channels) this instance listens to.',
+      description: 'ADMIN only: bus topics (Redis channels, sharded on a cluster) this instance listens to.',
     }),
   }),
 });

@@ -1,11 +1,12 @@
 /**
- * The bus: fans stream events out to every instance. In-process when `REDIS_URL` is unset; Redis
- * pub/sub over the instance's two ioredis clients when it is set.
+ * The bus: fans stream events out to every instance. In-process when Redis is not configured; Redis
+ * pub/sub over the instance's clients otherwise: classic channels on a single node (`REDIS_URL`),
+ * sharded channels (`SPUBLISH`/`SSUBSCRIBE`) on a Redis Cluster (`REDIS_CLUSTER_NODES`), where each
+ * topic's channel lives on the shard that owns its slot, so topics spread over every shard.
  *
  * Both keep one channel per topic, subscribed while at least one local listener wants it and
  * unsubscribed when the last one leaves, and fan a message out to local listeners once.
  */
-import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { RedisClients } from '../redis/clients.js';
 import type { StreamEvent } from './topics.js';
 
@@ -18,7 +19,7 @@ interface BusStats {
 }
 
 export interface Bus {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'redis' | 'redis-cluster';
   publish(topic: string, event: StreamEvent): Promise<void>;
   /** Resolves once the listener is live; the returned function removes it. */
   subscribe(topic: string, listener: Listener): Promise<() => void>;
@@ -88,8 +89,8 @@ class MemoryBus implements Bus {
 }
 
 class RedisBus implements Bus {
-  readonly kind = 'redis';
-  private readonly publisher: RedisPubSub;
+  readonly kind: 'redis' | 'redis-cluster';
+
   private readonly listeners = new Listeners();
   /** SUBSCRIBE per topic (a promise while in flight). */
   private readonly subscriptions = new Map<string, Promise<unknown>>();
@@ -100,12 +101,9 @@ class RedisBus implements Bus {
     private readonly prefix = 'pulse:',
     private readonly onError: (error: unknown) => void = () => {},
   ) {
-    // Events are published through graphql-redis-subscriptions (JSON on the topic's channel). Channels
-    // are subscribed with ioredis directly: the library would count listeners again on top of ours,
-    // and while Redis is unreachable its SUBSCRIBE and UNSUBSCRIBE leave rejected promises nobody
-    // handles, which end a Node process. Here every command's failure reaches a caller or `onError`.
-    this.publisher = new RedisPubSub({ publisher: redis.command, subscriber: redis.subscriber });
-    redis.subscriber.on('message', (channel: string, message: string) => {
+    // One JSON message per event on the topic's channel (redis/clients.ts publishes it: classic or sharded).
+    this.kind = redis.channels.sharded ? 'redis-cluster' : 'redis';
+    redis.channels.onMessage((channel: string, message: string) => {
       if (!channel.startsWith(this.prefix)) return;
       let event: StreamEvent;
       try {
@@ -119,11 +117,11 @@ class RedisBus implements Bus {
   }
 
   async publish(topic: string, event: StreamEvent): Promise<void> {
-    await this.publisher.publish(this.prefix + topic, event);
+    await this.redis.channels.publish(this.prefix + topic, event);
   }
 
   async subscribe(topic: string, listener: Listener): Promise<() => void> {
-    if (this.listeners.add(topic, listener)) this.subscriptions.set(topic, this.redis.subscriber.subscribe(this.prefix + topic));
+    if (this.listeners.add(topic, listener)) this.subscriptions.set(topic, this.redis.channels.subscribe(this.prefix + topic));
     try {
       await this.subscriptions.get(topic);
     } catch (error) {
@@ -137,7 +135,7 @@ class RedisBus implements Bus {
     if (!this.listeners.remove(topic, listener)) return;
     this.subscriptions.delete(topic);
     // Sent at once, so it is ordered before any later SUBSCRIBE of the same channel on this connection.
-    this.redis.subscriber.unsubscribe(this.prefix + topic).catch(this.onError);
+    this.redis.channels.unsubscribe(this.prefix + topic).catch(this.onError);
   }
 
   stats(): BusStats {

@@ -2,13 +2,13 @@
  * The stream mechanism end to end: resumable cursors across instances, retention GAP, gap-free
  * sequences under concurrent appends, and no leaked bus channels or iterators.
  */
-import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { connectWs } from '../support/ws.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, waitForSubscriptions } from '../support/server.js';
 import { useTestCluster, useTestServer } from '../support/setup.js';
+import { inspectBus } from '../support/redis.js';
 import { waitUntil } from '../support/wait.js';
 
 const NOTIFICATIONS = `subscription($after: String) { notifications(after: $after) { kind cursor notification { message } } }`;
@@ -109,8 +109,8 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('streams across two instance
   it('10,000 subscribe/complete cycles leave no Redis channel, listener or iterator behind', async () => {
     const user = await registerUser(a.url, 'cycles');
     const topicChannel = `${a.pulse.services.config.redisPrefix}user:${user.id}`;
-    const redis = new Redis(TEST_REDIS_URL!);
-    cleanup.defer(() => redis.quit());
+    const redis = await inspectBus();
+    cleanup.defer(() => redis.close());
     const ws = cleanup.add(connectWs(a.wsUrl, user.token));
     await ws.connected;
     const cycles = 10_000;
@@ -120,20 +120,16 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('streams across two instance
       const batch = Array.from({ length: parallel }, () => ws.subscribe(NOTIFICATIONS));
       await waitForSubscriptions(a, parallel);
       if (done === 0) {
-        const [, subscribers] = (await redis.pubsub('NUMSUB', topicChannel)) as [string, number];
-        maxChannels = Number(subscribers);
+        maxChannels = await redis.subscribers(topicChannel);
       }
       for (const sub of batch) sub.unsubscribe();
       await waitUntil(() => a.pulse.services.subscriptionStats.activeCount() === 0, 'no active subscription');
     }
     // While subscribed, the instance held exactly one Redis subscription for the topic, whatever the local count.
     expect(maxChannels).toBe(1);
-    await waitUntil(async () => {
-      const [, subscribers] = (await redis.pubsub('NUMSUB', topicChannel)) as [string, number];
-      return Number(subscribers) === 0;
-    }, 'the topic channel unsubscribed in Redis');
+    await waitUntil(async () => (await redis.subscribers(topicChannel)) === 0, 'the topic channel unsubscribed in Redis');
     // What is left is what every instance listens to for its whole life: token revocations.
-    const channels = (await redis.pubsub('CHANNELS', `${a.pulse.services.config.redisPrefix}*`)) as string[];
+    const channels = await redis.channels(`${a.pulse.services.config.redisPrefix}*`);
     expect(channels).toEqual([`${a.pulse.services.config.redisPrefix}session:revoked`]);
     expect(a.pulse.services.streams.bus.stats()).toEqual({ topics: 1, listeners: 1 });
     expect(a.pulse.services.subscriptionStats.activeCount()).toBe(0);

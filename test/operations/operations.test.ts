@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { connectWs } from '../support/ws.js';
 import { disposers } from '../support/setup.js';
-import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
+import { DATABASE_KINDS, TEST_BUS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -168,8 +168,8 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('serverStats across two inst
       ws.subscribe(NOTIFICATIONS);
       await waitForSubscriptions(s1, 1);
       const [a, b] = await Promise.all([s0, s1].map(async (s) => (await gqlOk(s.url, STATS, {}, admin)).serverStats as Stats));
-      expect(a).toMatchObject({ instanceId: 'test-0', openConnections: 0, activeSubscriptions: 0, busKind: 'redis' });
-      expect(b).toMatchObject({ instanceId: 'test-1', openConnections: 1, activeSubscriptions: 1, busKind: 'redis' });
+      expect(a).toMatchObject({ instanceId: 'test-0', openConnections: 0, activeSubscriptions: 0, busKind: TEST_BUS });
+      expect(b).toMatchObject({ instanceId: 'test-1', openConnections: 1, activeSubscriptions: 1, busKind: TEST_BUS });
       expect(byKind(b)).toEqual({ user: 1 });
     } finally {
       await cleanup.run();

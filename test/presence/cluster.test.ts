@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Topics, type StreamEvent } from '../../src/streams/index.js';
 import { registerUser } from '../support/client.js';
 import { connectWs } from '../support/ws.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
+import { redisEnv, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { TEST_JWT_SECRET, type TestCluster } from '../support/server.js';
 import { useTestCluster } from '../support/setup.js';
 import { deferred, waitUntil, withTimeout } from '../support/wait.js';
@@ -147,7 +147,7 @@ async function startChildInstance(cluster: TestCluster): Promise<{ process: Chil
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl.toString(),
-      REDIS_URL: TEST_REDIS_URL!,
+      ...redisEnv(),
       REDIS_PREFIX: `pulse-test:${cluster.database.name}:`,
       JWT_SECRET: TEST_JWT_SECRET,
       HEARTBEAT_MS: String(HEARTBEAT_MS),

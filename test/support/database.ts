@@ -10,9 +10,26 @@ export type DatabaseKind = 'pglite' | 'postgres';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || null;
+/** Seed nodes of a Redis Cluster (scripts/redis-cluster.sh), for the suites run with `TEST_BUS=redis-cluster`. */
+export const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES || null;
+/**
+ * Which Redis the multi-instance suites use: one node (`redis`, TEST_REDIS_URL) or a Redis Cluster
+ * (`redis-cluster`, TEST_REDIS_CLUSTER_NODES: sharded pub/sub). vitest.config.ts runs those suites
+ * once more with `TEST_BUS=redis-cluster` when the cluster is configured.
+ */
+export const TEST_BUS: 'redis' | 'redis-cluster' = process.env.TEST_BUS === 'redis-cluster' ? 'redis-cluster' : 'redis';
+if (TEST_BUS === 'redis-cluster' && !TEST_REDIS_CLUSTER_NODES) throw new Error('TEST_BUS=redis-cluster needs TEST_REDIS_CLUSTER_NODES');
 
-/** The database kinds this run covers: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
-export const DATABASE_KINDS: DatabaseKind[] = TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+/** The environment that points a child-process instance at this run's Redis (a node or the cluster). */
+export function redisEnv(): { REDIS_URL: string } | { REDIS_CLUSTER_NODES: string } {
+  return TEST_BUS === 'redis-cluster' ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES! } : { REDIS_URL: TEST_REDIS_URL! };
+}
+
+/**
+ * The database kinds this run covers: PGlite always, PostgreSQL when TEST_DATABASE_URL is set; none in
+ * the Redis Cluster run, which repeats only the multi-instance suites.
+ */
+export const DATABASE_KINDS: DatabaseKind[] = TEST_BUS === 'redis-cluster' ? [] : TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
 export interface TestDatabase {
   target: DatabaseTarget;

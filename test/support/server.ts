@@ -6,7 +6,14 @@ import { createPulse, type Pulse } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { webHandler } from '../../src/transport/web.js';
 import type { TestUser } from './client.js';
-import { createTestDatabase, TEST_REDIS_URL, type DatabaseKind, type TestDatabase } from './database.js';
+import {
+  createTestDatabase,
+  TEST_BUS,
+  TEST_REDIS_CLUSTER_NODES,
+  TEST_REDIS_URL,
+  type DatabaseKind,
+  type TestDatabase,
+} from './database.js';
 import { waitUntil } from './wait.js';
 
 export interface TestServer {
@@ -21,7 +28,7 @@ export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 export interface StartOptions {
   /** Which database to create, or an existing one to share (it is not dropped by this server's stop). */
   database?: DatabaseKind | TestDatabase;
-  /** Use Redis (TEST_REDIS_URL) for the bus. */
+  /** Use Redis for the bus: TEST_REDIS_URL, or the Redis Cluster when the run has TEST_BUS=redis-cluster. */
   redis?: boolean;
   config?: Partial<Config>;
   /** Serve a built web page (a directory like client/dist) at `/`, as `npm start` does. */
@@ -33,12 +40,17 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   const database = typeof options.database === 'object' ? options.database : await createTestDatabase(options.database ?? 'pglite');
   if (options.redis && !TEST_REDIS_URL) throw new Error('TEST_REDIS_URL is not set');
   const config = loadConfig(
-    { NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', JWT_SECRET: TEST_JWT_SECRET },
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      JWT_SECRET: TEST_JWT_SECRET,
+      ...(options.redis && TEST_BUS === 'redis-cluster' ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES! } : {}),
+    },
     {
       port: 0,
       host: '127.0.0.1',
       database: database.target,
-      redisUrl: options.redis ? TEST_REDIS_URL : null,
+      redisUrl: options.redis && TEST_BUS === 'redis' ? TEST_REDIS_URL : null,
       redisPrefix: `pulse-test:${database.name}:`,
       rateLimitPerMinute: 1_000_000,
       maxConnectionsPerIp: 1_000_000,
