@@ -27,7 +27,7 @@ case "$command" in
     for p in "${ports[@]}"; do
       mkdir -p "$dir/$p"
       redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$dir/$p/nodes.conf" \
-        --cluster-node-timeout 2000 --save "" --appendonly no --dir "$dir/$p" --daemonize yes \
+        --cluster-node-timeout 2000 --repl-diskless-sync-delay 0 --save "" --appendonly no --dir "$dir/$p" --daemonize yes \
         --logfile "$dir/$p/redis.log" --pidfile "$dir/$p/redis.pid" >/dev/null
     done
     for p in "${ports[@]}"; do
@@ -40,8 +40,12 @@ case "$command" in
       for p in "${ports[@]}"; do
         [ "$(redis-cli -p "$p" cluster info 2>/dev/null | tr -d '\r' | sed -n 's/^cluster_state://p')" = ok ] || ok=0
       done
-      # and every replica attached to its primary (a failover needs one)
+      # and every replica attached to its primary and in sync (a failover needs one)
       [ "$(redis-cli -p "$base" cluster nodes 2>/dev/null | grep -c slave)" = 3 ] || ok=0
+      for p in "${ports[@]}"; do
+        role=$(redis-cli -p "$p" info replication 2>/dev/null | tr -d '\r')
+        if grep -q '^role:slave' <<<"$role" && ! grep -q '^master_link_status:up' <<<"$role"; then ok=0; fi
+      done
       [ "$ok" = 1 ] && break
       sleep 0.2
     done
