@@ -26,6 +26,11 @@ describe('configuration', () => {
       jwtTtlSeconds: 7 * 86400,
     });
     expect(loadConfig({ DATABASE_URL: 'memory:' }).database).toEqual({ kind: 'pglite', dir: null });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-2:7001,[::1]:7002' }).redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-2', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db?schema=pulse' }).database).toMatchObject({
       kind: 'postgres',
       schema: 'pulse',
@@ -50,6 +55,10 @@ describe('configuration', () => {
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ REDIS_CLUSTER_NODES: 'redis-1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis-1:6379,redis-2:99999' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis-1:6379', REDIS_URL: 'redis://redis:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_PREFIX: 'pulse:{tag}:' }, 'REDIS_PREFIX'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
