@@ -119,7 +119,8 @@ function durationSeconds(env: Env, name: string, fallback: number): number {
 function database(env: Env): DatabaseTarget {
   const url = env.DATABASE_URL?.trim();
   const directUrl = env.DATABASE_DIRECT_URL?.trim() || undefined;
-  if (directUrl && !url?.match(/^postgres(ql)?:\/\//)) throw new ConfigError('DATABASE_DIRECT_URL', 'is only for a postgres:// DATABASE_URL');
+  if (directUrl && !url?.match(/^postgres(ql)?:\/\//))
+    throw new ConfigError('DATABASE_DIRECT_URL', 'is only for a postgres:// DATABASE_URL');
   if (!url) return { kind: 'pglite', dir: env.PGLITE_DIR?.trim() || '.data/pglite' };
   if (url === 'memory:') return { kind: 'pglite', dir: null };
   if (!/^postgres(ql)?:\/\//.test(url)) {
@@ -131,15 +132,23 @@ function database(env: Env): DatabaseTarget {
   if (pgbouncer && schema) {
     // Prisma would qualify its own queries with the schema, but raw SQL follows search_path, which
     // only the server can set for pooled connections: one source of truth, the role's search_path.
-    throw new ConfigError('DATABASE_URL', 'with pgbouncer=true cannot select a ?schema=: set the role\'s search_path instead (ALTER ROLE ... SET search_path)');
+    throw new ConfigError(
+      'DATABASE_URL',
+      "with pgbouncer=true cannot select a ?schema=: set the role's search_path instead (ALTER ROLE ... SET search_path)",
+    );
   }
   if (pgbouncer && !directUrl) {
-    throw new ConfigError('DATABASE_DIRECT_URL', 'is required with pgbouncer=true: migrations hold a session lock, so they must reach PostgreSQL itself');
+    throw new ConfigError(
+      'DATABASE_DIRECT_URL',
+      'is required with pgbouncer=true: migrations hold a session lock, so they must reach PostgreSQL itself',
+    );
   }
   if (directUrl) {
     const direct = postgresUrl('DATABASE_DIRECT_URL', directUrl);
-    if (!/^postgres(ql)?:$/.test(direct.protocol)) throw new ConfigError('DATABASE_DIRECT_URL', `must be a postgres:// URL, got "${directUrl}"`);
-    if (direct.searchParams.get('pgbouncer') === 'true') throw new ConfigError('DATABASE_DIRECT_URL', 'must reach PostgreSQL itself, not a pooler');
+    if (!/^postgres(ql)?:$/.test(direct.protocol))
+      throw new ConfigError('DATABASE_DIRECT_URL', `must be a postgres:// URL, got "${directUrl}"`);
+    if (direct.searchParams.get('pgbouncer') === 'true')
+      throw new ConfigError('DATABASE_DIRECT_URL', 'must reach PostgreSQL itself, not a pooler');
     if ((direct.searchParams.get('schema') ?? undefined) !== schema) {
       throw new ConfigError('DATABASE_DIRECT_URL', 'must select the same ?schema= as DATABASE_URL');
     }
