@@ -55,11 +55,9 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
   };
 
   try {
-    const database = owned(
-      await openDatabase(config.database, { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs }),
-      (db) => db.close(),
-    );
-    const migrations = await migrationFactory(database);
+    const timeouts = { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs };
+    const database = owned(await openDatabase(config.database, timeouts), (db) => db.close());
+    const migrations = await migrationFactory(database, timeouts);
     const applied = await applyMigrations(migrations.factory, { log: (msg) => logger.debug(msg) }).finally(() => migrations.dispose());
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
 

@@ -89,9 +89,10 @@ export function migrationTarget(target: DatabaseTarget): DatabaseTarget {
 /** The adapter factory to migrate `database` with: its own, or one on `DATABASE_DIRECT_URL` (dispose it after). */
 export async function migrationFactory(
   database: Database,
+  timeouts: DatabaseTimeouts = {},
 ): Promise<{ factory: SqlMigrationAwareDriverAdapterFactory; dispose(): Promise<void> }> {
   const target = migrationTarget(database.target);
-  return target === database.target ? { factory: database.factory, dispose: async () => {} } : createAdapterFactory(target);
+  return target === database.target ? { factory: database.factory, dispose: async () => {} } : createAdapterFactory(target, timeouts);
 }
 
 /** A pg Client whose connection attempt gives up after `connectMs` (pg-pool passes its own options to clients). */
