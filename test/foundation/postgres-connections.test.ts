@@ -6,19 +6,21 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
+import { isDatabaseUnavailable } from '../../src/db/unavailable.js';
 import { registerUser } from '../support/client.js';
 import { createTestDatabase, queryDatabase, TEST_DATABASE_URL, TEST_PGBOUNCER_URL, type TestDatabase } from '../support/database.js';
 import { startTestServer } from '../support/server.js';
 import { disposers } from '../support/setup.js';
+import { waitUntil } from '../support/wait.js';
 
-/** One statement on PgBouncer's admin console (simple protocol only). */
-async function pgbouncerShow(what: string): Promise<Record<string, string>[]> {
+/** One command on PgBouncer's admin console (simple protocol only). */
+async function pgbouncerAdmin(command: string): Promise<Record<string, string>[]> {
   const admin = new URL(TEST_PGBOUNCER_URL!);
   admin.pathname = '/pgbouncer';
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    return (await client.query(`SHOW ${what}`)).rows;
+    return (await client.query(command)).rows;
   } finally {
     await client.end();
   }
@@ -38,9 +40,9 @@ if (TEST_PGBOUNCER_URL) {
       const server = cleanup.add(await startTestServer({ database }));
       const user = await registerUser(server.url, 'pooled');
 
-      const pool = (await pgbouncerShow('POOLS')).find((row) => row.database === database.name);
+      const pool = (await pgbouncerAdmin('SHOW POOLS')).find((row) => row.database === database.name);
       expect(pool?.pool_mode).toBe('transaction');
-      const stats = (await pgbouncerShow('STATS')).find((row) => row.database === database.name);
+      const stats = (await pgbouncerAdmin('SHOW STATS')).find((row) => row.database === database.name);
       expect(Number(stats?.total_xact_count)).toBeGreaterThan(0);
       // Written through PgBouncer, read straight from PostgreSQL; the migrations were recorded there too.
       expect(await queryDatabase(database, `SELECT "username" FROM "User"`)).toEqual([{ username: user.username }]);
@@ -57,6 +59,26 @@ if (TEST_PGBOUNCER_URL) {
         expect(await pooled.ping()).toBe(true);
       } finally {
         await Promise.all([direct.close(), pooled.close()]);
+      }
+    });
+
+    it("reports PgBouncer's own errors (its SQLSTATE 08P01) as the database being unavailable", async () => {
+      const own = await createTestDatabase('postgres');
+      const pooled = await openDatabase(own.target, { statementMs: 10_000 });
+      try {
+        const sleeping = pooled.prisma.$queryRaw`SELECT pg_sleep(5)`.catch((error: unknown) => error);
+        const running = async () =>
+          (await pgbouncerAdmin('SHOW POOLS')).some((row) => row.database === own.name && Number(row.sv_active) > 0);
+        await waitUntil(running, 'the statement to run');
+        // Drops every client and server connection of that database: the sleeping statement gets "database removed".
+        await pgbouncerAdmin(`KILL ${own.name}`);
+        await pgbouncerAdmin(`RESUME ${own.name}`);
+        const error = await sleeping;
+        expect(error).toBeInstanceOf(Error);
+        expect(isDatabaseUnavailable(error)).toBe(true);
+      } finally {
+        await pooled.close().catch(() => undefined);
+        await own.drop();
       }
     });
   });
