@@ -1,5 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,27 @@ const MULTI_INSTANCE = [
   'test/social/concurrency.test.ts',
 ];
 
+/**
+ * The suites that reach PostgreSQL (they name TEST_DATABASE_URL, DATABASE_KINDS or a cluster), run
+ * again with every instance connecting through PgBouncer in transaction mode (TEST_PGBOUNCER_URL,
+ * scripts/pgbouncer.sh); their PGlite variants are not repeated. Left out: migrate.test.ts
+ * (migrations always go straight to PostgreSQL) and cluster-script.test.ts (scripts/cluster.sh
+ * starts its own processes against the database it is given).
+ */
+function pgbouncerProject(): TestProjectInlineConfiguration[] {
+  if (!process.env.TEST_PGBOUNCER_URL) return [];
+  const reachesPostgres = /\b(TEST_DATABASE_URL|DATABASE_KINDS|startCluster|useTestCluster)\b/;
+  const include = readdirSync('test', { recursive: true, encoding: 'utf8' })
+    .map((file) => `test/${file}`)
+    .filter(
+      (file) => file.endsWith('.test.ts') && !/\/(migrate|cluster-script)\.test\.ts$/.test(file) && !file.startsWith('test/redis-cluster/'),
+    )
+    .filter((file) => reachesPostgres.test(readFileSync(file, 'utf8')));
+  return [
+    { extends: true, test: { name: 'pgbouncer', include, env: { TEST_THROUGH_PGBOUNCER: 'true', TEST_DATABASE_KINDS: 'postgres' } } },
+  ];
+}
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CJS (main) and ESM (module) builds. Node loads the CJS one for Yoga, Pothos and
@@ -40,8 +62,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test/artifacts/vitest.json' }]] : ['default'],
+    // Each project lists its files (an inherited `include` would add to a project's own).
     projects: [
       { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/redis-cluster/**'] } },
+      ...pgbouncerProject(),
       ...(process.env.TEST_REDIS_CLUSTER_NODES
         ? [
             {

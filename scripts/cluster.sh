@@ -96,11 +96,12 @@ npx tsx scripts/migrate.ts
 
 if [ -n "$PGBOUNCER" ]; then
   pgbouncer_port="${PGBOUNCER_PORT:-6432}"
-  started_pgbouncer="$pgbouncer_port"
+  # Left running at the end if it was already running (someone else's).
+  if ! psql -qAt -h 127.0.0.1 -p "$pgbouncer_port" -U postgres -d pgbouncer -c 'SHOW VERSION' >/dev/null 2>&1; then started_pgbouncer="$pgbouncer_port"; fi
   scripts/pgbouncer.sh start "$pgbouncer_port" >/dev/null
   # The instances go through PgBouncer; their start-up migrations go straight to PostgreSQL.
   export DATABASE_DIRECT_URL="$DATABASE_URL"
-  DATABASE_URL=$(node -e 'const u=new URL(process.argv[1]); u.port=process.argv[2]; console.log(u.toString())' "$DATABASE_URL" "$pgbouncer_port")
+  DATABASE_URL=$(node -e 'const u=new URL(process.argv[1]); u.port=process.argv[2]; u.searchParams.set("pgbouncer", "true"); console.log(u.toString())' "$DATABASE_URL" "$pgbouncer_port")
   echo "PgBouncer (transaction pooling) on port $pgbouncer_port"
 fi
 

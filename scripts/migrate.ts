@@ -1,9 +1,10 @@
 // `npm run db:migrate`: applies prisma/migrations to the database named by DATABASE_URL
 // (unset: embedded PGlite in PGLITE_DIR or .data/pglite; `memory:`: in-memory PGlite;
-// postgres:// or postgresql://: PostgreSQL, `?schema=` selects a schema). Records them in
+// postgres:// or postgresql://: PostgreSQL, `?schema=` selects a schema; DATABASE_DIRECT_URL, when
+// set, is used instead: PostgreSQL itself rather than a pooler). Records them in
 // `_prisma_migrations`, like `prisma migrate deploy`.
 import { loadConfig, type DatabaseTarget } from '../src/config.js';
-import { createAdapterFactory } from '../src/db/index.js';
+import { createAdapterFactory, migrationTarget } from '../src/db/index.js';
 import { applyMigrations } from '../src/db/migrate.js';
 
 function describe(target: DatabaseTarget): string {
@@ -14,7 +15,7 @@ function describe(target: DatabaseTarget): string {
 }
 
 async function main(): Promise<void> {
-  const target = loadConfig(process.env).database;
+  const target = migrationTarget(loadConfig(process.env).database);
   console.log(`migrating ${describe(target)}`);
   const started = Date.now();
   const { factory, dispose } = await createAdapterFactory(target);

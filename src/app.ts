@@ -8,7 +8,7 @@ import { resolveJwtSecret, Tokens } from './auth/tokens.js';
 import { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
-import { openDatabase } from './db/index.js';
+import { migrationFactory, openDatabase } from './db/index.js';
 import { applyMigrations } from './db/migrate.js';
 import { leaveQueueOnDisconnect } from './matchmaking/service.js';
 import { OperationsMonitor } from './operations/monitor.js';
@@ -55,11 +55,10 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
   };
 
   try {
-    const database = owned(
-      await openDatabase(config.database, { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs }),
-      (db) => db.close(),
-    );
-    const applied = await applyMigrations(database.factory, { log: (msg) => logger.debug(msg) });
+    const timeouts = { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs };
+    const database = owned(await openDatabase(config.database, timeouts), (db) => db.close());
+    const migrations = await migrationFactory(database, timeouts);
+    const applied = await applyMigrations(migrations.factory, { log: (msg) => logger.debug(msg) }).finally(() => migrations.dispose());
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
 
     const redis =

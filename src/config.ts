@@ -4,7 +4,19 @@
  */
 export type DatabaseTarget =
   | { kind: 'pglite'; dir: string | null } // null: throwaway in-memory database
-  | { kind: 'postgres'; url: string; schema?: string };
+  | {
+      kind: 'postgres';
+      url: string;
+      schema?: string;
+      /**
+       * `?pgbouncer=true`: `url` is a transaction-mode pooler (PgBouncer). No session settings are sent
+       * at connection start (the pooler refuses them, and could not keep them per client): the server's
+       * role or database defaults must carry them (README, "PgBouncer").
+       */
+      pgbouncer?: boolean;
+      /** `DATABASE_DIRECT_URL`: PostgreSQL itself, for migrations only (they hold a session lock). */
+      directUrl?: string;
+    };
 
 export interface Config {
   port: number;
@@ -108,18 +120,50 @@ function durationSeconds(env: Env, name: string, fallback: number): number {
 
 function database(env: Env): DatabaseTarget {
   const url = env.DATABASE_URL?.trim();
+  const directUrl = env.DATABASE_DIRECT_URL?.trim() || undefined;
+  if (directUrl && !url?.match(/^postgres(ql)?:\/\//))
+    throw new ConfigError('DATABASE_DIRECT_URL', 'is only for a postgres:// DATABASE_URL');
   if (!url) return { kind: 'pglite', dir: env.PGLITE_DIR?.trim() || '.data/pglite' };
   if (url === 'memory:') return { kind: 'pglite', dir: null };
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    try {
-      const parsed = new URL(url);
-      const schema = parsed.searchParams.get('schema') ?? undefined;
-      return { kind: 'postgres', url, schema };
-    } catch {
-      throw new ConfigError('DATABASE_URL', 'is not a valid URL');
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError('DATABASE_URL', `must be unset, "memory:" or a postgres:// URL, got "${url}"`);
+  }
+  const parsed = postgresUrl('DATABASE_URL', url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  const pgbouncer = parsed.searchParams.get('pgbouncer') === 'true';
+  if (pgbouncer && schema) {
+    // Prisma would qualify its own queries with the schema, but raw SQL follows search_path, which
+    // only the server can set for pooled connections: one source of truth, the role's search_path.
+    throw new ConfigError(
+      'DATABASE_URL',
+      "with pgbouncer=true cannot select a ?schema=: set the role's search_path instead (ALTER ROLE ... SET search_path)",
+    );
+  }
+  if (pgbouncer && !directUrl) {
+    throw new ConfigError(
+      'DATABASE_DIRECT_URL',
+      'is required with pgbouncer=true: migrations hold a session lock, so they must reach PostgreSQL itself',
+    );
+  }
+  if (directUrl) {
+    const direct = postgresUrl('DATABASE_DIRECT_URL', directUrl);
+    if (!/^postgres(ql)?:$/.test(direct.protocol))
+      throw new ConfigError('DATABASE_DIRECT_URL', `must be a postgres:// URL, got "${directUrl}"`);
+    if (direct.searchParams.get('pgbouncer') === 'true')
+      throw new ConfigError('DATABASE_DIRECT_URL', 'must reach PostgreSQL itself, not a pooler');
+    if ((direct.searchParams.get('schema') ?? undefined) !== schema) {
+      throw new ConfigError('DATABASE_DIRECT_URL', 'must select the same ?schema= as DATABASE_URL');
     }
   }
-  throw new ConfigError('DATABASE_URL', `must be unset, "memory:" or a postgres:// URL, got "${url}"`);
+  return { kind: 'postgres', url, ...(schema ? { schema } : {}), ...(pgbouncer ? { pgbouncer } : {}), ...(directUrl ? { directUrl } : {}) };
+}
+
+function postgresUrl(name: string, url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
 }
 
 /** `PULSE_TEST_HOLD_PUBLISH`: a fault-test hook, refused outside NODE_ENV=test. */

@@ -46,9 +46,19 @@ export async function createAdapterFactory(
     return { factory: new PrismaPGlite(pglite), dispose: () => pglite.close() };
   }
   const schema = target.schema;
+  // Through a transaction pooler nothing may ride on the session: PgBouncer refuses startup
+  // parameters (`options`, `statement_timeout`), and one server connection serves many clients in
+  // turn. There the role's or database's defaults carry search_path and statement_timeout.
+  const session = target.pgbouncer
+    ? {}
+    : {
+        // Unset (npm run db:migrate): no statement bound, so a long migration may finish.
+        ...(timeouts.statementMs ? { statement_timeout: timeouts.statementMs } : {}),
+        ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+      };
   const factory = new PrismaPg(
     {
-      connectionString: stripSchemaParam(target.url),
+      connectionString: stripPrismaParams(target.url),
       max: 10,
       // While PostgreSQL is unreachable nothing may hang: opening a connection and each statement are
       // bounded, so operations answer UNAVAILABLE at once and the pool replaces broken connections.
@@ -56,14 +66,33 @@ export async function createAdapterFactory(
       // Prisma's maxWait (contended rows queue transactions): so the short connect bound goes on the client.
       Client: boundedClient(timeouts.connectMs ?? 3_000),
       connectionTimeoutMillis: 30_000,
-      // Unset (npm run db:migrate): no statement bound, so a long migration may finish.
-      ...(timeouts.statementMs ? { query_timeout: timeouts.statementMs, statement_timeout: timeouts.statementMs } : {}),
+      // The client-side bound holds through a pooler too.
+      ...(timeouts.statementMs ? { query_timeout: timeouts.statementMs } : {}),
       keepAlive: true,
-      ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+      ...session,
     },
     schema ? { schema } : undefined,
   );
   return { factory, dispose: async () => {} };
+}
+
+/**
+ * Where migrations run: PostgreSQL itself (`DATABASE_DIRECT_URL`) when set. The schema engine holds
+ * a session-level advisory lock across its statements, which a transaction pooler would hand to
+ * whichever client gets that server connection next.
+ */
+export function migrationTarget(target: DatabaseTarget): DatabaseTarget {
+  if (target.kind !== 'postgres' || !target.directUrl) return target;
+  return { kind: 'postgres', url: target.directUrl, ...(target.schema ? { schema: target.schema } : {}) };
+}
+
+/** The adapter factory to migrate `database` with: its own, or one on `DATABASE_DIRECT_URL` (dispose it after). */
+export async function migrationFactory(
+  database: Database,
+  timeouts: DatabaseTimeouts = {},
+): Promise<{ factory: SqlMigrationAwareDriverAdapterFactory; dispose(): Promise<void> }> {
+  const target = migrationTarget(database.target);
+  return target === database.target ? { factory: database.factory, dispose: async () => {} } : createAdapterFactory(target, timeouts);
 }
 
 /** A pg Client whose connection attempt gives up after `connectMs` (pg-pool passes its own options to clients). */
@@ -75,10 +104,11 @@ function boundedClient(connectMs: number): typeof pg.Client {
   };
 }
 
-/** `?schema=` is Prisma's URL convention; node-postgres does not understand it. */
-function stripSchemaParam(url: string): string {
+/** `?schema=` and `?pgbouncer=` are Prisma's URL conventions; node-postgres does not understand them. */
+function stripPrismaParams(url: string): string {
   const parsed = new URL(url);
   parsed.searchParams.delete('schema');
+  parsed.searchParams.delete('pgbouncer');
   return parsed.toString();
 }
 

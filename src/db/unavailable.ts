@@ -3,7 +3,7 @@
  * bug or a caller's mistake): such errors are answered `UNAVAILABLE` with `retryAfterMs`, at once,
  * instead of being masked as unexpected. Covers what Prisma, its pg driver adapter and node-postgres
  * raise for a refused, reset, timed-out or terminated connection, and PostgreSQL's own
- * "shutting down / cannot connect now" codes.
+ * "shutting down / cannot connect now" codes, and what PgBouncer sends when it cannot serve.
  */
 
 /** How long a client should wait before retrying an operation that met an unreachable database. */
@@ -19,7 +19,7 @@ const ADAPTER_KINDS = new Set([
   'TooManyConnections',
   'TransactionAlreadyClosed',
 ]);
-/** Node socket errors and PostgreSQL SQLSTATEs: admin shutdown, crash shutdown, cannot connect now, connection exceptions. */
+/** Node socket errors and SQLSTATEs: admin shutdown, crash shutdown, cannot connect now, connection exceptions. */
 const LOW_LEVEL_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -34,6 +34,8 @@ const LOW_LEVEL_CODES = new Set([
   '08001',
   '08003',
   '08006',
+  // PgBouncer's own errors (query_wait_timeout, cannot connect to server, max_client_conn, database removed).
+  '08P01',
 ]);
 const MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Can't reach database|Server has closed the connection|Client has encountered a connection error|Connection closed|the database system is (shutting down|starting up)|ECONNREFUSED|ECONNRESET/i;

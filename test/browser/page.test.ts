@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../src/seed.js';
-import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
+import { createTestDatabase, DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath, signIn } from './chromium.js';
 
@@ -20,15 +20,16 @@ interface Setup {
   stop(): Promise<void>;
 }
 
-const setups: [string, (web: string) => Promise<Setup>][] = [
-  [
+const setups: [string, (web: string) => Promise<Setup>][] = [];
+if (DATABASE_KINDS.includes('pglite')) {
+  setups.push([
     'embedded (one instance, PGlite)',
     async (web) => {
       const server = await startTestServer({ database: 'pglite', web });
       return { servers: [server, server], stop: () => server.stop() };
     },
-  ],
-];
+  ]);
+}
 if (TEST_DATABASE_URL && TEST_REDIS_URL) {
   setups.push([
     'scaled (two instances, PostgreSQL + Redis)',

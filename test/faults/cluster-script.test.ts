@@ -16,6 +16,7 @@ import { TEST_DATABASE_URL, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL } from '../
 import { freePort } from '../support/process.js';
 import { MATCH_FEED, POST_MATCH, type FeedEvent } from '../matches/queries.js';
 
+const PGBOUNCER_PORT = process.env.TEST_PGBOUNCER_URL ? new URL(process.env.TEST_PGBOUNCER_URL).port : null;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('scripts/cluster.sh', () => {
@@ -31,13 +32,13 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('scripts/cluster.sh', () => 
 
   const shapes = [
     { instances: 2, args: [] as string[], redis: { REDIS_URL: TEST_REDIS_URL! } as Record<string, string> },
-    // The Redis Cluster of this run (already up: the script reuses it and leaves it running).
-    ...(TEST_REDIS_CLUSTER_NODES
+    // The Redis Cluster and the PgBouncer of this run (already up: the script reuses them and leaves them running).
+    ...(TEST_REDIS_CLUSTER_NODES && PGBOUNCER_PORT
       ? [
           {
             instances: 3,
-            args: ['--redis', 'cluster'],
-            redis: { REDIS_CLUSTER_PORT: TEST_REDIS_CLUSTER_NODES.split(',')[0].split(':')[1] },
+            args: ['--redis', 'cluster', '--pgbouncer'],
+            redis: { REDIS_CLUSTER_PORT: TEST_REDIS_CLUSTER_NODES.split(',')[0].split(':')[1], PGBOUNCER_PORT },
           },
         ]
       : []),

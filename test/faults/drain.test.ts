@@ -8,7 +8,7 @@ import { gql, gqlOk, registerUser } from '../support/client.js';
 import { connectWs } from '../support/ws.js';
 import { withTimeout } from '../support/wait.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
-import { schemaUrl, startInstance, stopAllInstances } from '../support/process.js';
+import { startInstance, stopAllInstances } from '../support/process.js';
 import { MATCH_FEED, POST_MATCH, type FeedEvent } from '../matches/queries.js';
 
 describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('drain on SIGTERM', () => {
@@ -21,7 +21,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('drain on SIGTERM', () => {
   it('turns /readyz 503 at once, keeps serving for DRAIN_MS, closes sockets with 1012 and exits 0', async () => {
     database = await createTestDatabase('postgres');
     const instance = await startInstance({
-      databaseUrl: schemaUrl(TEST_DATABASE_URL!, database.name),
+      database,
       redisUrl: TEST_REDIS_URL!,
       redisPrefix: `pulse-test:${database.name}:`,
       env: { DRAIN_MS: '3000' },

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { gqlOk, registerUser } from '../support/client.js';
 import { withTimeout } from '../support/wait.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
-import { schemaUrl, startInstance } from '../support/process.js';
+import { startInstance } from '../support/process.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { POST_MATCH } from '../matches/queries.js';
 import { afterAllStopping, feedSubscriber, oneTo, type FeedSubscriber } from './feed-subscriber.js';
@@ -29,7 +29,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('kill -9 of an instance unde
     database = await createTestDatabase('postgres');
     a = await startTestServer({ database, redis: true, config: { instanceId: 'A' } });
     const b = await startInstance({
-      databaseUrl: schemaUrl(TEST_DATABASE_URL!, database.name),
+      database,
       redisUrl: TEST_REDIS_URL!,
       redisPrefix: `pulse-test:${database.name}:`,
       env: { INSTANCE_ID: 'B' },

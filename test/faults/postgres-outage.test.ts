@@ -32,12 +32,11 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('PostgreSQL outage under loa
 
   it('answers UNAVAILABLE during a 10 s cut, keeps subscriptions open, and they catch up exactly', async () => {
     database = await createTestDatabase('postgres');
-    proxy = await startTcpProxy('127.0.0.1', Number(new URL(TEST_DATABASE_URL!).port || 5432));
-    const proxied: TestDatabase = {
-      ...database,
-      target: { kind: 'postgres', url: viaProxy(TEST_DATABASE_URL!, proxy), schema: database.name },
-      drop: async () => {},
-    };
+    // Between Pulse and what it connects to: PostgreSQL, or PgBouncer in the pgbouncer project.
+    if (database.target.kind !== 'postgres') throw new Error('a PostgreSQL test database was expected');
+    const target = database.target;
+    proxy = await startTcpProxy('127.0.0.1', Number(new URL(target.url).port || 5432));
+    const proxied: TestDatabase = { ...database, target: { ...target, url: viaProxy(target.url, proxy) }, drop: async () => {} };
     server = await startTestServer({ database: proxied, redis: true });
     const writers: TestUser[] = await Promise.all([0, 1, 2].map(() => registerUser(server.url, 'writer')));
     const ws = cleanup.add(connectWs(server.wsUrl));

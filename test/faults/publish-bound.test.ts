@@ -7,8 +7,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { gqlOk, registerUser } from '../support/client.js';
 import { connectWs } from '../support/ws.js';
 import { disposers } from '../support/setup.js';
-import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
-import { schemaUrl, startInstance, stopAllInstances } from '../support/process.js';
+import { createTestDatabase, describeOnPGlite, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
+import { startInstance, stopAllInstances } from '../support/process.js';
 import { startTestServer, waitForSubscriptions } from '../support/server.js';
 import { MATCH_FEED, POST_MATCH, type FeedEvent } from '../matches/queries.js';
 
@@ -16,7 +16,7 @@ const cleanup = disposers();
 afterEach(() => cleanup.run());
 afterAll(() => stopAllInstances());
 
-describe('publish sweeper', () => {
+describeOnPGlite('publish sweeper', () => {
   it('delivers an event whose publish was lost, with no later event (one embedded instance)', async () => {
     const server = cleanup.add(await startTestServer({ config: { testHoldPublish: true, publishSweepMs: 100 } }));
     const user = await registerUser(server.url);
@@ -38,7 +38,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('publish sweeper across inst
     database = await createTestDatabase('postgres');
     const a = cleanup.add(await startTestServer({ database, redis: true, config: { instanceId: 'A' } }));
     const b = await startInstance({
-      databaseUrl: schemaUrl(TEST_DATABASE_URL!, database.name),
+      database,
       redisUrl: TEST_REDIS_URL!,
       redisPrefix: `pulse-test:${database.name}:`,
       env: { PULSE_TEST_HOLD_PUBLISH: 'true', INSTANCE_ID: 'B' },

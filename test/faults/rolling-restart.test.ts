@@ -8,11 +8,10 @@
  * resume on the other through HAProxy.
  */
 import { describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { gql, registerUser, type TestUser } from '../support/client.js';
 import { withTimeout } from '../support/wait.js';
-import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
-import { freePort, schemaUrl, startHaproxy, startInstance, type InstanceProcess } from '../support/process.js';
+import { createTestDatabase, queryDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
+import { freePort, startHaproxy, startInstance, type InstanceProcess } from '../support/process.js';
 import { POST_MATCH } from '../matches/queries.js';
 import { afterAllStopping, feedSubscriber, oneTo, type FeedSubscriber } from './feed-subscriber.js';
 
@@ -31,7 +30,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('rolling restart behind HAPr
     const [bind, stats] = [await freePort(), await freePort()];
     const instance = (i: number) =>
       startInstance({
-        databaseUrl: schemaUrl(TEST_DATABASE_URL!, database.name),
+        database,
         redisUrl: TEST_REDIS_URL!,
         redisPrefix: `pulse-test:${database.name}:`,
         port: ports[i],
@@ -95,7 +94,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('rolling restart behind HAPr
     stop = true;
     await Promise.all(writing);
 
-    const head = await logHead(database.name);
+    const head = await logHead(database);
     expect(head).toBe(ok); // every answered mutation committed exactly one event, and nothing else did
     await withTimeout(Promise.all(subscribers.map((s) => s.reached(head))), 60_000, `${CLIENTS} clients to reach seq ${head}`);
     const delays = subscribers.flatMap((s) => s.restartDelays).sort((x, y) => x - y);
@@ -131,13 +130,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('rolling restart behind HAPr
   }, 300_000);
 });
 
-async function logHead(schema: string): Promise<number> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL! });
-  await client.connect();
-  try {
-    const { rows } = await client.query(`SELECT "seq" FROM "${schema}"."StreamTopic" WHERE "topic" = 'region:EU'`);
-    return Number(rows[0]?.seq ?? 0);
-  } finally {
-    await client.end();
-  }
+async function logHead(database: TestDatabase): Promise<number> {
+  const rows = await queryDatabase<{ seq: string }>(database, `SELECT "seq" FROM "StreamTopic" WHERE "topic" = 'region:EU'`);
+  return Number(rows[0]?.seq ?? 0);
 }

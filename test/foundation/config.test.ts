@@ -35,6 +35,16 @@ describe('configuration', () => {
       kind: 'postgres',
       schema: 'pulse',
     });
+    // Through PgBouncer: migrations go to PostgreSQL itself.
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://u@pgbouncer:6432/db?pgbouncer=true', DATABASE_DIRECT_URL: 'postgres://u@pg:5432/db' })
+        .database,
+    ).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@pgbouncer:6432/db?pgbouncer=true',
+      pgbouncer: true,
+      directUrl: 'postgres://u@pg:5432/db',
+    });
     expect(loadConfig({ JWT_TTL: '12h' }).jwtTtlSeconds).toBe(43_200);
     expect(loadConfig({})).toMatchObject({
       publishSweepMs: 500,
@@ -54,6 +64,18 @@ describe('configuration', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://u@pgbouncer:6432/db?pgbouncer=true' }, 'DATABASE_DIRECT_URL'],
+    [
+      { DATABASE_URL: 'postgres://u@b:6432/db?pgbouncer=true&schema=s', DATABASE_DIRECT_URL: 'postgres://u@pg/db?schema=s' },
+      'DATABASE_URL',
+    ],
+    [{ DATABASE_URL: 'postgres://u@b:6432/db?pgbouncer=true', DATABASE_DIRECT_URL: 'mysql://u@pg/db' }, 'DATABASE_DIRECT_URL'],
+    [
+      { DATABASE_URL: 'postgres://u@b:6432/db?pgbouncer=true', DATABASE_DIRECT_URL: 'postgres://u@b:6432/db?pgbouncer=true' },
+      'DATABASE_DIRECT_URL',
+    ],
+    [{ DATABASE_URL: 'postgres://u@pg/db?schema=a', DATABASE_DIRECT_URL: 'postgres://u@pg/db?schema=b' }, 'DATABASE_DIRECT_URL'],
+    [{ DATABASE_DIRECT_URL: 'postgres://u@pg/db' }, 'DATABASE_DIRECT_URL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ REDIS_CLUSTER_NODES: 'redis-1' }, 'REDIS_CLUSTER_NODES'],
     [{ REDIS_CLUSTER_NODES: 'redis-1:6379,redis-2:99999' }, 'REDIS_CLUSTER_NODES'],

@@ -8,7 +8,7 @@ import { encodeCursor, Topics } from '../../src/streams/index.js';
 import { gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { connectWs, type TestSubscription, type WsClient } from '../support/ws.js';
 import { disposers } from '../support/setup.js';
-import { DATABASE_KINDS } from '../support/database.js';
+import { DATABASE_KINDS, describeOnPGlite } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -117,7 +117,7 @@ describe.each(DATABASE_KINDS)('fan-out on %s', (kind) => {
   }, 300_000);
 });
 
-describe('ten full replays at once (PGlite)', () => {
+describeOnPGlite('ten full replays at once (PGlite)', () => {
   let server: TestServer;
   let author: TestUser;
   const cleanup = disposers();

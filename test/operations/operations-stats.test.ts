@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { connectWs, type TestSubscription } from '../support/ws.js';
 import { disposers } from '../support/setup.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
+import { describeOnPGlite, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { makeAdmin, startCluster, startTestServer, waitForSubscriptions, type TestCluster, type TestServer } from '../support/server.js';
 
 const OPERATIONS = `subscription { operationsStats { at instances { instanceId at connections subscriptions { kind count }
@@ -38,7 +38,7 @@ async function sampleWhere(sub: TestSubscription<Stats>, predicate: (instances: 
   throw new Error(`no sample out of ${samples} matched`);
 }
 
-describe('operationsStats on one instance', () => {
+describeOnPGlite('operationsStats on one instance', () => {
   const cleanup = disposers();
   let server: TestServer;
   let admin: string;

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Topics, type StreamEvent } from '../../src/streams/index.js';
 import { registerUser } from '../support/client.js';
 import { connectWs } from '../support/ws.js';
-import { redisEnv, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
+import { databaseEnv, redisEnv, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { TEST_JWT_SECRET, type TestCluster } from '../support/server.js';
 import { useTestCluster } from '../support/setup.js';
 import { deferred, waitUntil, withTimeout } from '../support/wait.js';
@@ -137,8 +137,6 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('presence across instances (
 
 /** `npm start` in a child process, on the cluster's database schema and Redis prefix, so it can be killed outright. */
 async function startChildInstance(cluster: TestCluster): Promise<{ process: ChildProcess; wsUrl: string }> {
-  const databaseUrl = new URL(TEST_DATABASE_URL!);
-  databaseUrl.searchParams.set('schema', cluster.database.name);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     env: {
@@ -146,7 +144,7 @@ async function startChildInstance(cluster: TestCluster): Promise<{ process: Chil
       NODE_ENV: 'test',
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl.toString(),
+      ...databaseEnv(cluster.database),
       ...redisEnv(),
       REDIS_PREFIX: `pulse-test:${cluster.database.name}:`,
       JWT_SECRET: TEST_JWT_SECRET,

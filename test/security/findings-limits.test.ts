@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { errorCode, gql, gqlOk, registerUser } from '../support/client.js';
 import { rawSocket } from '../support/ws.js';
-import { DATABASE_KINDS } from '../support/database.js';
+import { DATABASE_KINDS, describeOnPGlite } from '../support/database.js';
 import { startTestServer } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';
 import { waitUntil } from '../support/wait.js';
@@ -198,7 +198,7 @@ describe.each(DATABASE_KINDS)('hardening findings on %s', (kind) => {
   });
 });
 
-describe('security configuration', () => {
+describeOnPGlite('security configuration', () => {
   it('has defaults for the new limits and names the variable when one is bad', () => {
     const config = loadConfig({ NODE_ENV: 'test' });
     expect(config).toMatchObject({ maxBodyBytes: 262_144, maxConnectionsPerIp: 100, metricsToken: null });
@@ -216,7 +216,7 @@ describe('security configuration', () => {
 });
 
 // Not per database kind: the flood runs a server of its own, in its own process.
-describe('finding 1 at scale', () => {
+describeOnPGlite('finding 1 at scale', () => {
   it('1. 11,000 plain-HTTP subscription requests leave activeSubscriptions at baseline and RSS within 20 MB', async () => {
     // In a process of its own (a server alone, as in production), flooded from yet another one.
     const { stdout } = await execFileAsync(

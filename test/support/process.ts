@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { databaseEnv, type TestDatabase } from './database.js';
 import { TEST_JWT_SECRET } from './server.js';
 import { withTimeout } from './wait.js';
 
@@ -28,8 +29,8 @@ export interface InstanceProcess {
 }
 
 export interface InstanceOptions {
-  /** `postgres://…?schema=…` */
-  databaseUrl: string;
+  /** A PostgreSQL test database (its schema, or its own database through PgBouncer). */
+  database: TestDatabase;
   redisUrl: string;
   redisPrefix: string;
   port?: number;
@@ -46,7 +47,7 @@ export async function startInstance(options: InstanceOptions): Promise<InstanceP
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       HOST: '127.0.0.1',
       PORT: String(options.port ?? 0),
-      DATABASE_URL: options.databaseUrl,
+      ...databaseEnv(options.database),
       REDIS_URL: options.redisUrl,
       REDIS_PREFIX: options.redisPrefix,
       JWT_SECRET: TEST_JWT_SECRET,
@@ -156,11 +157,4 @@ export async function stopAllInstances(): Promise<void> {
       return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
     }),
   );
-}
-
-/** A PostgreSQL URL for a test schema (`?schema=`), as DATABASE_URL takes it. */
-export function schemaUrl(base: string, schema: string): string {
-  const url = new URL(base);
-  url.searchParams.set('schema', schema);
-  return url.toString();
 }
