@@ -56,7 +56,12 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
 
   try {
     const database = owned(
-      await openDatabase(config.database, { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs }),
+      await openDatabase(config.database, {
+        connectMs: config.dbConnectTimeoutMs,
+        statementMs: config.dbStatementTimeoutMs,
+        poolSize: config.dbPoolSize,
+        poolWaitMs: config.dbPoolWaitMs,
+      }),
       (db) => db.close(),
     );
     const applied = await applyMigrations(database.factory, { log: (msg) => logger.debug(msg) });

@@ -36,6 +36,9 @@ describe('configuration', () => {
       drainMs: 5_000,
       dbConnectTimeoutMs: 3_000,
       dbStatementTimeoutMs: 15_000,
+      dbPoolSize: 10,
+      dbPoolWaitMs: 30_000,
+      maxConnections: 20_000,
       testHoldPublish: false,
     });
     expect(loadConfig({ NODE_ENV: 'test', PULSE_TEST_HOLD_PUBLISH: 'true' }).testHoldPublish).toBe(true);
