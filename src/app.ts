@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { openDatabase } from './db/index.js';
 import { applyMigrations } from './db/migrate.js';
+import { SharedReads } from './db/shared-reads.js';
 import { leaveQueueOnDisconnect } from './matchmaking/service.js';
 import { OperationsMonitor } from './operations/monitor.js';
 import { Presence } from './presence/service.js';
@@ -105,6 +106,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       typing,
       monitor,
       tokens: new Tokens(secret, config.jwtTtlSeconds),
+      reads: new SharedReads(),
       rateLimiter: createRateLimiter(config, redis?.command ?? null),
       metrics: owned(createMetrics(subscriptionStats, bus, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
       startedAt: new Date(),

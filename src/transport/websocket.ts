@@ -23,6 +23,9 @@ import { resolvePersisted } from './persisted.js';
 import { SocketsByUser } from './sockets.js';
 import type { ConnectionExtra, GraphQLPipeline } from './yoga.js';
 
+/** WebSocket close 1013 Try Again Later: overloaded or a dependency is unreachable; retry with backoff. */
+export const TRY_AGAIN_LATER = 1013;
+
 export interface WebSocketTransport {
   /** Closes every socket with 1012 (service restart: resume elsewhere now) and returns their subscriptions. */
   close(): Promise<void>;
@@ -53,9 +56,15 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
     },
   });
   // Upgrades admitted together may overshoot the cap: the socket past it closes at once (1013 Try Again Later).
+  // Over the instance's capacity (MAX_CONNECTIONS) the same: shed with a retryable close before any
+  // work (authentication, subscriptions) is done for it; clients back off with full jitter.
   wss.on('connection', (socket, req) => {
+    if (config.maxConnections > 0 && wss.clients.size > config.maxConnections) {
+      app.metrics.shed.inc();
+      return socket.close(TRY_AGAIN_LATER, 'Over capacity (MAX_CONNECTIONS); retry later');
+    }
     const ip = ipOf(req);
-    if (!perIp.add(ip)) return socket.close(1013, 'Too many connections from this address');
+    if (!perIp.add(ip)) return socket.close(TRY_AGAIN_LATER, 'Too many connections from this address');
     socket.once('close', () => perIp.remove(ip));
     refuseServerOnlyFrames(socket);
   });
@@ -70,7 +79,7 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
         } catch (error) {
           // The database could not judge the token: 1013 Try Again Later (clients retry), not a refusal.
           if (error instanceof PulseError && error.extensions.code === 'UNAVAILABLE')
-            ctx.extra.socket.close(1013, 'Database unavailable; retry');
+            ctx.extra.socket.close(TRY_AGAIN_LATER, 'Database unavailable; retry');
           return false; // graphql-ws closes with 4403 Forbidden
         }
         // The socket may have closed while the token was checked: onClose has run, register nothing.
