@@ -154,7 +154,7 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
   );
   // One heartbeat: pings every socket (terminating those that missed a pong) and refreshes the
   // per-user state shared between instances (presence).
-  const stopHeartbeat = startHeartbeat(wss, config.heartbeatMs, () => void app.connections.heartbeat());
+  const stopHeartbeat = startHeartbeat(wss, config.heartbeatMs, { onTick: () => void app.connections.heartbeat() });
 
   return {
     async close() {
