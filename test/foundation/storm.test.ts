@@ -73,7 +73,9 @@ describe.each(DATABASE_KINDS)('connect storm on %s', (kind) => {
     await holding.promise;
     const before = database.queries();
     const subs = Array.from({ length: STORM }, () => subscriber(server.wsUrl, MATCH_FEED, { region: 'NA' }));
-    cleanup.defer(() => subs.forEach((s) => s.close()));
+    cleanup.defer(() => {
+      for (const s of subs) s.close();
+    });
     await waitUntil(() => subscriptionStats.activeCount() >= STORM, `${STORM} subscriptions opening`, 60_000);
     release.resolve();
     await held;
@@ -90,7 +92,9 @@ describe.each(DATABASE_KINDS)('connect storm on %s', (kind) => {
     const cursor = frames[0].payload.data.matchFeed.cursor as string;
     const resumeBefore = database.queries();
     const resumed = Array.from({ length: 500 }, () => subscriber(server.wsUrl, MATCH_FEED, { region: 'NA', after: cursor }));
-    cleanup.defer(() => resumed.forEach((s) => s.close()));
+    cleanup.defer(() => {
+      for (const s of resumed) s.close();
+    });
     await waitForSubscriptions(server, STORM + 500, 60_000);
     expect(database.queries() - resumeBefore).toBe(0);
     expect(resumed.flatMap((s) => s.frames)).toEqual([]);
@@ -120,7 +124,9 @@ describe.each(DATABASE_KINDS)('connect storm on %s', (kind) => {
     const event = await prisma.event.create({ data: { title: 'storm', capacity: 10, startsAt: starts, organizerId: poster.id } });
     const before = database.queries();
     const subs = Array.from({ length: 300 }, () => subscriber(server.wsUrl, SEATS, { eventId: event.id }));
-    cleanup.defer(() => subs.forEach((s) => s.close()));
+    cleanup.defer(() => {
+      for (const s of subs) s.close();
+    });
     await waitForSubscriptions(server, 300, 60_000);
     // One existence check and one head read, shared by all 300.
     expect(database.queries() - before).toBeLessThanOrEqual(3);
