@@ -4,7 +4,9 @@
  * `main.ts` runs one instance; tests start several in one process.
  */
 import { pino, type Logger } from 'pino';
+import { onRevocation } from './auth/revocation.js';
 import { resolveJwtSecret, Tokens } from './auth/tokens.js';
+import { TokenVersions } from './auth/versions.js';
 import { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
@@ -90,6 +92,10 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       t.stop(),
     );
     const monitor = new OperationsMonitor({ streams, subscriptionStats, connections, config, logger });
+    const reads = new SharedReads();
+    const versions = new TokenVersions(reads, (id) =>
+      database.prisma.user.findUnique({ where: { id }, select: { role: true, tokenVersion: true } }),
+    );
     const { secret, generated } = await resolveJwtSecret(config);
     if (generated) logger.warn('JWT_SECRET is not set: using a generated development secret (set JWT_SECRET in production).');
 
@@ -106,11 +112,24 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       typing,
       monitor,
       tokens: new Tokens(secret, config.jwtTtlSeconds),
-      reads: new SharedReads(),
+      reads,
+      versions,
       rateLimiter: createRateLimiter(config, redis?.command ?? null),
       metrics: owned(createMetrics(subscriptionStats, bus, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
       startedAt: new Date(),
     };
+
+    // Known token versions are trusted only while revocations are heard (auth/versions.ts).
+    const hearing = onRevocation(services, (userId, version) => versions.revoked(userId, version)).then(
+      (stop) => {
+        if (!redis || redis.subscriber.status === 'ready') versions.resumed();
+        redis?.subscriber.on('close', () => versions.interrupted());
+        redis?.subscriber.on('ready', () => versions.resumed());
+        return stop;
+      },
+      () => () => {},
+    );
+    owned(hearing, async (stop) => (await stop)());
 
     // Connection listeners, in the order they must see a close: presence first, then the queue
     // (which asks presence whether the player is still connected on another instance).

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Tokens } from './auth/tokens.js';
+import type { TokenVersions } from './auth/versions.js';
 import type { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Database, PrismaClient } from './db/index.js';
@@ -40,6 +41,8 @@ export interface Services {
   /** Samples this instance's figures for the operations view and collects the other instances'. */
   monitor: OperationsMonitor;
   tokens: Tokens;
+  /** Token versions known here, kept true by the revocation signal (auth/versions.ts). */
+  versions: TokenVersions;
   /** Reads shared per instance (single flight; facts that never change back kept): db/shared-reads.ts. */
   reads: SharedReads;
   rateLimiter: RateLimiterAbstract;

@@ -11,6 +11,7 @@ import { encodeCursor, Topics } from '../../src/streams/index.js';
 import { gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { disposers } from '../support/setup.js';
+import { connectWs } from '../support/ws.js';
 import { noSubscriptionsLeft, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { deferred, waitUntil, withTimeout } from '../support/wait.js';
 
@@ -116,6 +117,21 @@ describe.each(DATABASE_KINDS)('connect storm on %s', (kind) => {
     cleanup.defer(() => resume.close());
     const replayed = await resume.first;
     expect(replayed.payload.data.matchFeed.cursor).toBe(encodeCursor(topic.name, appended[1].seq!));
+  });
+
+  it('many connections of one user read the user once; a revocation still refuses the old token at once', async () => {
+    const { database } = server.pulse.services;
+    const user = await registerUser(server.url, 'crowd');
+    const before = database.queries();
+    const sockets = Array.from({ length: 200 }, () => connectWs(server.wsUrl, user.token));
+    cleanup.defer(() => Promise.all(sockets.map((s) => s.dispose())));
+    await Promise.all(sockets.map((s) => s.connected));
+    expect(database.queries() - before).toBeLessThanOrEqual(1);
+
+    await gqlOk(server.url, 'mutation { revokeTokens }', {}, user.token);
+    const late = cleanup.add(connectWs(server.wsUrl, user.token));
+    expect(await withTimeout(late.closed, 10_000, 'the refusal')).toBe(4403);
+    await Promise.all(sockets.map((s) => withTimeout(s.closed, 10_000, 'the revoked sockets to close')));
   });
 
   it('many subscribers of one event check that it exists once', async () => {
