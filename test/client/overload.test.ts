@@ -3,10 +3,11 @@
  * full-jitter exponential backoff until a slot frees, and the delays spread a refused crowd over
  * the whole window (no synchronized herd). Events are awaited, never times.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createPulseClient, MatchFeedDocument, overloadDelayMs, type ConnectionState } from '../../client/src/index.js';
 import { gqlOk, registerUser } from '../support/client.js';
+import { DATABASE_KINDS } from '../support/database.js';
 import { disposers } from '../support/setup.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 import { connectWs } from '../support/ws.js';
@@ -71,4 +72,47 @@ it('a client refused with 1013 keeps retrying with backoff, connects once a slot
     poster.token,
   );
   expect(await withTimeout(received.promise, 20_000, 'the event')).toBe('POSTED');
+});
+
+describe.skipIf(!DATABASE_KINDS.includes('postgres'))('a subscription answered UNAVAILABLE', () => {
+  it('is sent again after retryAfterMs (with jitter) instead of failing, and then delivers', async () => {
+    const db = cleanup.add(await startTestServer({ database: 'postgres', config: { dbPoolSize: 1, dbPoolWaitMs: 100 } }));
+    const poster = await registerUser(db.url, 'unavailable');
+    const release = deferred<void>();
+    const holding = deferred<void>();
+    const held = db.pulse.services.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1`;
+      holding.resolve();
+      await release.promise;
+    });
+    cleanup.defer(() => release.resolve());
+    await holding.promise;
+
+    const pulse = createPulseClient({ url: db.url, webSocketImpl: WebSocket, getToken: () => null });
+    cleanup.defer(() => pulse.dispose());
+    const refused = deferred<void>();
+    pulse.ws.on('message', (message) => {
+      if (message.type === 'error' && JSON.stringify(message.payload).includes('UNAVAILABLE')) refused.resolve();
+    });
+    const received = deferred<string>();
+    const subscription = pulse.subscribe({ query: MatchFeedDocument, variables: { region: 'OCE' } }).subscribe({
+      next: (result) => received.resolve(result.data?.matchFeed.kind ?? ''),
+      error: (error) => received.reject(error),
+    });
+    cleanup.defer(() => subscription.unsubscribe());
+    await withTimeout(refused.promise, 20_000, 'an UNAVAILABLE answer');
+
+    release.resolve();
+    await held;
+    await waitForSubscriptions(db, 1, 30_000);
+    await gqlOk(
+      db.url,
+      `mutation($input: PostMatchInput!) { postMatch(input: $input) { id } }`,
+      {
+        input: { game: 'back', region: 'OCE', slots: 2 },
+      },
+      poster.token,
+    );
+    expect(await withTimeout(received.promise, 20_000, 'the event')).toBe('POSTED');
+  });
 });
