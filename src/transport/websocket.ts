@@ -58,11 +58,15 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
   // Upgrades admitted together may overshoot the cap: the socket past it closes at once (1013 Try Again Later).
   // Over the instance's capacity (MAX_CONNECTIONS) the same: shed with a retryable close before any
   // work (authentication, subscriptions) is done for it; clients back off with full jitter.
+  // Counted here, not from wss.clients, so sockets still closing after being shed take no slot.
+  let admitted = 0;
   wss.on('connection', (socket, req) => {
-    if (config.maxConnections > 0 && wss.clients.size > config.maxConnections) {
+    if (config.maxConnections > 0 && admitted >= config.maxConnections) {
       app.metrics.shed.inc();
       return socket.close(TRY_AGAIN_LATER, 'Over capacity (MAX_CONNECTIONS); retry later');
     }
+    admitted++;
+    socket.once('close', () => admitted--);
     const ip = ipOf(req);
     if (!perIp.add(ip)) return socket.close(TRY_AGAIN_LATER, 'Too many connections from this address');
     socket.once('close', () => perIp.remove(ip));
