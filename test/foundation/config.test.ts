@@ -67,6 +67,9 @@ describe('configuration', () => {
     [{ DRAIN_MS: 'soon' }, 'DRAIN_MS'],
     [{ DB_CONNECT_TIMEOUT_MS: '5' }, 'DB_CONNECT_TIMEOUT_MS'],
     [{ DB_STATEMENT_TIMEOUT_MS: 'x' }, 'DB_STATEMENT_TIMEOUT_MS'],
+    [{ DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE'],
+    [{ DB_POOL_WAIT_MS: 'long' }, 'DB_POOL_WAIT_MS'],
+    [{ MAX_CONNECTIONS: 'many' }, 'MAX_CONNECTIONS'],
     [{ PULSE_TEST_HOLD_PUBLISH: 'true' }, 'PULSE_TEST_HOLD_PUBLISH'],
   ])('rejects %j naming %s', (env, variable) => {
     const error = errorFor(env);
