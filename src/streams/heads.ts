@@ -10,32 +10,49 @@
  *   is read from the log when the next one arrives or when the publish sweeper shows the head (never lost);
  * - `trimmedThrough` here may be older than the log's: a fill that finds `last + 1` missing emits the
  *   GAP itself (subscription.ts), so a stale value costs a read, never a silent loss;
- * - a failed read is not remembered: the next opener tries again.
+ * - a failed read is not remembered: the next opener tries again;
+ * - the heads of different topics asked for in the same turn of the event loop are read in ONE
+ *   statement (a storm over many small topics: conversations, users' notifications).
  */
 export interface LogHeadFacts {
   seq: number;
   trimmedThrough: number;
 }
 
+/** Reads the heads of several topics in one statement (a topic without a row is absent). */
+export type ReadHeads = (topics: string[]) => Promise<Map<string, LogHeadFacts>>;
+
 export class TopicHeads {
   private readonly heads = new Map<string, LogHeadFacts & { holders: number }>();
   private readonly reads = new Map<string, Promise<LogHeadFacts>>();
+  /** Topics asked for in this turn, read together on the next. */
+  private batch: { topics: string[]; done: Promise<Map<string, LogHeadFacts>> } | null = null;
+
+  constructor(private readonly readHeads: ReadHeads) {}
 
   /** The known head of `topic`, or the result of one read shared with every concurrent caller. */
-  current(topic: string, read: () => Promise<LogHeadFacts>): LogHeadFacts | Promise<LogHeadFacts> {
+  current(topic: string): LogHeadFacts | Promise<LogHeadFacts> {
     const known = this.heads.get(topic);
     if (known) return { seq: known.seq, trimmedThrough: known.trimmedThrough };
-    return this.fresh(topic, read);
-  }
-
-  /** A read of `topic`'s head shared with every caller while it is in flight. */
-  fresh(topic: string, read: () => Promise<LogHeadFacts>): Promise<LogHeadFacts> {
     let pending = this.reads.get(topic);
     if (!pending) {
-      pending = read().finally(() => this.reads.delete(topic));
+      pending = this.batched(topic).finally(() => this.reads.delete(topic));
       this.reads.set(topic, pending);
     }
     return pending;
+  }
+
+  private async batched(topic: string): Promise<LogHeadFacts> {
+    if (!this.batch) {
+      const topics: string[] = [];
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.batch = null;
+        return this.readHeads(topics);
+      });
+      this.batch = { topics, done };
+    }
+    this.batch.topics.push(topic);
+    return (await this.batch.done).get(topic) ?? { seq: 0, trimmedThrough: 0 };
   }
 
   /** A live subscriber of `topic` knows its head is at least `seq`. */

@@ -170,7 +170,7 @@ export async function openSubscription(
   async function start(): Promise<void> {
     try {
       const read = () => head(db, topic);
-      let facts = hooks.heads ? await hooks.heads.current(topic, read) : await read();
+      let facts = hooks.heads ? await hooks.heads.current(topic) : await read();
       // A cursor past a known or shared head may come from a commit after that read: judge it on our own.
       if (after !== null && after > facts.seq) facts = await read();
       if (queue.closed) return;

@@ -134,6 +134,15 @@ describe.each(DATABASE_KINDS)('connect storm on %s', (kind) => {
     await Promise.all(sockets.map((s) => withTimeout(s.closed, 10_000, 'the revoked sockets to close')));
   });
 
+  it('openers of many different topics at once read their heads in one statement', async () => {
+    const { database, streams } = server.pulse.services;
+    const before = database.queries();
+    const iterators = await Promise.all(Array.from({ length: 200 }, (_, i) => streams.subscribe(Topics.post(`storm-${i}`))));
+    cleanup.defer(() => Promise.all(iterators.map((iterator) => iterator.return?.())));
+    await waitForSubscriptions(server, 200);
+    expect(database.queries() - before).toBeLessThanOrEqual(1);
+  });
+
   it('many subscribers of one event check that it exists once', async () => {
     const { database, prisma } = server.pulse.services;
     const starts = new Date(Date.now() + 86_400_000);
