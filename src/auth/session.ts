@@ -33,7 +33,7 @@ export async function authenticate(app: Services, authorization: unknown, { know
   // The token is genuine; the database says whether its user still exists and whether it was revoked.
   // An unreachable database says nothing about the credential: UNAVAILABLE (retry), never "refused".
   const read = known
-    ? app.versions.get(claims.userId)
+    ? app.versions.get(claims.userId, claims.role)
     : app.prisma.user.findUnique({ where: { id: claims.userId }, select: { role: true, tokenVersion: true } });
   const user = await read.catch((error: unknown) => {
     throw isDatabaseUnavailable(error) ? unavailable(UNAVAILABLE_RETRY_AFTER_MS) : error;

@@ -8,7 +8,8 @@
  *   connection drops (`interrupted`) every entry is forgotten, since a revocation may be lost meanwhile;
  * - a revocation raises a known entry's version at once (on the revoking instance before the signal
  *   is even sent), and a read that was in flight when any revocation arrived is not stored;
- * - an entry lives at most `ttlMs` (a backstop for a signal lost in a way nobody noticed);
+ * - an entry lives at most `ttlMs` (a backstop for a signal lost in a way nobody noticed; and the
+ *   longest a role changed in the database without a revocation goes unseen by new connections);
  * - only WebSocket connections use it: a socket accepted just before a revocation's signal arrives is
  *   closed by that signal (SocketsByUser); HTTP requests keep reading the database.
  */
@@ -31,10 +32,16 @@ export class TokenVersions {
     private readonly options: { ttlMs?: number; max?: number } = {},
   ) {}
 
-  /** The user's role and token version: known here, or one read shared by concurrent callers. */
-  async get(userId: string): Promise<UserFacts | null> {
+  /**
+   * The user's role and token version: known here, or one read shared by concurrent callers. A token
+   * signed with another role than the known one (the role was changed in the database and the user
+   * signed in again) reads afresh.
+   */
+  async get(userId: string, claimedRole?: UserFacts['role']): Promise<UserFacts | null> {
     const known = this.listening ? this.known.get(userId) : undefined;
-    if (known && known.until > Date.now()) return { role: known.role, tokenVersion: known.tokenVersion };
+    if (known && known.until > Date.now() && (claimedRole === undefined || claimedRole === known.role)) {
+      return { role: known.role, tokenVersion: known.tokenVersion };
+    }
     const epoch = this.epoch;
     const user = await this.reads.once(`user:${userId}`, () => this.load(userId));
     if (user && this.listening && epoch === this.epoch) {

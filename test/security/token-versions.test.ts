@@ -81,3 +81,13 @@ it('keeps nothing before the revocation channel listens, and forgets everything 
   await v.cache.get('u');
   expect(v.reads()).toBe(5);
 });
+
+it('a token signed with another role than the known one reads afresh', async () => {
+  const v = versions();
+  v.cache.resumed();
+  await v.cache.get('u', 'USER');
+  v.row.role = 'ADMIN';
+  expect((await v.cache.get('u', 'USER'))?.role).toBe('USER');
+  expect((await v.cache.get('u', 'ADMIN'))?.role).toBe('ADMIN');
+  expect(v.reads()).toBe(2);
+});
