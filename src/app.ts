@@ -119,7 +119,8 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       startedAt: new Date(),
     };
 
-    // Known token versions are trusted only while revocations are heard (auth/versions.ts).
+    // The one listener for revocations: raises known token versions (trusted only while revocations
+    // are heard: auth/versions.ts), then closes the user's sockets (websocket.ts listens on `versions`).
     const hearing = onRevocation(services, (userId, version) => versions.revoked(userId, version)).then(
       (stop) => {
         if (!redis || redis.subscriber.status === 'ready') versions.resumed();
@@ -127,7 +128,10 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
         redis?.subscriber.on('ready', () => versions.resumed());
         return stop;
       },
-      () => () => {},
+      (err: unknown) => {
+        logger.error({ err }, 'listening for token revocations failed');
+        return () => {};
+      },
     );
     owned(hearing, async (stop) => (await stop)());
 

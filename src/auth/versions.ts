@@ -23,6 +23,7 @@ export interface UserFacts {
 export class TokenVersions {
   private readonly known = new Map<string, UserFacts & { until: number }>();
   private listening = false;
+  private readonly listeners = new Set<(userId: string, version: number) => void>();
   /** Changes on every revocation and interruption: a read that spans one is not stored. */
   private epoch = 0;
 
@@ -52,11 +53,18 @@ export class TokenVersions {
     return user;
   }
 
-  /** Every token of `userId` before `version` is revoked. */
+  /** Every token of `userId` before `version` is revoked (heard on the bus, or revoked here): listeners run after. */
   revoked(userId: string, version: number): void {
     this.epoch++;
     const known = this.known.get(userId);
     if (known && known.tokenVersion < version) known.tokenVersion = version;
+    for (const listener of this.listeners) listener(userId, version);
+  }
+
+  /** Runs `listener` for every revocation this instance hears (the one bus listener is in app.ts); returns a remover. */
+  onRevoked(listener: (userId: string, version: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The revocation channel listens (again): entries may be kept from now on. */

@@ -9,7 +9,6 @@ import { type DocumentNode, GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { onRevocation } from '../auth/revocation.js';
 import { authenticate } from '../auth/session.js';
 import type { Services } from '../context.js';
 import { PulseError, rateLimited, unauthenticated } from '../errors.js';
@@ -37,10 +36,7 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
     clientIp(config.trustProxy, request.headers['x-forwarded-for'], request.socket.remoteAddress) ?? 'unknown';
   const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
   const sockets = new SocketsByUser();
-  const stopRevocations = onRevocation(app, (userId, version) => sockets.revoke(userId, version)).catch((err: unknown) => {
-    logger.error({ err }, 'listening for token revocations failed');
-    return () => {};
-  });
+  const stopRevocations = app.versions.onRevoked((userId, version) => sockets.revoke(userId, version));
   // Stream subscriptions share one execution and one payload per event per group.
   const fanout = new Fanout(schema, logger);
 
@@ -163,7 +159,7 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
   return {
     async close() {
       stopHeartbeat();
-      (await stopRevocations)();
+      stopRevocations();
       app.connections.shutdown();
       // 1012 Service Restart: clients resume at once, on another instance, from their cursors.
       for (const socket of wss.clients) socket.close(1012, 'Service restart');
