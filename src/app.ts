@@ -4,12 +4,15 @@
  * `main.ts` runs one instance; tests start several in one process.
  */
 import { pino, type Logger } from 'pino';
+import { onRevocation } from './auth/revocation.js';
 import { resolveJwtSecret, Tokens } from './auth/tokens.js';
+import { TokenVersions } from './auth/versions.js';
 import { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { migrationFactory, openDatabase } from './db/index.js';
 import { applyMigrations } from './db/migrate.js';
+import { SharedReads } from './db/shared-reads.js';
 import { leaveQueueOnDisconnect } from './matchmaking/service.js';
 import { OperationsMonitor } from './operations/monitor.js';
 import { Presence } from './presence/service.js';
@@ -55,7 +58,12 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
   };
 
   try {
-    const timeouts = { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs };
+    const timeouts = {
+      connectMs: config.dbConnectTimeoutMs,
+      statementMs: config.dbStatementTimeoutMs,
+      poolSize: config.dbPoolSize,
+      poolWaitMs: config.dbPoolWaitMs,
+    };
     const database = owned(await openDatabase(config.database, timeouts), (db) => db.close());
     const migrations = await migrationFactory(database, timeouts);
     const applied = await applyMigrations(migrations.factory, { log: (msg) => logger.debug(msg) }).finally(() => migrations.dispose());
@@ -86,6 +94,10 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       t.stop(),
     );
     const monitor = new OperationsMonitor({ streams, subscriptionStats, connections, config, logger });
+    const reads = new SharedReads();
+    const versions = new TokenVersions(reads, (id) =>
+      database.prisma.user.findUnique({ where: { id }, select: { role: true, tokenVersion: true } }),
+    );
     const { secret, generated } = await resolveJwtSecret(config);
     if (generated) logger.warn('JWT_SECRET is not set: using a generated development secret (set JWT_SECRET in production).');
 
@@ -102,10 +114,27 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       typing,
       monitor,
       tokens: new Tokens(secret, config.jwtTtlSeconds),
+      reads,
+      versions,
       rateLimiter: createRateLimiter(config, redis?.command ?? null),
       metrics: owned(createMetrics(subscriptionStats, bus, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
       startedAt: new Date(),
     };
+
+    // The one listener for revocations: raises known token versions (trusted only while revocations
+    // are heard: auth/versions.ts), then closes the user's sockets (websocket.ts listens on `versions`).
+    const hearing = onRevocation(services, (userId, version) => versions.revoked(userId, version)).then(
+      (stop) => {
+        if (!redis || redis.channels.live) versions.resumed();
+        redis?.channels.onLinkChange((live) => (live ? versions.resumed() : versions.interrupted()));
+        return stop;
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'listening for token revocations failed');
+        return () => {};
+      },
+    );
+    owned(hearing, async (stop) => (await stop)());
 
     // Connection listeners, in the order they must see a close: presence first, then the queue
     // (which asks presence whether the player is still connected on another instance).

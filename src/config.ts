@@ -71,6 +71,15 @@ export interface Config {
   dbConnectTimeoutMs: number;
   /** PostgreSQL: how long one statement may run before it fails (ms). */
   dbStatementTimeoutMs: number;
+  /** PostgreSQL: connections in this instance's pool. */
+  dbPoolSize: number;
+  /** PostgreSQL: how long a statement waits for a free pooled connection before answering UNAVAILABLE (ms). */
+  dbPoolWaitMs: number;
+  /**
+   * WebSocket connections this instance holds at most; one more is closed at once with 1013 (Try
+   * Again Later), so the client retries (with jitter) on another instance or later. 0: no cap.
+   */
+  maxConnections: number;
   /** Tests only (NODE_ENV=test): commit events but never publish them, as if the writer died right after commit. */
   testHoldPublish: boolean;
 }
@@ -248,6 +257,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     drainMs: int(env, 'DRAIN_MS', 5_000, 0, 600_000),
     dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 3_000, 100, 600_000),
     dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1_000),
+    dbPoolWaitMs: int(env, 'DB_POOL_WAIT_MS', 30_000, 10, 600_000),
+    maxConnections: int(env, 'MAX_CONNECTIONS', 20_000, 0, 10_000_000),
     testHoldPublish: testHoldPublish(env, nodeEnv),
     ...overrides,
   };

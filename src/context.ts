@@ -6,9 +6,11 @@ import type { RedisCommands } from './redis/clients.js';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Tokens } from './auth/tokens.js';
+import type { TokenVersions } from './auth/versions.js';
 import type { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Database, PrismaClient } from './db/index.js';
+import type { SharedReads } from './db/shared-reads.js';
 import type { OperationsMonitor } from './operations/monitor.js';
 import type { Presence } from './presence/service.js';
 import type { Loaders } from './schema/loaders.js';
@@ -39,6 +41,10 @@ export interface Services {
   /** Samples this instance's figures for the operations view and collects the other instances'. */
   monitor: OperationsMonitor;
   tokens: Tokens;
+  /** Token versions known here, kept true by the revocation signal (auth/versions.ts). */
+  versions: TokenVersions;
+  /** Reads shared per instance (single flight; facts that never change back kept): db/shared-reads.ts. */
+  reads: SharedReads;
   rateLimiter: RateLimiterAbstract;
   metrics: Metrics;
   startedAt: Date;

@@ -2,10 +2,9 @@
  * The Pulse client library: `createPulseClient`, the typed documents of every operation in
  * ./operations, and (as `Types`) the generated result, variable, enum and input types.
  */
+export { overloadDelayMs, retryDelayMs, SERVICE_RESTART, TRY_AGAIN_LATER } from './backoff.js';
 export {
   createPulseClient,
-  retryDelayMs,
-  SERVICE_RESTART,
   type ConnectionState,
   type PulseClient,
   type PulseClientOptions,

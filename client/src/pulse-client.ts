@@ -2,7 +2,10 @@
  * `createPulseClient`: an Apollo Client 4 for Pulse. Queries and mutations go over HTTP with the
  * token on every request; subscriptions go over one graphql-ws socket that reconnects forever
  * (exponential backoff with jitter; at once after a 1012 "service restart", which a draining server
- * sends), reads the token again on every connect, and RESUMES every
+ * sends; with FULL jitter after a 1013 "try again later", which an overloaded server sends, so a
+ * crowd refused together does not come back together), reads the token again on every connect.
+ * A subscription answered UNAVAILABLE (a dependency is down or saturated) is sent again after its
+ * `retryAfterMs`, with the same full jitter, instead of failing. It RESUMES every
  * active subscription after the last event it delivered, so nothing is lost or repeated across a
  * server restart or a move to another instance.
  */
@@ -12,6 +15,7 @@ import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { OperationTypeNode, print, type DocumentNode } from 'graphql';
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import { Observable } from 'rxjs';
+import { overloadDelayMs, retryDelayMs, SERVICE_RESTART, TRY_AGAIN_LATER } from './backoff.js';
 
 /** What the subscription socket is doing; `reconnecting` covers the wait between attempts. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -45,17 +49,6 @@ export type PulseClient = ApolloClient & {
   dispose(): Promise<void>;
 };
 
-/** WebSocket close code of a server that is restarting or draining for a deploy: reconnect at once. */
-export const SERVICE_RESTART = 1012;
-const RETRY_BASE_MS = 250;
-const RETRY_MAX_MS = 10_000;
-
-/** Exponential backoff with "equal jitter": half the step fixed, half random, so clients spread out after a restart. */
-export function retryDelayMs(retries: number, random = Math.random): number {
-  const step = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** retries);
-  return step / 2 + random() * (step / 2);
-}
-
 export function createPulseClient(options: PulseClientOptions): PulseClient {
   const lazy = options.lazy ?? true;
   let disposed = false;
@@ -82,7 +75,16 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
     // A draining server closes with 1012 once the load balancer no longer routes to it: the first
     // attempt after that goes out at once (to another instance); later ones back off as usual.
     retryWait: (retries) =>
-      new Promise((resolve) => setTimeout(resolve, retries === 0 && lastCloseCode === SERVICE_RESTART ? 0 : retryDelayMs(retries))),
+      new Promise((resolve) =>
+        setTimeout(
+          resolve,
+          lastCloseCode === TRY_AGAIN_LATER
+            ? overloadDelayMs(retries)
+            : retries === 0 && lastCloseCode === SERVICE_RESTART
+              ? 0
+              : retryDelayMs(retries),
+        ),
+      ),
     on: {
       connecting: (isRetry) => report(isRetry ? 'reconnecting' : 'connecting'),
       connected: () => {
@@ -161,25 +163,50 @@ class ResumableWsLink extends ApolloLink {
         if (connections > 1 && resumable && payload.variables?.after == null) gap();
       });
       this.hooks.countActive(1);
-      const unsubscribe = this.ws.subscribe<Record<string, unknown>>(payload, {
-        next: (result) => {
-          const event = firstField(result.data);
-          if (resumable && typeof event?.cursor === 'string' && event.cursor) {
-            payload.variables = { ...payload.variables, after: event.cursor };
-          }
-          if (event?.kind === 'GAP') gap();
-          observer.next(result as ApolloLink.Result);
-        },
-        error: (error) => observer.error(toError(error)),
-        complete: () => observer.complete(),
-      });
+      let unsubscribe = () => {};
+      let retries = 0;
+      let retry: ReturnType<typeof setTimeout> | undefined;
+      const send = () => {
+        unsubscribe = this.ws.subscribe<Record<string, unknown>>(payload, {
+          next,
+          error: (error) => {
+            // Overloaded or without its database: send it again (from where it was) after a spread-out wait.
+            const retryAfterMs = unavailableRetryAfter(error);
+            if (retryAfterMs === null) return observer.error(toError(error));
+            retry = setTimeout(send, overloadDelayMs(retries++, retryAfterMs));
+          },
+          complete: () => observer.complete(),
+        });
+      };
+      const next = (result: { data?: Record<string, unknown> | null }) => {
+        retries = 0;
+        const event = firstField(result.data);
+        if (resumable && typeof event?.cursor === 'string' && event.cursor) {
+          payload.variables = { ...payload.variables, after: event.cursor };
+        }
+        if (event?.kind === 'GAP') gap();
+        observer.next(result as ApolloLink.Result);
+      };
+      send();
       return () => {
         this.hooks.countActive(-1);
         stopWatching();
+        clearTimeout(retry);
         unsubscribe();
       };
     });
   }
+}
+
+/** `retryAfterMs` of an UNAVAILABLE answer to a subscription (graphql-ws delivers its errors as an array), else null. */
+function unavailableRetryAfter(error: unknown): number | null {
+  if (!Array.isArray(error)) return null;
+  const unavailable = error.find((e) => (e as { extensions?: { code?: unknown } })?.extensions?.code === 'UNAVAILABLE') as
+    | { extensions: { retryAfterMs?: unknown } }
+    | undefined;
+  if (!unavailable) return null;
+  const after = Number(unavailable.extensions.retryAfterMs);
+  return Number.isFinite(after) && after >= 0 ? after : 1_000;
 }
 
 /** The hash graphql-codegen put on a generated document (`persistedDocuments: true`), if any. */

@@ -16,6 +16,7 @@ export async function revokeTokens(app: Services, userId: string): Promise<numbe
     data: { tokenVersion: { increment: 1 } },
     select: { tokenVersion: true },
   });
+  app.versions.revoked(userId, tokenVersion);
   // If the signal is lost (bus down), connections still end at their next connect; tokens are refused now.
   await app.streams.signal(REVOCATIONS, 'REVOKED', { userId, version: tokenVersion });
   return tokenVersion;

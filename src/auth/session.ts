@@ -19,8 +19,12 @@ export interface Session {
 
 export const ANONYMOUS: Session = { viewer: null, expiresAt: null, version: null };
 
-/** The session an `authorization` value (header or connection_init field) grants; throws when it grants none. */
-export async function authenticate(app: Services, authorization: unknown): Promise<Session> {
+/**
+ * The session an `authorization` value (header or connection_init field) grants; throws when it grants none.
+ * `known`: the token version may come from this instance's revocation-kept cache (WebSocket
+ * connection_init only, where a revocation signal still closes a socket accepted just before it: versions.ts).
+ */
+export async function authenticate(app: Services, authorization: unknown, { known = false } = {}): Promise<Session> {
   if (authorization === undefined || authorization === null || authorization === '') return ANONYMOUS;
   const token = bearerToken(authorization);
   if (!token) throw unauthenticated('The authorization must be "Bearer <token>".');
@@ -28,11 +32,12 @@ export async function authenticate(app: Services, authorization: unknown): Promi
   if (!claims) throw unauthenticated('The token is invalid or expired; sign in again.');
   // The token is genuine; the database says whether its user still exists and whether it was revoked.
   // An unreachable database says nothing about the credential: UNAVAILABLE (retry), never "refused".
-  const user = await app.prisma.user
-    .findUnique({ where: { id: claims.userId }, select: { role: true, tokenVersion: true } })
-    .catch((error: unknown) => {
-      throw isDatabaseUnavailable(error) ? unavailable(UNAVAILABLE_RETRY_AFTER_MS) : error;
-    });
+  const read = known
+    ? app.versions.get(claims.userId, claims.role)
+    : app.prisma.user.findUnique({ where: { id: claims.userId }, select: { role: true, tokenVersion: true } });
+  const user = await read.catch((error: unknown) => {
+    throw isDatabaseUnavailable(error) ? unavailable(UNAVAILABLE_RETRY_AFTER_MS) : error;
+  });
   if (!user) throw unauthenticated('The token names a user that does not exist; sign in again.');
   if (user.tokenVersion !== claims.version) throw unauthenticated('The token was revoked; sign in again.');
   return { viewer: { id: claims.userId, role: user.role }, expiresAt: claims.expiresAt, version: claims.version };

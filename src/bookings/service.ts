@@ -109,6 +109,11 @@ export async function updateEventCapacity(app: Services, userId: string, eventId
 
 /** NOT_FOUND unless the event exists (for subscriptions, checked before anything is opened). */
 export async function assertEventExists(app: Services, eventId: string): Promise<void> {
-  const event = await app.prisma.event.findUnique({ where: { id: eventId }, select: { id: true } });
-  if (!event) throw notFound('Event', eventId);
+  // Events are never deleted: once seen, existence is remembered (one read per event per instance).
+  const exists = await app.reads.lasting(
+    `event:${eventId}`,
+    async () => (await app.prisma.event.findUnique({ where: { id: eventId }, select: { id: true } })) !== null,
+    (found) => found,
+  );
+  if (!exists) throw notFound('Event', eventId);
 }

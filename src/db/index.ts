@@ -20,6 +20,10 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0] & Om
 export interface DatabaseTimeouts {
   connectMs?: number;
   statementMs?: number;
+  /** `DB_POOL_SIZE`: connections this instance keeps to PostgreSQL. */
+  poolSize?: number;
+  /** `DB_POOL_WAIT_MS`: how long a statement waits for a free pooled connection before UNAVAILABLE. */
+  poolWaitMs?: number;
 }
 
 export interface Database {
@@ -59,13 +63,13 @@ export async function createAdapterFactory(
   const factory = new PrismaPg(
     {
       connectionString: stripPrismaParams(target.url),
-      max: 10,
+      max: timeouts.poolSize ?? 10,
       // While PostgreSQL is unreachable nothing may hang: opening a connection and each statement are
       // bounded, so operations answer UNAVAILABLE at once and the pool replaces broken connections.
       // The pool's own option bounds the wait for a free connection too, which must stay as long as
       // Prisma's maxWait (contended rows queue transactions): so the short connect bound goes on the client.
       Client: boundedClient(timeouts.connectMs ?? 3_000),
-      connectionTimeoutMillis: 30_000,
+      connectionTimeoutMillis: timeouts.poolWaitMs ?? 30_000,
       // The client-side bound holds through a pooler too.
       ...(timeouts.statementMs ? { query_timeout: timeouts.statementMs } : {}),
       keepAlive: true,

@@ -3,7 +3,11 @@
  * bug or a caller's mistake): such errors are answered `UNAVAILABLE` with `retryAfterMs`, at once,
  * instead of being masked as unexpected. Covers what Prisma, its pg driver adapter and node-postgres
  * raise for a refused, reset, timed-out or terminated connection, and PostgreSQL's own
- * "shutting down / cannot connect now" codes, and what PgBouncer sends when it cannot serve.
+ * "shutting down / cannot connect now" codes. A saturated database is unavailable too: node-postgres
+ * raises a plain `Error('timeout expired')` when opening a connection outlasts its connect bound (a
+ * busy box), pg-pool `Error('timeout exceeded when trying to connect')` when no pooled connection
+ * frees up in time (measured with Prisma 7 + @prisma/adapter-pg: neither is wrapped or coded), and
+ * PostgreSQL answers 53300 when it has no connection slot left; and what PgBouncer sends when it cannot serve.
  */
 
 /** How long a client should wait before retrying an operation that met an unreachable database. */
@@ -30,6 +34,7 @@ const LOW_LEVEL_CODES = new Set([
   '57P01',
   '57P02',
   '57P03',
+  '53300',
   '08000',
   '08001',
   '08003',
@@ -38,7 +43,7 @@ const LOW_LEVEL_CODES = new Set([
   '08P01',
 ]);
 const MESSAGES =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Can't reach database|Server has closed the connection|Client has encountered a connection error|Connection closed|the database system is (shutting down|starting up)|ECONNREFUSED|ECONNRESET/i;
+  /Connection terminated|connection timeout|^timeout expired$|too many clients already|remaining connection slots are reserved|timeout exceeded when trying to connect|Query read timeout|Can't reach database|Server has closed the connection|Client has encountered a connection error|Connection closed|the database system is (shutting down|starting up)|ECONNREFUSED|ECONNRESET/i;
 
 /** true when `error` (or its cause chain) says the database could not be reached or dropped the connection. */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {

@@ -33,6 +33,13 @@ export interface Channels {
   unsubscribe(channel: string): Promise<unknown>;
   /** Every message of a subscribed channel, once. */
   onMessage(listener: (channel: string, message: string) => void): void;
+  /** Whether the subscriptions are live now (messages may have been missed while they were not). */
+  readonly live: boolean;
+  /**
+   * `false` when a subscriber connection drops (messages published meanwhile are lost to this
+   * instance), `true` once every subscription is back. On a cluster any shard's trouble counts.
+   */
+  onLinkChange(listener: (live: boolean) => void): void;
 }
 
 export interface RedisClients {
@@ -79,6 +86,13 @@ function connectSingle(url: string, report: (error: Error) => void): RedisClient
       subscribe: (channel) => subscriber.subscribe(channel),
       unsubscribe: (channel) => subscriber.unsubscribe(channel),
       onMessage: (listener) => void subscriber.on('message', listener),
+      get live() {
+        return subscriber.status === 'ready';
+      },
+      onLinkChange(listener) {
+        subscriber.on('close', () => listener(false));
+        subscriber.on('ready', () => listener(true));
+      },
     },
     ping: () => answers(command.ping()),
     async close() {
@@ -108,6 +122,15 @@ function connectCluster(nodes: { host: string; port: number }[], report: (error:
       subscribe: (channel) => cluster.ssubscribe(channel),
       unsubscribe: (channel) => cluster.sunsubscribe(channel),
       onMessage: (listener) => void cluster.on('smessage', listener),
+      get live() {
+        return cluster.status === 'ready';
+      },
+      onLinkChange(listener) {
+        // A shard's subscriber ending or failing ('-node', 'nodeError'), or the whole client: down
+        // until the subscriber group has re-subscribed every channel on the current owners.
+        for (const event of ['close', '-node', 'nodeError']) cluster.on(event, () => listener(false));
+        for (const event of ['ready', 'subscribersReady']) cluster.on(event, () => listener(true));
+      },
     },
     ping: () =>
       answers(Promise.all(cluster.nodes('master').map((node) => node.ping())).then((replies) => (replies.length > 0 ? 'PONG' : ''))),

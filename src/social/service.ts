@@ -147,7 +147,13 @@ export async function addComment(app: Services, userId: string, postId: string, 
 
 /** NOT_FOUND unless the post exists (subscriptions check before opening). */
 export async function requirePost(app: Services, postId: string): Promise<void> {
-  if (!(await app.prisma.post.findUnique({ where: { id: postId }, select: { id: true } }))) throw notFound('Post', postId);
+  // Posts are never deleted: once seen, existence is remembered (one read per post per instance).
+  const exists = await app.reads.lasting(
+    `post:${postId}`,
+    async () => (await app.prisma.post.findUnique({ where: { id: postId }, select: { id: true } })) !== null,
+    (found) => found,
+  );
+  if (!exists) throw notFound('Post', postId);
 }
 
 /**

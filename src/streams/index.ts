@@ -8,9 +8,10 @@
 import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { GroupCommit, type ApplyBatch, type GroupCommitOptions } from './batch.js';
-import { append, appendMany, trimIfDue, type Logged } from './log.js';
+import { append, appendMany, heads, trimIfDue, type Logged } from './log.js';
 import { FairGate } from './replays.js';
-import { openSubscription, TopicHeads, type SubscribeOptions } from './subscription.js';
+import { TopicHeads } from './heads.js';
+import { openSubscription, type SubscribeOptions } from './subscription.js';
 import { LiveTopics } from './sweeper.js';
 import type { SubscriptionStats } from './stats.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
@@ -61,7 +62,7 @@ export class Streams {
   readonly liveTopics = new LiveTopics();
   /** Replays read their pages a few at a time on this instance, in turn. */
   private readonly replays = new FairGate(4);
-  private readonly heads = new TopicHeads();
+  private readonly heads: TopicHeads;
   private readonly onPublishError: (error: unknown) => void;
   private readonly groups = new Map<string, GroupCommit<never, unknown>>();
 
@@ -77,6 +78,7 @@ export class Streams {
     },
   ) {
     this.onPublishError = options.onPublishError ?? (() => {});
+    this.heads = new TopicHeads((topics) => heads(db, topics));
   }
 
   /** Runs `work` in one transaction; appended events are published after it commits. */

@@ -135,6 +135,12 @@ export async function head(db: Reader, topic: string): Promise<{ seq: number; tr
   return { seq: row?.seq ?? 0, trimmedThrough: row?.trimmedThrough ?? 0 };
 }
 
+/** The heads of several topics in one statement; a topic nothing was appended to yet is absent. */
+export async function heads(db: Reader, topics: string[]): Promise<Map<string, { seq: number; trimmedThrough: number }>> {
+  const rows = await db.streamTopic.findMany({ where: { topic: { in: topics } } });
+  return new Map(rows.map((row) => [row.topic, { seq: row.seq, trimmedThrough: row.trimmedThrough }]));
+}
+
 /** Logged events with `after < seq < before` (no upper bound when `before` is null), in order, at most `limit`. */
 export async function readRange(
   db: Reader,

@@ -10,6 +10,7 @@
 import type { PrismaClient } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { decodeCursor } from './cursor.js';
+import type { TopicHeads } from './heads.js';
 import { head, readRange } from './log.js';
 import { EventQueue } from './queue.js';
 import type { FairGate } from './replays.js';
@@ -38,40 +39,8 @@ export interface SubscriptionHooks {
   watch?(topic: string, check: (headSeq: number) => void): () => void;
   /** Replay page reads take turns through this gate (a cap on concurrent replays per instance). */
   replays?: FairGate;
-  /** Heads of topics with live subscribers here, so a subscriber without a cursor starts without a database read. */
+  /** Heads of topics known here (or being read), so an opener starts without its own database read (heads.ts). */
   heads?: TopicHeads;
-}
-
-/**
- * The highest seq this instance has seen of each topic that has live subscribers. A new subscriber
- * without a cursor starts there: its bus listener is registered first, so a later event reaches it
- * live, and one it missed on the bus is read from the log when the next one arrives.
- */
-export class TopicHeads {
-  private readonly heads = new Map<string, { seq: number; holders: number }>();
-
-  get(topic: string): number | undefined {
-    return this.heads.get(topic)?.seq;
-  }
-
-  /** A live subscriber of `topic` knows its head is at least `seq`. */
-  hold(topic: string, seq: number): void {
-    const head = this.heads.get(topic);
-    if (head) {
-      head.holders++;
-      if (seq > head.seq) head.seq = seq;
-    } else this.heads.set(topic, { seq, holders: 1 });
-  }
-
-  seen(topic: string, seq: number): void {
-    const head = this.heads.get(topic);
-    if (head && seq > head.seq) head.seq = seq;
-  }
-
-  release(topic: string): void {
-    const head = this.heads.get(topic);
-    if (head && --head.holders === 0) this.heads.delete(topic);
-  }
 }
 
 /** An inbox entry that is not an event: "the log's head was at least `seq`", left by the sweeper. */
@@ -200,25 +169,28 @@ export async function openSubscription(
 
   async function start(): Promise<void> {
     try {
-      const known = after === null ? hooks.heads?.get(topic) : undefined;
-      const { seq: headSeq, trimmedThrough } = known !== undefined ? { seq: known, trimmedThrough: 0 } : await head(db, topic);
+      const read = () => head(db, topic);
+      let facts = hooks.heads ? await hooks.heads.current(topic) : await read();
+      // A cursor past a known or shared head may come from a commit after that read: judge it on our own.
+      if (after !== null && after > facts.seq) facts = await read();
       if (queue.closed) return;
       live = true;
       hooks.onLive(family);
       if (after === null) {
-        last = headSeq;
-      } else if (after < trimmedThrough || after > headSeq) {
+        last = facts.seq;
+      } else if (after < facts.trimmedThrough || after > facts.seq) {
         // Older than retention (or from another database): say so once, then continue from the head.
-        last = headSeq;
-        await emit(gapAfter(headSeq));
+        last = facts.seq;
+        await emit(gapAfter(facts.seq));
       } else {
         last = after;
-        await fill(null, true);
+        // Resuming at the head (a reconnect storm where nothing happened meanwhile) reads nothing.
+        if (after < facts.seq) await fill(null, true);
       }
       ready = true;
       if (!queue.closed && hooks.watch) unwatch = hooks.watch(topic, checkHead);
       if (hooks.heads && !queue.closed) {
-        hooks.heads.hold(topic, last);
+        hooks.heads.hold(topic, last, facts.trimmedThrough);
         holdsHead = true;
       }
       await drain();

@@ -65,10 +65,16 @@ export function createMetrics(stats: SubscriptionStats, bus: Bus, connections: C
     labelNames: ['type'],
     registers: [registry],
   });
+  const shed = new Counter({
+    name: 'pulse_websocket_shed_total',
+    help: 'WebSocket connections closed with 1013 at once because the instance was at MAX_CONNECTIONS.',
+    registers: [registry],
+  });
 
   return {
     registry,
     operations,
+    shed,
     /** Stops feeding the latency histogram (the server is closing). */
     dispose: stopObserving,
     async scrape(): Promise<{ contentType: string; body: string }> {

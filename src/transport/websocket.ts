@@ -9,7 +9,6 @@ import { type DocumentNode, GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { onRevocation } from '../auth/revocation.js';
 import { authenticate } from '../auth/session.js';
 import type { Services } from '../context.js';
 import { PulseError, rateLimited, unauthenticated } from '../errors.js';
@@ -23,6 +22,9 @@ import { resolvePersisted } from './persisted.js';
 import { SocketsByUser } from './sockets.js';
 import type { ConnectionExtra, GraphQLPipeline } from './yoga.js';
 
+/** WebSocket close 1013 Try Again Later: overloaded or a dependency is unreachable; retry with backoff. */
+export const TRY_AGAIN_LATER = 1013;
+
 export interface WebSocketTransport {
   /** Closes every socket with 1012 (service restart: resume elsewhere now) and returns their subscriptions. */
   close(): Promise<void>;
@@ -34,10 +36,7 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
     clientIp(config.trustProxy, request.headers['x-forwarded-for'], request.socket.remoteAddress) ?? 'unknown';
   const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
   const sockets = new SocketsByUser();
-  const stopRevocations = onRevocation(app, (userId, version) => sockets.revoke(userId, version)).catch((err: unknown) => {
-    logger.error({ err }, 'listening for token revocations failed');
-    return () => {};
-  });
+  const stopRevocations = app.versions.onRevoked((userId, version) => sockets.revoke(userId, version));
   // Stream subscriptions share one execution and one payload per event per group.
   const fanout = new Fanout(schema, logger);
 
@@ -53,9 +52,19 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
     },
   });
   // Upgrades admitted together may overshoot the cap: the socket past it closes at once (1013 Try Again Later).
+  // Over the instance's capacity (MAX_CONNECTIONS) the same: shed with a retryable close before any
+  // work (authentication, subscriptions) is done for it; clients back off with full jitter.
+  // Counted here, not from wss.clients, so sockets still closing after being shed take no slot.
+  let admitted = 0;
   wss.on('connection', (socket, req) => {
+    if (config.maxConnections > 0 && admitted >= config.maxConnections) {
+      app.metrics.shed.inc();
+      return socket.close(TRY_AGAIN_LATER, 'Over capacity (MAX_CONNECTIONS); retry later');
+    }
+    admitted++;
+    socket.once('close', () => admitted--);
     const ip = ipOf(req);
-    if (!perIp.add(ip)) return socket.close(1013, 'Too many connections from this address');
+    if (!perIp.add(ip)) return socket.close(TRY_AGAIN_LATER, 'Too many connections from this address');
     socket.once('close', () => perIp.remove(ip));
     refuseServerOnlyFrames(socket);
   });
@@ -66,11 +75,11 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          Object.assign(ctx.extra, await authenticate(app, header));
+          Object.assign(ctx.extra, await authenticate(app, header, { known: true }));
         } catch (error) {
           // The database could not judge the token: 1013 Try Again Later (clients retry), not a refusal.
           if (error instanceof PulseError && error.extensions.code === 'UNAVAILABLE')
-            ctx.extra.socket.close(1013, 'Database unavailable; retry');
+            ctx.extra.socket.close(TRY_AGAIN_LATER, 'Database unavailable; retry');
           return false; // graphql-ws closes with 4403 Forbidden
         }
         // The socket may have closed while the token was checked: onClose has run, register nothing.
@@ -145,12 +154,12 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
   );
   // One heartbeat: pings every socket (terminating those that missed a pong) and refreshes the
   // per-user state shared between instances (presence).
-  const stopHeartbeat = startHeartbeat(wss, config.heartbeatMs, () => void app.connections.heartbeat());
+  const stopHeartbeat = startHeartbeat(wss, config.heartbeatMs, { onTick: () => void app.connections.heartbeat() });
 
   return {
     async close() {
       stopHeartbeat();
-      (await stopRevocations)();
+      stopRevocations();
       app.connections.shutdown();
       // 1012 Service Restart: clients resume at once, on another instance, from their cursors.
       for (const socket of wss.clients) socket.close(1012, 'Service restart');

@@ -51,6 +51,9 @@ describe('configuration', () => {
       drainMs: 5_000,
       dbConnectTimeoutMs: 3_000,
       dbStatementTimeoutMs: 15_000,
+      dbPoolSize: 10,
+      dbPoolWaitMs: 30_000,
+      maxConnections: 20_000,
       testHoldPublish: false,
     });
     expect(loadConfig({ NODE_ENV: 'test', PULSE_TEST_HOLD_PUBLISH: 'true' }).testHoldPublish).toBe(true);
@@ -95,6 +98,9 @@ describe('configuration', () => {
     [{ DRAIN_MS: 'soon' }, 'DRAIN_MS'],
     [{ DB_CONNECT_TIMEOUT_MS: '5' }, 'DB_CONNECT_TIMEOUT_MS'],
     [{ DB_STATEMENT_TIMEOUT_MS: 'x' }, 'DB_STATEMENT_TIMEOUT_MS'],
+    [{ DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE'],
+    [{ DB_POOL_WAIT_MS: 'long' }, 'DB_POOL_WAIT_MS'],
+    [{ MAX_CONNECTIONS: 'many' }, 'MAX_CONNECTIONS'],
     [{ PULSE_TEST_HOLD_PUBLISH: 'true' }, 'PULSE_TEST_HOLD_PUBLISH'],
   ])('rejects %j naming %s', (env, variable) => {
     const error = errorFor(env);
