@@ -24,7 +24,7 @@ import { SubscriptionStats } from './streams/stats.js';
 import { startSweeper } from './streams/sweeper.js';
 import { Connections } from './transport/connections.js';
 import { createMetrics } from './transport/metrics.js';
-import { createRateLimiter } from './transport/rate-limiter.js';
+import { createRateLimiters } from './transport/rate-limiter.js';
 
 export interface Pulse {
   services: Services;
@@ -116,7 +116,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       tokens: new Tokens(secret, config.jwtTtlSeconds),
       reads,
       versions,
-      rateLimiter: createRateLimiter(config, redis?.command ?? null),
+      rateLimiters: createRateLimiters(config, redis?.command ?? null),
       metrics: owned(createMetrics(subscriptionStats, bus, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
       startedAt: new Date(),
     };

@@ -4,7 +4,6 @@
  */
 import type { RedisCommands } from './redis/clients.js';
 import type { Logger } from 'pino';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Tokens } from './auth/tokens.js';
 import type { TokenVersions } from './auth/versions.js';
 import type { TypingIndicators } from './chat/typing.js';
@@ -18,6 +17,7 @@ import type { Streams } from './streams/index.js';
 import type { SubscriptionStats } from './streams/stats.js';
 import type { Connections } from './transport/connections.js';
 import type { Metrics } from './transport/metrics.js';
+import type { RateLimiters } from './transport/rate-limiter.js';
 
 export interface Viewer {
   id: string;
@@ -45,7 +45,8 @@ export interface Services {
   versions: TokenVersions;
   /** Reads shared per instance (single flight; facts that never change back kept): db/shared-reads.ts. */
   reads: SharedReads;
-  rateLimiter: RateLimiterAbstract;
+  /** Operations per minute: shared through Redis, and per instance for WebSocket subscriptions (transport/rate-limiter.ts). */
+  rateLimiters: RateLimiters;
   metrics: Metrics;
   startedAt: Date;
 }

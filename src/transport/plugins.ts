@@ -5,6 +5,7 @@
 import { handleStreamOrSingleExecutionResult, isAsyncIterable, type Plugin } from '@envelop/core';
 import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiters } from './rate-limiter.js';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_MS } from '../db/unavailable.js';
@@ -139,20 +140,21 @@ export async function consumeRateLimit(limiter: RateLimiterAbstract, key: string
 /**
  * Limits operations per user (or per IP when anonymous); over the limit is RATE_LIMITED with retryAfterMs.
  * HTTP requests are counted earlier, as they arrive (`counted`), so malformed ones count too; this
- * counts WebSocket operations (and any HTTP request that was not counted).
+ * counts WebSocket operations (and any HTTP request that was not counted): queries and mutations on
+ * the shared limiter, subscriptions on the socket's instance (rate-limiter.ts says why).
  */
-export function rateLimit(limiter: RateLimiterAbstract, counted: WeakSet<object> = new WeakSet()): Plugin<PluginContext> {
-  const check = async (ctx: PluginContext): Promise<GraphQLError | null> => {
+export function rateLimit(limiters: RateLimiters, counted: WeakSet<object> = new WeakSet()): Plugin<PluginContext> {
+  const check = async (ctx: PluginContext, limiter: RateLimiterAbstract): Promise<GraphQLError | null> => {
     if (ctx.request && counted.has(ctx.request)) return null;
     return consumeRateLimit(limiter, rateLimitKey(ctx.viewer, ctx.ip));
   };
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const error = await check(args.contextValue);
+      const error = await check(args.contextValue, limiters.shared);
       if (error) setResultAndStopExecution({ errors: [error] });
     },
     async onSubscribe({ args, setResultAndStopExecution }) {
-      const error = await check(args.contextValue);
+      const error = await check(args.contextValue, limiters.socketSubscriptions);
       if (error) setResultAndStopExecution({ errors: [error] });
     },
   };

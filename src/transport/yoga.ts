@@ -57,7 +57,7 @@ export interface GraphQLPipeline {
 }
 
 export function createPipeline(app: Services): GraphQLPipeline {
-  const { config, logger, metrics, rateLimiter } = app;
+  const { config, logger, metrics, rateLimiters } = app;
   const inFlight = { mutations: 0 };
   const persisted = loadPersistedDocuments(config.persistedDocuments);
   const ipOf = (forwardedFor: string | string[] | null | undefined, socketAddress: string | undefined) =>
@@ -111,7 +111,7 @@ export function createPipeline(app: Services): GraphQLPipeline {
         async onRequest({ request, serverContext, fetchAPI, endResponse }) {
           const session = await sessionOf(request).catch(() => ANONYMOUS);
           const ip = ipOf(request.headers.get('x-forwarded-for'), (serverContext as ServerContext).req?.socket.remoteAddress);
-          const limited = await consumeRateLimit(rateLimiter, rateLimitKey(session.viewer, ip));
+          const limited = await consumeRateLimit(rateLimiters.shared, rateLimitKey(session.viewer, ip));
           rateCounted.add(request);
           if (limited) {
             endResponse(
@@ -127,7 +127,7 @@ export function createPipeline(app: Services): GraphQLPipeline {
       returnUnsentStreams(),
       maskUnexpectedErrors(logger),
       validateInputs(),
-      rateLimit(rateLimiter, rateCounted),
+      rateLimit(rateLimiters, rateCounted),
       trackInFlight(inFlight),
       countOperations(metrics.operations),
     ],
