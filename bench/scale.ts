@@ -1,0 +1,319 @@
+/**
+ * `npm run bench -- scale [--instances K] [--subscribers N] [--redis single|cluster] [--events E]`
+ *
+ * K Pulse instances (child processes on PostgreSQL + Redis, one node or a 6-node Redis Cluster) with N
+ * subscribers spread over them, one WebSocket each (load in one process per instance: one process
+ * holds fewer than 20,000 sockets here), every one on the broadcast topic `matchFeed(region: EU)`
+ * selecting an entity. Then E matches are posted one by one; each must reach all N before the next.
+ * Beside it, in the same run, the ceiling: K raw `ws` processes relaying the same kind of Redis
+ * channel (SUBSCRIBE, or SSUBSCRIBE on the cluster) with one pre-serialized frame per message.
+ * Prints connected / failed / dropped sockets, connect time, deliveries/s, last-delivery p50/p99,
+ * server RSS per connection (what connecting them added to the servers' RSS), Redis CPU per primary, and Pulse/raw ratios. Nothing asserts on time.
+ */
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Cluster, Redis } from 'ioredis';
+import pg from 'pg';
+import { benchDatabaseUrl, benchRedisUrl, percentile, runMain } from './lib/common.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const flag = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const K = Number(flag('instances', '2'));
+const N = Number(flag('subscribers', '2000'));
+const MODE = flag('redis', 'single') as 'single' | 'cluster';
+const EVENTS = Number(flag('events', '10'));
+const BASE_PORT = 24_000;
+const CLUSTER_PORT = 22_000;
+const QUERY = 'subscription { matchFeed(region: EU) { kind cursor at match { id region status game slots } } }';
+
+interface LoadReport {
+  stats: { connected: number; failed: number; dropped: number; errors?: number };
+  events: [number, { count: number; last: number }][];
+}
+
+class Load {
+  readonly process: ChildProcess;
+  report: LoadReport = { stats: { connected: 0, failed: 0, dropped: 0 }, events: [] };
+  constructor(url: string, count: number, mode: 'pulse' | 'raw') {
+    this.process = fork(`${ROOT}/bench/scale/load.mjs`, [url, String(count), mode, QUERY], { stdio: 'inherit' });
+    this.process.on('message', (message) => {
+      this.report = message as LoadReport;
+    });
+  }
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      this.process.once('exit', () => resolve());
+      this.process.send('stop');
+    });
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(100);
+  }
+}
+
+/** The Redis the run uses: the seed list of a cluster (started here if none is up) or the node's URL. */
+function redisTarget(): { env: Record<string, string>; seeds: string | null; stop: () => void } {
+  if (MODE === 'single') return { env: { REDIS_URL: benchRedisUrl() }, seeds: null, stop: () => {} };
+  let started = false;
+  try {
+    execFileSync('bash', [`${ROOT}/scripts/redis-cluster.sh`, 'nodes', String(CLUSTER_PORT)], { stdio: 'ignore' });
+  } catch {
+    started = true;
+  }
+  const seeds = execFileSync('bash', [`${ROOT}/scripts/redis-cluster.sh`, 'start', String(CLUSTER_PORT)])
+    .toString()
+    .trim()
+    .split('\n')
+    .pop()!;
+  const stop = () => {
+    if (started) execFileSync('bash', [`${ROOT}/scripts/redis-cluster.sh`, 'stop', String(CLUSTER_PORT)]);
+  };
+  return { env: { REDIS_CLUSTER_NODES: seeds }, seeds, stop };
+}
+
+/** used_cpu_sys + used_cpu_user (seconds) of each primary (or the single node). */
+async function redisCpu(seeds: string | null): Promise<Map<string, number>> {
+  const ports = seeds ? seeds.split(',').map((s) => Number(s.split(':')[1])) : [Number(new URL(benchRedisUrl()).port || 6379)];
+  const cpu = new Map<string, number>();
+  for (const port of ports) {
+    const node = new Redis({ port, lazyConnect: true });
+    await node.connect();
+    const role = /role:(\w+)/.exec(await node.info('replication'))?.[1];
+    const info = await node.info('cpu');
+    if (role === 'master')
+      cpu.set(String(port), Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]));
+    node.disconnect();
+  }
+  return cpu;
+}
+
+interface Result {
+  connected: number;
+  failed: number;
+  dropped: number;
+  errors: number;
+  connectSeconds: number;
+  deliveriesPerSecond: number;
+  lastP50: number;
+  lastP99: number;
+  rssPerConnKb: number;
+  redisCpu: string;
+}
+
+/** Connects the load, sends the events one by one (`send(i)`), and measures. */
+async function measure(
+  urls: string[],
+  mode: 'pulse' | 'raw',
+  servers: number[],
+  seeds: string | null,
+  ready: () => Promise<boolean>,
+  send: (i: number) => Promise<void>,
+): Promise<Result> {
+  const baseline = servers.reduce((sum, pid) => sum + rssKb(pid), 0);
+  const started = Date.now();
+  const loads = urls.map((url, i) => new Load(url, Math.floor(N / K) + (i < N % K ? 1 : 0), mode));
+  const total = () => loads.reduce((sum, l) => sum + l.report.stats.connected + l.report.stats.failed, 0);
+  await waitFor('every socket to connect or fail', () => total() >= N, 600_000);
+  await waitFor('every subscription to be live', ready, 600_000);
+  const connectSeconds = (Date.now() - started) / 1000;
+  // What the connections added to the servers' resident memory (the idle process is not counted).
+  const rss = servers.reduce((sum, pid) => sum + rssKb(pid), 0) - baseline;
+  const connected = loads.reduce((sum, l) => sum + l.report.stats.connected, 0);
+  const cpuBefore = await redisCpu(seeds);
+  const lasts: number[] = [];
+  let deliveries = 0;
+  const firstSend = Date.now();
+  let lastReceipt = firstSend;
+  for (let i = 0; i < EVENTS; i++) {
+    const sent = Date.now();
+    await send(i);
+    const received = () => loads.reduce((sum, l) => sum + (l.report.events.find(([index]) => index === i)?.[1].count ?? 0), 0);
+    await waitFor(`event ${i} everywhere`, () => received() >= connected, 60_000).catch(() => {});
+    await sleep(300); // the load processes report every 250 ms
+    const last = Math.max(...loads.map((l) => l.report.events.find(([index]) => index === i)?.[1].last ?? 0));
+    lasts.push(last - sent);
+    lastReceipt = Math.max(lastReceipt, last);
+    deliveries += received();
+  }
+  const cpuAfter = await redisCpu(seeds);
+  const report = loads.map((l) => l.report.stats);
+  await Promise.all(loads.map((l) => l.stop()));
+  lasts.sort((a, b) => a - b);
+  const busy = lasts.reduce((sum, ms) => sum + ms, 0) / 1000;
+  return {
+    connected,
+    failed: report.reduce((sum, s) => sum + s.failed, 0),
+    dropped: report.reduce((sum, s) => sum + s.dropped, 0),
+    errors: report.reduce((sum, s) => sum + (s.errors ?? 0), 0),
+    connectSeconds,
+    deliveriesPerSecond: deliveries / busy,
+    lastP50: percentile(lasts, 50),
+    lastP99: percentile(lasts, 99),
+    rssPerConnKb: rss / Math.max(1, connected),
+    redisCpu: [...cpuAfter].map(([port, cpu]) => `${port}:${(cpu - (cpuBefore.get(port) ?? 0)).toFixed(2)}s`).join(' '),
+  };
+}
+
+async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
+  const name = `pulse_scale_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: benchDatabaseUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const databaseUrl = new URL(benchDatabaseUrl());
+  databaseUrl.pathname = `/${name}`;
+  const instances: ChildProcess[] = [];
+  const ports = Array.from({ length: K }, (_, i) => BASE_PORT + 1 + i);
+  const start = (port: number, i: number) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        ...redis.env,
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl.toString(),
+        REDIS_PREFIX: `${name}:`,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        JWT_SECRET: 'bench-scale-secret-0123456789abcdefghij',
+        INSTANCE_ID: `scale-${i}`,
+        LOG_LEVEL: 'warn',
+        SEED_DEMO_DATA: 'false',
+        PERSISTED_DOCUMENTS: 'allow',
+        MAX_CONNECTIONS: '0',
+        MAX_CONNECTIONS_PER_IP: '1000000',
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        MAX_SUBSCRIPTIONS_PER_CONNECTION: '5',
+      },
+    });
+    instances.push(child);
+    return waitFor(
+      `instance ${port}`,
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200,
+      120_000,
+    );
+  };
+  try {
+    await start(ports[0], 0); // migrates the fresh database
+    await Promise.all(ports.slice(1).map((port, i) => start(port, i + 1)));
+    const gql = async (query: string, variables: object, token?: string) => {
+      const response = await fetch(`http://127.0.0.1:${ports[0]}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: any; errors?: unknown };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    };
+    const { token } = (
+      await gql('mutation($input: RegisterInput!) { register(input: $input) { token } }', {
+        input: { username: `scale_${Date.now().toString(36)}`, password: 'bench-password-123' },
+      })
+    ).register;
+    const live = async () => {
+      let sum = 0;
+      for (const port of ports) {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        sum += Number(/pulse_subscriptions_active\{[^}]*family="region"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+      }
+      return sum >= N - 0;
+    };
+    return await measure(
+      ports.map((port) => `ws://127.0.0.1:${port}/graphql`),
+      'pulse',
+      instances.map((c) => c.pid!),
+      redis.seeds,
+      async () => (await live()) || false,
+      async (i) => {
+        await gql(
+          'mutation($input: PostMatchInput!) { postMatch(input: $input) { id } }',
+          { input: { game: `e${i}`, region: 'EU', slots: 2 } },
+          token,
+        );
+      },
+    );
+  } finally {
+    for (const child of instances) child.kill('SIGKILL');
+    await sleep(500);
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
+
+async function raw(redis: ReturnType<typeof redisTarget>): Promise<Result> {
+  const channel = 'bench-scale:region:EU';
+  const ports = Array.from({ length: K }, (_, i) => BASE_PORT + 100 + i);
+  const relays = ports.map((port) =>
+    fork(`${ROOT}/bench/scale/relay.mjs`, [String(port), channel, benchRedisUrl(), redis.seeds ?? ''], { stdio: 'inherit' }),
+  );
+  await Promise.all(relays.map((relay) => new Promise((resolve) => relay.once('message', resolve))));
+  const publisher = redis.seeds
+    ? new Cluster(redis.seeds.split(',').map((s) => ({ host: s.split(':')[0], port: Number(s.split(':')[1]) })))
+    : new Redis(benchRedisUrl());
+  // The same frame a Pulse subscriber receives, pre-serialized once.
+  const frame = (i: number) =>
+    JSON.stringify({
+      i,
+      id: '1',
+      type: 'next',
+      payload: {
+        data: {
+          matchFeed: {
+            kind: 'POSTED',
+            cursor: 'x'.repeat(24),
+            at: new Date().toISOString(),
+            match: { id: 'y'.repeat(25), region: 'EU', status: 'OPEN', game: `e${i}`, slots: 2 },
+          },
+        },
+      },
+    });
+  try {
+    return await measure(
+      ports.map((port) => `ws://127.0.0.1:${port}`),
+      'raw',
+      relays.map((r) => r.pid!),
+      redis.seeds,
+      async () => true,
+      async (i) => {
+        if (publisher instanceof Cluster) await publisher.spublish(channel, frame(i));
+        else await publisher.publish(channel, frame(i));
+      },
+    );
+  } finally {
+    publisher.disconnect();
+    for (const relay of relays) relay.kill('SIGKILL');
+  }
+}
+
+runMain(async () => {
+  console.log(`scale: ${K} instances, ${N} subscribers (one WebSocket each), Redis ${MODE}, ${EVENTS} events one by one`);
+  const redis = redisTarget();
+  try {
+    const ceiling = await raw(redis);
+    const result = await pulse(redis);
+    const row = (label: string, r: Result) =>
+      console.log(
+        `${label.padEnd(6)} connected ${r.connected}/${N} failed ${r.failed} dropped ${r.dropped} errors ${r.errors} | connect ${r.connectSeconds.toFixed(1)} s | ${Math.round(r.deliveriesPerSecond)} deliveries/s | last delivery p50 ${r.lastP50} ms p99 ${r.lastP99} ms | RSS/conn ${r.rssPerConnKb.toFixed(1)} KB | Redis CPU ${r.redisCpu}`,
+      );
+    row('raw', ceiling);
+    row('pulse', result);
+    console.log(
+      `ratios pulse/raw: deliveries/s ${(result.deliveriesPerSecond / ceiling.deliveriesPerSecond).toFixed(2)}x, last-delivery p99 ${(result.lastP99 / ceiling.lastP99).toFixed(2)}x, RSS/conn ${(result.rssPerConnKb / ceiling.rssPerConnKb).toFixed(2)}x`,
+    );
+  } finally {
+    redis.stop();
+  }
+});
