@@ -31,7 +31,7 @@ const CLUSTER_PORT = 22_000;
 const QUERY = 'subscription { matchFeed(region: EU) { kind cursor at match { id region status game slots } } }';
 
 interface LoadReport {
-  stats: { connected: number; failed: number; dropped: number; errors?: number };
+  stats: { connected: number; failed: number; dropped: number; errors?: number; firstError?: string };
   events: [number, { count: number; last: number }][];
 }
 
@@ -52,6 +52,8 @@ class Load {
   }
 }
 
+/** Sockets connected so far in the phase that runs (the ready checks compare with it). */
+let connectedNow = () => 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
@@ -110,6 +112,10 @@ interface Result {
   lastP99: number;
   rssPerConnKb: number;
   redisCpu: string;
+  /** The first error frame a subscriber received, if any. */
+  firstError?: string;
+  /** Deliveries over connected × events: 100% when every event reached every connected socket. */
+  reached: number;
 }
 
 /** Connects the load, sends the events one by one (`send(i)`), and measures. */
@@ -125,6 +131,7 @@ async function measure(
   const started = Date.now();
   const loads = urls.map((url, i) => new Load(url, Math.floor(N / K) + (i < N % K ? 1 : 0), mode));
   const total = () => loads.reduce((sum, l) => sum + l.report.stats.connected + l.report.stats.failed, 0);
+  connectedNow = () => loads.reduce((sum, l) => sum + l.report.stats.connected, 0);
   await waitFor('every socket to connect or fail', () => total() >= N, 600_000);
   await waitFor('every subscription to be live', ready, 600_000);
   const connectSeconds = (Date.now() - started) / 1000;
@@ -162,6 +169,8 @@ async function measure(
     lastP50: percentile(lasts, 50),
     lastP99: percentile(lasts, 99),
     rssPerConnKb: rss / Math.max(1, connected),
+    reached: deliveries / Math.max(1, connected * EVENTS),
+    firstError: report.find((s) => s.firstError)?.firstError,
     redisCpu: [...cpuAfter].map(([port, cpu]) => `${port}:${(cpu - (cpuBefore.get(port) ?? 0)).toFixed(2)}s`).join(' '),
   };
 }
@@ -223,20 +232,24 @@ async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
         input: { username: `scale_${Date.now().toString(36)}`, password: 'bench-password-123' },
       })
     ).register;
+    // Every subscribe executed on its instance (the operations counter), then a moment for the last
+    // ones to read their topic's head and go live.
     const live = async () => {
       let sum = 0;
       for (const port of ports) {
         const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        sum += Number(/pulse_subscriptions_active\{[^}]*family="region"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+        sum += Number(/pulse_graphql_operations_total\{type="subscription"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
       }
-      return sum >= N - 0;
+      if (sum < connectedNow()) return false;
+      await sleep(2_000);
+      return true;
     };
     return await measure(
       ports.map((port) => `ws://127.0.0.1:${port}/graphql`),
       'pulse',
       instances.map((c) => c.pid!),
       redis.seeds,
-      async () => (await live()) || false,
+      live,
       async (i) => {
         await gql(
           'mutation($input: PostMatchInput!) { postMatch(input: $input) { id } }',
@@ -306,10 +319,11 @@ runMain(async () => {
     const result = await pulse(redis);
     const row = (label: string, r: Result) =>
       console.log(
-        `${label.padEnd(6)} connected ${r.connected}/${N} failed ${r.failed} dropped ${r.dropped} errors ${r.errors} | connect ${r.connectSeconds.toFixed(1)} s | ${Math.round(r.deliveriesPerSecond)} deliveries/s | last delivery p50 ${r.lastP50} ms p99 ${r.lastP99} ms | RSS/conn ${r.rssPerConnKb.toFixed(1)} KB | Redis CPU ${r.redisCpu}`,
+        `${label.padEnd(6)} connected ${r.connected}/${N} failed ${r.failed} dropped ${r.dropped} errors ${r.errors} | reached ${(100 * r.reached).toFixed(1)}% | connect ${r.connectSeconds.toFixed(1)} s | ${Math.round(r.deliveriesPerSecond)} deliveries/s | last delivery p50 ${r.lastP50} ms p99 ${r.lastP99} ms | RSS/conn ${r.rssPerConnKb.toFixed(1)} KB | Redis CPU ${r.redisCpu}`,
       );
     row('raw', ceiling);
     row('pulse', result);
+    if (result.firstError) console.log(`first error frame a Pulse subscriber received: ${result.firstError}`);
     console.log(
       `ratios pulse/raw: deliveries/s ${(result.deliveriesPerSecond / ceiling.deliveriesPerSecond).toFixed(2)}x, last-delivery p99 ${(result.lastP99 / ceiling.lastP99).toFixed(2)}x, RSS/conn ${(result.rssPerConnKb / ceiling.rssPerConnKb).toFixed(2)}x`,
     );

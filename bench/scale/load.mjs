@@ -19,6 +19,12 @@ function delivered(index) {
   } else events.set(index, { count: 1, last: now });
 }
 
+/** Counts an error frame; the first one's text goes to the report. */
+function failed(errors) {
+  stats.errors = (stats.errors ?? 0) + 1;
+  stats.firstError ??= JSON.stringify(errors).slice(0, 300);
+}
+
 function open() {
   const socket = new WebSocket(url, mode === 'pulse' ? 'graphql-transport-ws' : undefined, { perMessageDeflate: false });
   let up = false;
@@ -34,9 +40,9 @@ function open() {
     const message = JSON.parse(text);
     if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
     else if (message.type === 'next') {
-      if (message.payload.errors) stats.errors = (stats.errors ?? 0) + 1;
+      if (message.payload.errors) failed(message.payload.errors);
       else delivered(Number(message.payload.data.matchFeed.match.game.slice(1)));
-    } else if (message.type === 'error') stats.errors = (stats.errors ?? 0) + 1;
+    } else if (message.type === 'error') failed(message.payload);
     else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
   });
   socket.on('error', () => {});
