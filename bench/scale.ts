@@ -187,7 +187,7 @@ async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
   const start = (port: number, i: number) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', process.env.BENCH_INSTANCE_LOGS ? 'inherit' : 'ignore', 'inherit'],
       env: {
         ...process.env,
         ...redis.env,
