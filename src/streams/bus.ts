@@ -7,10 +7,14 @@
  * Both keep one channel per topic, subscribed while at least one local listener wants it and
  * unsubscribed when the last one leaves, and fan a message out to local listeners once.
  */
+import { unavailable } from '../errors.js';
 import type { RedisClients } from '../redis/clients.js';
 import type { StreamEvent } from './topics.js';
 
 type Listener = (event: StreamEvent) => void;
+
+/** How often a channel subscription is tried before its openers are answered UNAVAILABLE. */
+const CHANNEL_SUBSCRIBE_ATTEMPTS = 3;
 
 interface BusStats {
   /** Topics with at least one local listener (for Redis: channels this instance is subscribed to). */
@@ -121,7 +125,7 @@ class RedisBus implements Bus {
   }
 
   async subscribe(topic: string, listener: Listener): Promise<() => void> {
-    if (this.listeners.add(topic, listener)) this.subscriptions.set(topic, this.redis.channels.subscribe(this.prefix + topic));
+    if (this.listeners.add(topic, listener)) this.subscriptions.set(topic, this.subscribeChannel(this.prefix + topic));
     try {
       await this.subscriptions.get(topic);
     } catch (error) {
@@ -129,6 +133,25 @@ class RedisBus implements Bus {
       throw error;
     }
     return () => this.unlisten(topic, listener);
+  }
+
+  /**
+   * SUBSCRIBE (or SSUBSCRIBE) of one channel, shared by every opener of its topic. On a box busy with a
+   * reconnect storm the command can outlive ioredis's command timeout: try again (subscribing twice is
+   * harmless), then answer UNAVAILABLE, which clients retry, never an internal error.
+   */
+  private async subscribeChannel(channel: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.redis.channels.subscribe(channel);
+        return;
+      } catch (error) {
+        if (attempt >= CHANNEL_SUBSCRIBE_ATTEMPTS) {
+          this.onError(error);
+          throw unavailable(1_000);
+        }
+      }
+    }
   }
 
   private unlisten(topic: string, listener: Listener): void {
