@@ -39,8 +39,11 @@ export interface Config {
    * known hashes and any document, `only` runs known hashes and nothing else.
    */
   persistedDocuments: 'off' | 'allow' | 'only';
-  /** Trust the first X-Forwarded-For entry as the client's address (behind a proxy that sets it). */
-  trustProxy: boolean;
+  /**
+   * How many proxies in front of Pulse append to X-Forwarded-For (0: none, use the socket's address).
+   * The client's address is the entry the outermost of them wrote, counted from the right (address.ts).
+   */
+  trustProxy: number;
   /** null: any origin; otherwise the WebSocket upgrade and CORS accept only these. */
   allowedOrigins: string[] | null;
   heartbeatMs: number;
@@ -239,7 +242,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logFormat,
     persistedDocuments,
     allowedOrigins,
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustedHops(env),
     heartbeatMs,
     streamRetention: int(env, 'STREAM_RETENTION', 10_000, 1),
     graphiql: bool(env, 'GRAPHIQL', nodeEnv !== 'production'),
@@ -263,6 +266,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     testHoldPublish: testHoldPublish(env, nodeEnv),
     ...overrides,
   };
+}
+
+/** `TRUST_PROXY`: false (0), true (one proxy: 1), or the number of proxies in front of Pulse. */
+function trustedHops(env: Env): number {
+  const raw = env.TRUST_PROXY?.trim().toLowerCase();
+  if (!raw || ['false', 'no', 'off'].includes(raw)) return 0;
+  if (['true', 'yes', 'on'].includes(raw)) return 1;
+  const hops = Number(raw);
+  if (!/^\d+$/.test(raw) || hops > 10)
+    throw new ConfigError('TRUST_PROXY', `must be false, true or the number of proxies (1-10), got "${raw}"`);
+  return hops;
 }
 
 /** `REDIS_CLUSTER_NODES=host:port,host:port`: seed nodes (any reachable one finds the rest). */

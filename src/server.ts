@@ -50,6 +50,7 @@ export function createServer(app: Services, options: { staticHandler?: StaticHan
       draining = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       await websocket.close();
+      pipeline.close();
       const deadline = Date.now() + 10_000;
       while (pipeline.inFlight.mutations > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       http.closeIdleConnections();

@@ -11,7 +11,7 @@
  * - an entry lives at most `ttlMs` (a backstop for a signal lost in a way nobody noticed; and the
  *   longest a role changed in the database without a revocation goes unseen by new connections);
  * - only WebSocket connections use it: a socket accepted just before a revocation's signal arrives is
- *   closed by that signal (SocketsByUser); HTTP requests keep reading the database.
+ *   closed by that signal (UserStreams); HTTP requests keep reading the database.
  */
 import type { SharedReads } from '../db/shared-reads.js';
 

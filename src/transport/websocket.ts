@@ -13,13 +13,10 @@ import { authenticate } from '../auth/session.js';
 import type { Services } from '../context.js';
 import { PulseError, rateLimited, unauthenticated } from '../errors.js';
 import { schema } from '../schema/index.js';
-import { clientIp } from './address.js';
 import { attachOperation, Fanout } from './fanout.js';
 import { refuseServerOnlyFrames } from './frames.js';
 import { startHeartbeat } from './heartbeat.js';
-import { ConnectionsPerIp } from './limits.js';
 import { resolvePersisted } from './persisted.js';
-import { SocketsByUser } from './sockets.js';
 import type { ConnectionExtra, GraphQLPipeline } from './yoga.js';
 
 /** WebSocket close 1013 Try Again Later: overloaded or a dependency is unreachable; retry with backoff. */
@@ -30,13 +27,10 @@ export interface WebSocketTransport {
   close(): Promise<void>;
 }
 
-export function attachWebSocket(http: Server, app: Services, { yoga, persisted }: GraphQLPipeline): WebSocketTransport {
+export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPipeline): WebSocketTransport {
   const { config, logger } = app;
-  const ipOf = (request: ConnectionExtra['request']) =>
-    clientIp(config.trustProxy, request.headers['x-forwarded-for'], request.socket.remoteAddress) ?? 'unknown';
-  const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
-  const sockets = new SocketsByUser();
-  const stopRevocations = app.versions.onRevoked((userId, version) => sockets.revoke(userId, version));
+  const { yoga, persisted, perIp, userStreams } = pipeline;
+  const ipOf = (request: ConnectionExtra['request']) => pipeline.ipOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
   // Stream subscriptions share one execution and one payload per event per group.
   const fanout = new Fanout(schema, logger);
 
@@ -84,14 +78,22 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
         }
         // The socket may have closed while the token was checked: onClose has run, register nothing.
         if (ctx.extra.closed) return false;
-        if (ctx.extra.viewer && !sockets.add(ctx.extra.viewer.id, ctx.extra.version ?? 0, ctx.extra.socket)) return false; // revoked meanwhile: 4403
+        if (ctx.extra.viewer) {
+          // Revocation and expiry close the socket (4403), ending its subscriptions; revoked meanwhile: 4403 now.
+          const { socket } = ctx.extra;
+          const registration = userStreams.add(ctx.extra.viewer.id, ctx.extra.version ?? 0, ctx.extra.expiresAt ?? null, (reason) =>
+            socket.close(CloseCode.Forbidden, reason === 'revoked' ? 'Token revoked' : 'Token expired'),
+          );
+          if (!registration) return false;
+          ctx.extra.registration = registration;
+        }
         ctx.extra.connectionId = randomUUID();
         await app.connections.opened(ctx.extra.connectionId, ctx.extra.viewer?.id ?? null);
         return true;
       },
       onClose: async (ctx) => {
         ctx.extra.closed = true;
-        if (ctx.extra.viewer) sockets.remove(ctx.extra.viewer.id, ctx.extra.socket);
+        ctx.extra.registration?.remove();
         if (ctx.extra.connectionId) await app.connections.closed(ctx.extra.connectionId);
       },
       onSubscribe: async (ctx, id, sent: SubscribePayload) => {
@@ -159,7 +161,6 @@ export function attachWebSocket(http: Server, app: Services, { yoga, persisted }
   return {
     async close() {
       stopHeartbeat();
-      stopRevocations();
       app.connections.shutdown();
       // 1012 Service Restart: clients resume at once, on another instance, from their cursors.
       for (const socket of wss.clients) socket.close(1012, 'Service restart');

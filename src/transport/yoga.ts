@@ -14,7 +14,7 @@ import { schema } from '../schema/index.js';
 import { createLoaders } from '../schema/loaders.js';
 import { clientIp } from './address.js';
 import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL } from './graphiql.js';
-import { codeDocumentErrors, queryLimits, requestIdFrom } from './limits.js';
+import { codeDocumentErrors, ConnectionsPerIp, queryLimits, requestIdFrom } from './limits.js';
 import { loadPersistedDocuments, persistedOperations, type PersistedDocuments } from './persisted.js';
 import {
   consumeRateLimit,
@@ -27,6 +27,8 @@ import {
   subscriptionsNeedEventStream,
   trackInFlight,
 } from './plugins.js';
+import { sseStreams } from './sse.js';
+import { type StreamRegistration, UserStreams } from './user-streams.js';
 import { validateInputs } from './validation.js';
 
 /** What graphql-ws keeps per connection (its `ctx.extra`). */
@@ -41,6 +43,8 @@ export type ConnectionExtra = {
   version: number | null;
   /** Set by onClose: the socket is gone (possibly while onConnect was still verifying the token). */
   closed?: boolean;
+  /** A signed-in socket's place among its user's open streams (revocation and expiry close it). */
+  registration?: StreamRegistration;
 };
 
 /** What a transport hands Yoga: the node request (HTTP) or the connection (WebSocket). */
@@ -54,6 +58,14 @@ export interface GraphQLPipeline {
   persisted: PersistedDocuments;
   /** Mutations running now (a graceful stop waits for them). */
   inFlight: { mutations: number };
+  /** Every open stream of each user, WebSocket and SSE alike: revocation and expiry end them. */
+  userStreams: UserStreams;
+  /** Open WebSockets and SSE streams per client address (`MAX_CONNECTIONS_PER_IP`). */
+  perIp: ConnectionsPerIp;
+  /** The client address of a request (TRUST_PROXY: address.ts). */
+  ipOf(forwardedFor: string | string[] | null | undefined, socketAddress: string | undefined): string;
+  /** Stops listening for revocations and the expiry timers. */
+  close(): void;
 }
 
 export function createPipeline(app: Services): GraphQLPipeline {
@@ -61,7 +73,10 @@ export function createPipeline(app: Services): GraphQLPipeline {
   const inFlight = { mutations: 0 };
   const persisted = loadPersistedDocuments(config.persistedDocuments);
   const ipOf = (forwardedFor: string | string[] | null | undefined, socketAddress: string | undefined) =>
-    clientIp(config.trustProxy, forwardedFor, socketAddress);
+    clientIp(config.trustProxy, forwardedFor, socketAddress) ?? 'unknown';
+  const userStreams = new UserStreams();
+  const stopRevocations = app.versions.onRevoked((userId, version) => userStreams.revoke(userId, version));
+  const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
 
   // One session per HTTP request: its rate-limit check (as the request arrives) and its context share it.
   const sessions = new WeakMap<Request, Promise<Session>>();
@@ -124,6 +139,7 @@ export function createPipeline(app: Services): GraphQLPipeline {
         },
       },
       subscriptionsNeedEventStream(),
+      sseStreams({ userStreams, perIp, sessionOf }),
       returnUnsentStreams(),
       maskUnexpectedErrors(logger),
       validateInputs(),
@@ -132,5 +148,16 @@ export function createPipeline(app: Services): GraphQLPipeline {
       countOperations(metrics.operations),
     ],
   });
-  return { yoga, persisted, inFlight };
+  return {
+    yoga,
+    persisted,
+    inFlight,
+    userStreams,
+    perIp,
+    ipOf,
+    close() {
+      stopRevocations();
+      userStreams.close();
+    },
+  };
 }

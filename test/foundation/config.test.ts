@@ -101,11 +101,20 @@ describe('configuration', () => {
     [{ DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE'],
     [{ DB_POOL_WAIT_MS: 'long' }, 'DB_POOL_WAIT_MS'],
     [{ MAX_CONNECTIONS: 'many' }, 'MAX_CONNECTIONS'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '11' }, 'TRUST_PROXY'],
     [{ PULSE_TEST_HOLD_PUBLISH: 'true' }, 'PULSE_TEST_HOLD_PUBLISH'],
   ])('rejects %j naming %s', (env, variable) => {
     const error = errorFor(env);
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
+  });
+
+  it('reads TRUST_PROXY as the number of proxies that append to X-Forwarded-For (true = 1)', () => {
+    expect(loadConfig({}).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
   it('reads LOG_FORMAT and PERSISTED_DOCUMENTS (allow by default)', () => {

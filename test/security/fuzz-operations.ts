@@ -132,7 +132,7 @@ export interface Case {
   field: string;
   document: string;
   variables: Record<string, unknown>;
-  transport: 'http' | 'ws';
+  transport: 'http' | 'ws' | 'sse';
   signedIn: boolean;
 }
 
@@ -148,7 +148,7 @@ export const operation: fc.Arbitrary<Case> = fc.constantFrom(...roots).chain(({ 
     .record({
       args: fc.tuple(...field.args.map((a: GraphQLArgument) => fc.option(valueFor(a.type), { freq: 6, nil: undefined }))),
       asLiteral: fc.boolean(),
-      transport: kind === 'subscription' ? fc.constant('ws' as const) : fc.constantFrom('http' as const, 'ws' as const),
+      transport: kind === 'subscription' ? fc.constantFrom('ws' as const, 'sse' as const) : fc.constantFrom('http' as const, 'ws' as const),
       signedIn: fc.boolean(),
     })
     .map(({ args, asLiteral, transport, signedIn }): Case => {

@@ -94,3 +94,28 @@ const frame = fc.oneof(
     .map((n) => `{"id":"d","type":"subscribe","payload":{"query":"{ viewer { id } }","variables":{"x":${'['.repeat(n)}${']'.repeat(n)}}}}`),
 );
 export const sequence = fc.tuple(fc.boolean(), fc.array(frame, { minLength: 1, maxLength: 8 }));
+
+/**
+ * X-Forwarded-For as a client might forge it (the fuzz server trusts one proxy): none, addresses,
+ * garbage, empty entries, very many entries.
+ */
+export const forwardedFor = fc.option(
+  fc.oneof(
+    fc.ipV4(),
+    fc
+      .array(
+        fc.oneof(
+          fc.ipV4(),
+          fc.ipV6(),
+          fc.constant(''),
+          fc.string({ maxLength: 20 }).filter((s) => !/[\r\n\0]/.test(s)),
+        ),
+        {
+          minLength: 1,
+          maxLength: 40,
+        },
+      )
+      .map((entries) => entries.join(',')),
+  ),
+  { nil: undefined },
+);

@@ -1,7 +1,8 @@
 /**
  * Fuzzing the public surface with fast-check: operations generated from the schema (right and wrong
  * types, huge, nested, NUL, unicode, boundary numbers and dates; as variables and as literals) over
- * HTTP and WebSocket, malformed HTTP bodies and URLs, and graphql-ws frame sequences.
+ * HTTP, SSE and WebSocket, malformed HTTP bodies and URLs, graphql-ws frame sequences, and forged
+ * X-Forwarded-For headers on all of them (the server trusts one proxy, as behind deploy/haproxy.cfg).
  *
  * Asserts: no HTTP 5xx, no INTERNAL_SERVER_ERROR / "Unexpected error." and no uncoded error for any of
  * it, no 4500 (or 1011) close, the server stays alive, a watcher's subscription keeps receiving, and no
@@ -18,7 +19,7 @@ import { connectWs, type TestSubscription, type WsClient, rawSocket } from '../s
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ids, operation } from './fuzz-operations.js';
-import { accepts, bodies, contentTypes, methods, segment, sequence } from './fuzz-raw.js';
+import { accepts, bodies, contentTypes, forwardedFor, methods, segment, sequence } from './fuzz-raw.js';
 import { live, post, rawHttp } from './support.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -49,6 +50,40 @@ function assertDocumented(errors: GraphQLErrorShape[] | undefined, what: string)
   }
 }
 
+/**
+ * The events an SSE request answers with before it goes quiet: HTTP < 500 and JSON events; an accepted
+ * subscription stays silent (its stream is cut after a moment), a refused one answers at once.
+ */
+async function firstSseEvents(url: string, body: unknown, headers: Record<string, string>, what: string): Promise<any[]> {
+  const controller = new AbortController();
+  const quiet = setTimeout(() => controller.abort(), 1_500);
+  let text = '';
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+    expect(response.status, what).toBeLessThan(500);
+    if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+      const json = await response.json().catch(() => null);
+      return json ? [json] : [];
+    }
+    const reader = response.body!.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(quiet);
+  }
+  return [...text.matchAll(/event: next\ndata: (.*)\n/g)].map((match) => JSON.parse(match[1]));
+}
+
 describe('fuzz', () => {
   let server: TestServer;
   let user: TestUser;
@@ -56,12 +91,16 @@ describe('fuzz', () => {
   let feed: TestSubscription;
   let redis: Redis | null = null;
   let baselineChannels: string[] = [];
-  const counts = { operations: 0, http: 0, ws: 0, bodies: 0, urls: 0, frames: 0, framesSent: 0 };
+  const counts = { operations: 0, http: 0, sse: 0, ws: 0, bodies: 0, urls: 0, frames: 0, framesSent: 0 };
   const channels = async () =>
     redis ? (await redis.pubsub('CHANNELS', `${server.pulse.services.config.redisPrefix}*`)).map(String).sort() : [];
 
   beforeAll(async () => {
-    server = await startTestServer({ database: TEST_DATABASE_URL ? 'postgres' : 'pglite', redis: Boolean(TEST_REDIS_URL) });
+    server = await startTestServer({
+      database: TEST_DATABASE_URL ? 'postgres' : 'pglite',
+      redis: Boolean(TEST_REDIS_URL),
+      config: { trustProxy: 1 },
+    });
     user = await registerUser(server.url, 'fuzz');
     const other = await registerUser(server.url, 'other');
     const post = await gqlOk(server.url, 'mutation { createPost(content: "p") { id } }', {}, user.token);
@@ -92,24 +131,31 @@ describe('fuzz', () => {
     await server?.stop();
   });
 
-  it('operations generated from the schema get documented answers over HTTP and WebSocket', async () => {
+  it('operations generated from the schema get documented answers over HTTP, SSE and WebSocket', async () => {
     const ws = connectWs(server.wsUrl, user.token);
     const anonymousWs = connectWs(server.wsUrl);
     await Promise.all([ws.connected, anonymousWs.connected]);
     try {
       await fc.assert(
-        fc.asyncProperty(operation, async (c) => {
+        fc.asyncProperty(operation, forwardedFor, async (c, xff) => {
           counts.operations++;
-          const what = `${c.transport} ${c.document.slice(0, 300)} ${JSON.stringify(c.variables).slice(0, 200)}`;
+          const what = `${c.transport} ${c.document.slice(0, 300)} ${JSON.stringify(c.variables).slice(0, 200)} xff=${xff}`;
+          const headers: Record<string, string> = {
+            ...(c.signedIn ? { authorization: `Bearer ${user.token}` } : {}),
+            ...(xff === undefined ? {} : { 'x-forwarded-for': xff }),
+          };
           if (c.transport === 'http') {
             counts.http++;
-            const response = await post(
-              server.url,
-              { query: c.document, variables: c.variables },
-              c.signedIn ? { authorization: `Bearer ${user.token}` } : {},
-            );
+            const response = await post(server.url, { query: c.document, variables: c.variables }, headers);
             expect(response.status, what).toBeLessThan(500);
             if (response.json) assertDocumented(response.json.errors, what);
+            return;
+          }
+          if (c.transport === 'sse') {
+            counts.sse++;
+            for (const event of await firstSseEvents(server.url, { query: c.document, variables: c.variables }, headers, what)) {
+              assertDocumented(event.errors, what);
+            }
             return;
           }
           counts.ws++;
@@ -148,9 +194,9 @@ describe('fuzz', () => {
 
   it('malformed HTTP bodies and URLs never get a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(bodies, contentTypes, accepts, methods, async (body, contentType, accept, method) => {
+      fc.asyncProperty(bodies, contentTypes, accepts, methods, forwardedFor, async (body, contentType, accept, method, xff) => {
         counts.bodies++;
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = xff === undefined ? {} : { 'x-forwarded-for': xff };
         if (contentType) headers['content-type'] = contentType;
         if (accept) headers.accept = accept;
         const controller = new AbortController();
@@ -185,9 +231,9 @@ describe('fuzz', () => {
 
   it('graphql-ws frame sequences never close with 4500 or 1011', async () => {
     await fc.assert(
-      fc.asyncProperty(sequence, async ([init, frames]) => {
+      fc.asyncProperty(sequence, forwardedFor, async ([init, frames], xff) => {
         counts.frames++;
-        const raw = rawSocket(server.wsUrl);
+        const raw = rawSocket(server.wsUrl, xff === undefined ? {} : { 'x-forwarded-for': xff });
         await raw.opened;
         if (init) {
           raw.send({ type: 'connection_init', payload: {} });
@@ -239,7 +285,7 @@ describe('fuzz', () => {
     const stats = await gqlOk(server.url, '{ serverStats { activeSubscriptions openConnections } }');
     expect(stats.serverStats).toEqual({ activeSubscriptions: 1, openConnections: 1 });
     console.log(
-      `fuzz cases (seed ${SEED}): ${counts.operations} operations (${counts.http} HTTP, ${counts.ws} WebSocket), ` +
+      `fuzz cases (seed ${SEED}): ${counts.operations} operations (${counts.http} HTTP, ${counts.sse} SSE, ${counts.ws} WebSocket), ` +
         `${counts.bodies} HTTP bodies, ${counts.urls} URLs, ${counts.frames} graphql-ws sequences (${counts.framesSent} frames)`,
     );
   }, 60_000);
