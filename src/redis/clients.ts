@@ -3,11 +3,11 @@
  *
  * - **single** (`REDIS_URL`): `command` for publishing and shared state (presence, rate limits), and a
  *   second connection for classic channel subscriptions (a subscribed connection can run nothing else).
- * - **cluster** (`REDIS_CLUSTER_NODES`, seed nodes): one ioredis `Cluster` routes every command to the
- *   shard that owns its key's slot, and keeps one subscriber connection per primary for **sharded**
- *   pub/sub (`SSUBSCRIBE`/`SPUBLISH`): a channel's traffic touches only the shard that owns it. When a
- *   primary fails over, the cluster client refreshes its slot map and re-subscribes the channels of
- *   that shard on the new owner by itself.
+ * - **cluster** (`REDIS_CLUSTER_NODES`, seed nodes): an ioredis `Cluster` routes every command to the
+ *   shard that owns its key's slot, and a second one keeps one subscriber connection per primary for
+ *   **sharded** pub/sub (`SSUBSCRIBE`/`SPUBLISH`): a channel's traffic touches only the shard that owns
+ *   it. When a primary fails over, the cluster client refreshes its slot map and re-subscribes the
+ *   channels of that shard on the new owner by itself.
  *
  * Either way the bus sees one `Channels` interface, and every key the instance writes lives in one
  * slot per command (see presence/store.ts for the hash tags). Owned by the composition root (app.ts).
@@ -54,6 +54,10 @@ export interface RedisClients {
 // While Redis is unreachable, commands wait in ioredis's offline queue for at most `commandTimeout`,
 // then fail: nothing (a publish, a rate-limit check, /readyz) hangs forever.
 const NODE_OPTIONS = { maxRetriesPerRequest: null, enableReadyCheck: true, commandTimeout: 5_000 };
+// Subscriber connections have no command timeout: on a saturated event loop the timer fires before the
+// reply that already arrived is read, failing a (UN)SUBSCRIBE that succeeded. The bus bounds a channel
+// subscription by the link's state instead (streams/bus.ts).
+const SUBSCRIBER_OPTIONS = { maxRetriesPerRequest: null, enableReadyCheck: true };
 
 export function connectRedis(target: RedisTarget, onError: (error: Error) => void): RedisClients {
   let lastReport = 0;
@@ -70,7 +74,7 @@ export function connectRedis(target: RedisTarget, onError: (error: Error) => voi
 
 function connectSingle(url: string, report: (error: Error) => void): RedisClients {
   const command = new Redis(url, NODE_OPTIONS);
-  const subscriber = new Redis(url, NODE_OPTIONS);
+  const subscriber = new Redis(url, SUBSCRIBER_OPTIONS);
   for (const client of [command, subscriber]) client.on('error', report);
   // Publishing goes through graphql-redis-subscriptions (JSON on the channel). Channels are subscribed
   // with ioredis directly: the library would count listeners again on top of the bus's, and while
@@ -103,22 +107,26 @@ function connectSingle(url: string, report: (error: Error) => void): RedisClient
 }
 
 function connectCluster(nodes: { host: string; port: number }[], report: (error: Error) => void): RedisClients {
-  const cluster = new Cluster(nodes, {
-    shardedSubscribers: true,
+  const options = {
     // A failed-over primary is found by the next slot refresh (also triggered by MOVED and by a
     // subscriber connection that ended); this bounds how long a quiet instance keeps a stale map.
     slotsRefreshInterval: 2_000,
-    redisOptions: NODE_OPTIONS,
-    clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
-  });
-  cluster.on('error', report);
-  cluster.on('nodeError', report);
+    clusterRetryStrategy: (times: number) => Math.min(100 * times, 2_000),
+  };
+  // Two clients, as on a single node: commands (with a command timeout), and the sharded subscribers
+  // (one connection per primary, without one: SUBSCRIBER_OPTIONS).
+  const commands = new Cluster(nodes, { ...options, redisOptions: NODE_OPTIONS });
+  const cluster = new Cluster(nodes, { ...options, shardedSubscribers: true, redisOptions: SUBSCRIBER_OPTIONS });
+  for (const client of [commands, cluster]) {
+    client.on('error', report);
+    client.on('nodeError', report);
+  }
   return {
     mode: 'cluster',
-    command: cluster,
+    command: commands,
     channels: {
       sharded: true,
-      publish: (channel, message) => cluster.spublish(channel, JSON.stringify(message)),
+      publish: (channel, message) => commands.spublish(channel, JSON.stringify(message)),
       subscribe: (channel) => cluster.ssubscribe(channel),
       unsubscribe: (channel) => cluster.sunsubscribe(channel),
       onMessage: (listener) => void cluster.on('smessage', listener),
@@ -133,10 +141,13 @@ function connectCluster(nodes: { host: string; port: number }[], report: (error:
       },
     },
     ping: () =>
-      answers(Promise.all(cluster.nodes('master').map((node) => node.ping())).then((replies) => (replies.length > 0 ? 'PONG' : ''))),
+      answers(Promise.all(commands.nodes('master').map((node) => node.ping())).then((replies) => (replies.length > 0 ? 'PONG' : ''))),
     async close() {
-      if (cluster.status === 'ready') await cluster.quit().catch(() => cluster.disconnect());
-      else cluster.disconnect();
+      await Promise.allSettled(
+        [commands, cluster].map((client) =>
+          client.status === 'ready' ? client.quit().catch(() => client.disconnect()) : client.disconnect(),
+        ),
+      );
     },
   };
 }

@@ -13,8 +13,12 @@ import type { StreamEvent } from './topics.js';
 
 type Listener = (event: StreamEvent) => void;
 
-/** How often a channel subscription is tried before its openers are answered UNAVAILABLE. */
-const CHANNEL_SUBSCRIBE_ATTEMPTS = 3;
+/** How long a channel subscription waits for a Redis link that is down before its openers get UNAVAILABLE. */
+const LINK_DOWN_MS = 3_000;
+/** A backstop: a link that stays up but never answers the subscription (a hung server). */
+const SUBSCRIBE_DEADLINE_MS = 60_000;
+/** What an opener that met either is told to wait before trying again. */
+const RETRY_AFTER_MS = 1_000;
 
 interface BusStats {
   /** Topics with at least one local listener (for Redis: channels this instance is subscribed to). */
@@ -98,6 +102,8 @@ class RedisBus implements Bus {
   private readonly listeners = new Listeners();
   /** SUBSCRIBE per topic (a promise while in flight). */
   private readonly subscriptions = new Map<string, Promise<unknown>>();
+  /** Channel subscriptions waiting for their answer: told when the Redis link goes down or up. */
+  private readonly waiting = new Set<(live: boolean) => void>();
 
   /** `prefix` namespaces the channels, so deployments (or test files) can share one Redis. */
   constructor(
@@ -118,6 +124,9 @@ class RedisBus implements Bus {
       // Parsed once: every local listener gets the same object (the fan-out keys shared work on it).
       this.listeners.deliver(channel.slice(this.prefix.length), event);
     });
+    redis.channels.onLinkChange((live) => {
+      for (const waiter of [...this.waiting]) waiter(live);
+    });
   }
 
   async publish(topic: string, event: StreamEvent): Promise<void> {
@@ -136,22 +145,43 @@ class RedisBus implements Bus {
   }
 
   /**
-   * SUBSCRIBE (or SSUBSCRIBE) of one channel, shared by every opener of its topic. On a box busy with a
-   * reconnect storm the command can outlive ioredis's command timeout: try again (subscribing twice is
-   * harmless), then answer UNAVAILABLE, which clients retry, never an internal error.
+   * SUBSCRIBE (or SSUBSCRIBE) of one channel, shared by every opener of its topic. The subscriber
+   * connections have no command timeout (redis/clients.ts): on a box saturated by a reconnect storm the
+   * answer comes late, and a timer would fire before the reply already waiting on the socket is read,
+   * failing a subscription that succeeded. What fails it is the link: down for LINK_DOWN_MS (when asked
+   * or while waiting; ioredis resends the command when the link is back sooner), or up but silent for
+   * SUBSCRIBE_DEADLINE_MS. Its openers then get UNAVAILABLE with retryAfterMs (clients retry), never an
+   * internal error.
    */
-  private async subscribeChannel(channel: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.redis.channels.subscribe(channel);
-        return;
-      } catch (error) {
-        if (attempt >= CHANNEL_SUBSCRIBE_ATTEMPTS) {
-          this.onError(error);
-          throw unavailable(1_000);
+  private subscribeChannel(channel: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let down: NodeJS.Timeout | null = null;
+      const settle = () => {
+        clearTimeout(deadline);
+        if (down) clearTimeout(down);
+        this.waiting.delete(onLink);
+      };
+      const fail = (error: unknown) => {
+        settle();
+        this.onError(error);
+        reject(unavailable(RETRY_AFTER_MS));
+      };
+      const onLink = (live: boolean) => {
+        if (live && down) {
+          clearTimeout(down);
+          down = null;
+        } else if (!live && !down) {
+          down = setTimeout(() => fail(new Error(`Redis link down: could not subscribe ${channel}`)), LINK_DOWN_MS);
         }
-      }
-    }
+      };
+      const deadline = setTimeout(() => fail(new Error(`Redis did not answer the subscription of ${channel}`)), SUBSCRIBE_DEADLINE_MS);
+      this.waiting.add(onLink);
+      onLink(this.redis.channels.live);
+      this.redis.channels.subscribe(channel).then(() => {
+        settle();
+        resolve();
+      }, fail);
+    });
   }
 
   private unlisten(topic: string, listener: Listener): void {

@@ -1,7 +1,7 @@
 /**
- * A channel subscription that Redis does not answer (cut, or a box too busy for the command to finish
- * within ioredis's command timeout, as in a reconnect storm at scale) is tried again, then answered
- * UNAVAILABLE with retryAfterMs: a retryable signal, never INTERNAL_SERVER_ERROR.
+ * A channel subscription while the Redis link is down (here: cut) is answered UNAVAILABLE with
+ * retryAfterMs once the link has stayed down a moment: a retryable signal, never INTERNAL_SERVER_ERROR.
+ * (A box merely too busy to read the answer in time is not a failure: streams/bus.ts.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/database.js';
