@@ -38,7 +38,9 @@ export class Child {
     this.proc.send(m);
   }
   kill(): void {
-    this.proc.kill('SIGKILL');
+    // With BENCH_CPU_PROF the server exits on its own (writing its profile) when told to stop.
+    if (process.env.BENCH_CPU_PROF && this.proc.connected) this.proc.send({ type: 'exit' });
+    else this.proc.kill('SIGKILL');
   }
 }
 
@@ -51,7 +53,9 @@ interface Env {
 /** Starts the server process(es) of `kind` (`pg`: instances A and B on a fresh PostgreSQL schema + Redis). */
 export async function startKind(kind: string): Promise<Env & { stop(): Promise<void> }> {
   if (kind !== 'pg') {
-    const server = new Child(['serve', kind, 'a']);
+    // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there (open it in Chrome DevTools).
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const server = new Child(['serve', kind, 'a'], profile);
     const { port } = await server.wait('ready');
     const url = kind === 'raw' ? `ws://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/graphql`;
     return { servers: [server], url, triggerOn: server, stop: async () => server.kill() };

@@ -139,6 +139,8 @@ export async function serve(kind: string, role: string, extra: Record<string, st
       global.gc?.();
       await new Promise((r) => setTimeout(r, 200));
       process.send!({ type: 'rss', rss: process.memoryUsage().rss, ...stats() });
+    } else if (msg.type === 'exit') {
+      process.exit(0);
     } else if (msg.type === 'replay-setup') {
       process.send!({ type: 'replay-ready', seqBefore: await replaySetup!(msg.count as number) });
     }

@@ -15,6 +15,7 @@ export class SubscriptionStats {
   private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
   private live = 0;
   private readonly deliveryObservers = new Set<(latencyMs: number) => void>();
+  private lastTimed: { event: object | null; at: number } = { event: null, at: 0 };
 
   /** A subscription of `family` opened (it is not live until `becameLive`). */
   opened(family: string): void {
@@ -51,7 +52,9 @@ export class SubscriptionStats {
   delivered(event?: { seq: number | null; at: string }): void {
     this.counters.delivered++;
     if (event && event.seq !== null && this.deliveryObservers.size > 0) {
-      const latencyMs = Date.now() - Date.parse(event.at);
+      // Every subscriber of an event is handed the same object: parse its commit time once.
+      if (event !== this.lastTimed.event) this.lastTimed = { event, at: Date.parse(event.at) };
+      const latencyMs = Date.now() - this.lastTimed.at;
       for (const observe of this.deliveryObservers) observe(latencyMs);
     }
   }

@@ -97,12 +97,13 @@ export async function openSubscription(
       if (holdsHead) hooks.heads!.seen(topic, last);
     }
     const verdict = options.check ? options.check(event) : 'deliver';
-    if (typeof verdict !== 'string') return verdict.then(apply);
-    apply(verdict);
-    function apply(v: Verdict): void {
-      if (v === 'end') queue.end();
-      else if (v === 'deliver') queue.push(event);
-    }
+    if (typeof verdict !== 'string') return verdict.then((v) => apply(v, event));
+    apply(verdict, event);
+  }
+
+  function apply(verdict: Verdict, event: StreamEvent): void {
+    if (verdict === 'end') queue.end();
+    else if (verdict === 'deliver') queue.push(event);
   }
 
   /**
@@ -202,6 +203,22 @@ export async function openSubscription(
   try {
     unlisten = await bus.subscribe(topic, (event) => {
       if (queue.closed) return;
+      if (ready && !draining && inbox.length === 0 && (event.seq === null || event.seq === last + 1)) {
+        // The live case, once per subscriber per event: the next event, nothing waiting before it.
+        const waiting = emit(event);
+        if (waiting) {
+          // A check that has to wait: later events queue behind it in the inbox.
+          draining = true;
+          waiting.then(
+            () => {
+              draining = false;
+              void drain();
+            },
+            (error: unknown) => queue.fail(error),
+          );
+        }
+        return;
+      }
       // While a long replay runs, live events wait here. Only the newest needs keeping: the drain
       // reads anything between the replay's end and it from the log.
       if (inbox.length >= MAX_BUFFERED && event.seq !== null) inbox.length = 0;

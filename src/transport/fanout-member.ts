@@ -8,10 +8,14 @@ const MAX_BACKLOG = 5_000;
 /** A replaying subscriber reads its next page once its socket holds less than this unsent. */
 const ROOM_BYTES = 256 * 1024;
 
-/** The serialized result of one event for one group: `json` once `promise` has resolved. */
+/**
+ * The serialized result of one event for one group: `json` once its execution has finished; until
+ * then the members waiting for it, resumed in order when it is set (one callback for the group, not
+ * one promise per member).
+ */
 export interface Payload {
   json: string | undefined;
-  promise: Promise<string>;
+  waiting: { resume(): void }[];
 }
 
 /** The WebSocket operation behind a GraphQL context (recorded in graphql-ws onSubscribe). */
@@ -35,7 +39,6 @@ export class Member implements QueueSink<StreamEvent> {
   private readonly prefix: string;
   /** Events waiting to be sent, in order; each is executed (or its group's payload awaited) when it reaches the head. */
   private pending: StreamEvent[] = [];
-  private flushing = false;
   private closed = false;
   /** Dropping events until the socket drains; then a GAP. */
   private behind = false;
@@ -57,20 +60,20 @@ export class Member implements QueueSink<StreamEvent> {
       this.pending = [];
       return;
     }
+    const idle = this.pending.length === 0;
     if (this.behind && event.seq !== null) {
       this.behind = false;
       this.pending.push({ topic: event.topic, seq: event.seq - 1, kind: 'GAP', data: {}, at: new Date().toISOString() } as StreamEvent);
-    }
-    if (this.pending.length === 0 && !this.flushing) {
-      // The common live case: the group's payload is ready (or this member executes it now).
+    } else if (idle) {
+      // The common live case: the group's payload is ready (or starts executing now, and this member waits on it).
       const payload = this.fanout.payload(event, this.group, this.operation.args);
-      if (payload.json !== undefined) {
-        this.send(payload.json);
-        return;
-      }
+      if (payload.json !== undefined) return this.send(payload.json);
+      this.pending.push(event);
+      return void payload.waiting.push(this);
     }
     this.pending.push(event);
-    if (!this.flushing) void this.flush();
+    // Anything already pending is being sent (or waits for its payload): this one follows it.
+    if (idle) this.resume();
   }
 
   private fallingBehind(): boolean {
@@ -80,28 +83,28 @@ export class Member implements QueueSink<StreamEvent> {
   }
 
   /**
-   * Sends pending events in order, executing each only when it is next (a replay page is not executed
-   * all at once), and lets other sockets' I/O run between batches so a long replay never starves them.
+   * Sends pending events in order, synchronously while their payloads are ready. Each is executed
+   * only when it is next (a replay page is not executed all at once); at one whose payload is still
+   * executing, the member waits on that payload and is resumed with the rest of its group. After every
+   * 50 sends it lets other sockets' I/O run, so a long replay never starves them.
    */
-  private async flush(): Promise<void> {
-    this.flushing = true;
+  resume(): void {
     let sent = 0;
-    try {
-      while (this.pending.length > 0 && !this.closed) {
-        const head = this.pending[0];
-        const payload = this.fanout.payload(head, this.group, this.operation.args);
-        const json = payload.json ?? (await payload.promise);
-        if (this.pending[0] !== head) continue; // the backlog was dropped meanwhile
-        this.pending.shift();
-        this.send(json);
-        if (++sent % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.flushing = false;
-      const waiters = this.emptied;
-      this.emptied = [];
-      for (const wake of waiters) wake();
+    while (this.pending.length > 0 && !this.closed) {
+      const payload = this.fanout.payload(this.pending[0], this.group, this.operation.args);
+      if (payload.json === undefined) return void payload.waiting.push(this);
+      this.pending.shift();
+      this.send(payload.json);
+      if (++sent % 50 === 0 && this.pending.length > 0) return void setImmediate(() => this.resume());
     }
+    this.wakeEmptied();
+  }
+
+  private wakeEmptied(): void {
+    if (this.emptied.length === 0) return;
+    const waiters = this.emptied;
+    this.emptied = [];
+    for (const wake of waiters) wake();
   }
 
   private send(json: string): void {
@@ -122,8 +125,6 @@ export class Member implements QueueSink<StreamEvent> {
   end(): void {
     this.closed = true;
     this.pending = [];
-    const waiters = this.emptied;
-    this.emptied = [];
-    for (const wake of waiters) wake();
+    this.wakeEmptied();
   }
 }

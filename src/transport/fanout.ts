@@ -63,9 +63,14 @@ export class Fanout {
     if (!byGroup) payloads.set(event, (byGroup = new Map()));
     let payload = byGroup.get(group);
     if (!payload) {
-      const entry: Payload = { json: undefined, promise: this.run(args, event) };
-      entry.promise.then((json) => (entry.json = json));
+      const entry: Payload = { json: undefined, waiting: [] };
       byGroup.set(group, (payload = entry));
+      void this.run(args, event).then((json) => {
+        entry.json = json;
+        const waiting = entry.waiting;
+        entry.waiting = [];
+        for (const member of waiting) member.resume();
+      });
     }
     return payload;
   }
