@@ -17,6 +17,8 @@ export const ErrorCode = {
   SOLD_OUT: 'SOLD_OUT',
   /** The state changed under the caller. */
   CONFLICT: 'CONFLICT',
+  /** The HTTP request itself is malformed (a body or a GET parameter that is not JSON); HTTP 400. */
+  BAD_REQUEST: 'BAD_REQUEST',
   /** Too many operations; `extensions.retryAfterMs` tells when to retry. */
   RATE_LIMITED: 'RATE_LIMITED',
   /** The document breaks a query-shape limit; `extensions.limit` names it, `extensions.max` is its value. */

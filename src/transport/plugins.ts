@@ -186,6 +186,38 @@ export function subscriptionsNeedEventStream(): Plugin<PluginContext> {
   };
 }
 
+/**
+ * Request parameters that are not JSON where JSON is expected (`variables` or `extensions` in a GET
+ * query string or a form body, for HTTP and SSE alike) are the caller's mistake: HTTP 400 with code
+ * BAD_REQUEST, as Yoga answers a POST body that is not JSON; not a 500 with an error-level log line.
+ */
+export function badParamsAreBadRequests() {
+  return {
+    onRequestParse({
+      requestParser,
+      setRequestParser,
+    }: {
+      requestParser?: (request: Request) => unknown;
+      setRequestParser(parser: (request: Request) => Promise<never>): void;
+    }) {
+      if (!requestParser) return;
+      setRequestParser((async (request: Request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw new GraphQLError(
+            `A request parameter is not valid JSON (variables and extensions must be JSON objects): ${error.message}`,
+            {
+              extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
+            },
+          );
+        }
+      }) as (request: Request) => Promise<never>);
+    },
+  };
+}
+
 /** Returns a stream that no response will carry (a Yoga hook: runs after Yoga chose a result processor). */
 export function returnUnsentStreams() {
   return {

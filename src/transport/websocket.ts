@@ -19,6 +19,23 @@ import { startHeartbeat } from './heartbeat.js';
 import { resolvePersisted } from './persisted.js';
 import type { ConnectionExtra, GraphQLPipeline } from './yoga.js';
 
+/** JSON.parse reviver of every message: a hash-only `subscribe` gets `query: ''` (see attachWebSocket). */
+function hashOnlySubscribe(key: string, value: unknown): unknown {
+  if (key !== '' || typeof value !== 'object' || value === null) return value;
+  const message = value as { type?: unknown; payload?: { query?: unknown; extensions?: { persistedQuery?: unknown } } | null };
+  const payload = message.payload;
+  if (
+    message.type === 'subscribe' &&
+    payload &&
+    typeof payload === 'object' &&
+    payload.query === undefined &&
+    payload.extensions?.persistedQuery
+  ) {
+    payload.query = '';
+  }
+  return value;
+}
+
 /** WebSocket close 1013 Try Again Later: overloaded or a dependency is unreachable; retry with backoff. */
 export const TRY_AGAIN_LATER = 1013;
 
@@ -66,6 +83,10 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
   const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
+      // A subscribe naming a trusted document by hash alone (no `query`) is valid here as over HTTP:
+      // graphql-ws would refuse it (4400, closing every operation on the socket) before onSubscribe
+      // looks the hash up, so it gets an empty text, which the stored document replaces (persisted.ts).
+      jsonMessageReviver: hashOnlySubscribe,
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {

@@ -17,6 +17,7 @@ import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL } from './graphiql.js';
 import { codeDocumentErrors, ConnectionsPerIp, queryLimits, requestIdFrom } from './limits.js';
 import { loadPersistedDocuments, persistedOperations, type PersistedDocuments } from './persisted.js';
 import {
+  badParamsAreBadRequests,
   consumeRateLimit,
   countOperations,
   maskRequestError,
@@ -117,6 +118,7 @@ export function createPipeline(app: Services): GraphQLPipeline {
       };
     },
     plugins: [
+      badParamsAreBadRequests(),
       persistedOperations(persisted),
       queryLimits(config),
       codeDocumentErrors(),

@@ -3,7 +3,10 @@
  * 1. behind a proxy the client address is the entry the trusted proxy wrote (the right-most), not one
  *    the client wrote: through real HAProxy, with the shipped recipe and with an appending proxy;
  * 2. revocation and a token's expiry end open SSE streams (and WebSockets), on every instance;
- * 4. SSE streams count against the per-address cap that WebSockets count against.
+ * 4. SSE streams count against the per-address cap that WebSockets count against;
+ * 5. GET (and SSE GET) parameters that are not JSON are 400 BAD_REQUEST, not 500;
+ * 6. a hash-only trusted document in a graphql-ws subscribe runs the stored document (the socket and
+ *    its other operations stay up when the hash is unknown).
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,7 +22,8 @@ import { startCluster, startTestServer, TEST_JWT_SECRET, type TestServer } from 
 import { disposers } from '../support/setup.js';
 import { waitUntil, withTimeout } from '../support/wait.js';
 import { connectWs, rawSocket } from '../support/ws.js';
-import { initSocket, live } from './support.js';
+import persistedDocuments from '../../client/src/gql/persisted-documents.json' with { type: 'json' };
+import { initSocket, live, rawHttp } from './support.js';
 
 /** An SSE subscription read as it arrives: its `next` payloads, and when the response ends. */
 function openSse(url: string, query: string, options: { token?: string; headers?: Record<string, string> } = {}) {
@@ -295,5 +299,76 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('revocation across instances
     } finally {
       await cluster.stop();
     }
+  });
+});
+
+describe('malformed GET parameters', () => {
+  const cleanup = disposers();
+  afterAll(() => cleanup.run());
+
+  it('variables or extensions that are not JSON (GET, SSE GET, form POST) are 400 BAD_REQUEST, not 500', async () => {
+    const server = cleanup.add(await startTestServer());
+    const query = encodeURIComponent('{ __typename }');
+    const cases: [string, Record<string, string>, string?][] = [
+      [`?query=${query}&variables=not-json`, { accept: 'application/json' }],
+      [`?query=${query}&extensions=%7Bnope`, { accept: 'application/json' }],
+      [`?query=${encodeURIComponent('subscription { matchFeed(region: EU) { kind } }')}&variables=%7B`, { accept: 'text/event-stream' }],
+      ['', { 'content-type': 'application/x-www-form-urlencoded' }, `query=${query}&variables=nope`],
+    ];
+    for (const [search, headers, body] of cases) {
+      const response = await rawHttp(`${server.url}${search}`, { method: body ? 'POST' : 'GET', headers, body });
+      expect(response.status, `${search} ${body ?? ''}`).toBe(400);
+      expect(response.text, search).toContain('"code":"BAD_REQUEST"');
+      expect(response.text, search).not.toContain('INTERNAL_SERVER_ERROR');
+    }
+    // JSON that is not an object is Yoga's own 400 (unchanged), and good parameters still work.
+    expect((await rawHttp(`${server.url}?query=${query}&variables=3`, { method: 'GET' })).status).toBe(400);
+    const ok = await rawHttp(`${server.url}?query=${query}&variables=%7B%7D`, { method: 'GET', headers: { accept: 'application/json' } });
+    expect(ok.json).toEqual({ data: { __typename: 'Query' } });
+  });
+});
+
+describe('a hash-only trusted document over graphql-ws', () => {
+  const cleanup = disposers();
+  afterAll(() => cleanup.run());
+  const documents = persistedDocuments as Record<string, string>;
+  const [postActivityHash] = Object.entries(documents).find(([, text]) => text.startsWith('subscription PostActivity('))!;
+  const unknownHash = `sha256:${'0'.repeat(64)}`;
+  const byHash = (sha256Hash: string, variables: Record<string, unknown> = {}) => ({
+    variables,
+    extensions: { persistedQuery: { version: 1, sha256Hash } },
+  });
+
+  it('runs the stored document; an unknown hash is PERSISTED_QUERY_NOT_FOUND for that id and the socket stays up', async () => {
+    const server = cleanup.add(await startTestServer({ config: { persistedDocuments: 'allow' } }));
+    const author = await registerUser(server.url, 'author');
+    const post = await gqlOk(server.url, 'mutation { createPost(content: "hash only") { id } }', {}, author.token);
+    const raw = await initSocket(server.wsUrl);
+    cleanup.defer(() => raw.socket.close());
+    raw.send({ id: 'feed', type: 'subscribe', payload: { query: 'subscription { matchFeed(region: EU) { kind } }' } });
+    raw.send({ id: 'activity', type: 'subscribe', payload: byHash(postActivityHash, { postId: post.createPost.id }) });
+    raw.send({ id: 'unknown', type: 'subscribe', payload: byHash(unknownHash) });
+    const refused = await raw.waitFor((m) => m.id === 'unknown');
+    expect(refused.type).toBe('error');
+    expect(refused.payload[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    await waitUntil(() => live(server) === 2, 'both subscriptions');
+
+    await gqlOk(server.url, 'mutation($id: ID!) { likePost(postId: $id) { id } }', { id: post.createPost.id }, author.token);
+    const activity = await raw.waitFor((m) => m.id === 'activity' && m.type === 'next');
+    expect(activity.payload.data.postActivity).toMatchObject({ __typename: 'PostActivity', kind: 'LIKED', likeCount: 1 });
+    await gqlOk(server.url, 'mutation { postMatch(input: { game: "g", region: EU, slots: 1 }) { id } }', {}, author.token);
+    expect((await raw.waitFor((m) => m.id === 'feed' && m.type === 'next')).payload.data.matchFeed.kind).toBe('POSTED');
+    expect(raw.isClosed).toBe(false);
+  });
+
+  it('under PERSISTED_DOCUMENTS=off it is PERSISTED_QUERY_NOT_SUPPORTED for that id, not a 4400 close', async () => {
+    const server = cleanup.add(await startTestServer({ config: { persistedDocuments: 'off' } }));
+    const raw = await initSocket(server.wsUrl);
+    cleanup.defer(() => raw.socket.close());
+    raw.send({ id: 'h', type: 'subscribe', payload: byHash(postActivityHash, { postId: 'x' }) });
+    const answer = await raw.waitFor((m) => m.id === 'h');
+    expect(answer.type).toBe('error');
+    expect(answer.payload[0].extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(raw.isClosed).toBe(false);
   });
 });
