@@ -7,34 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type DocumentNode, GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticate } from '../auth/session.js';
 import type { Services } from '../context.js';
 import { PulseError, rateLimited, unauthenticated } from '../errors.js';
 import { schema } from '../schema/index.js';
 import { attachOperation, Fanout } from './fanout.js';
-import { refuseServerOnlyFrames } from './frames.js';
+import { serveGraphqlWs } from './graphql-ws.js';
 import { startHeartbeat } from './heartbeat.js';
 import { resolvePersisted } from './persisted.js';
 import type { ConnectionExtra, GraphQLPipeline } from './yoga.js';
-
-/** JSON.parse reviver of every message: a hash-only `subscribe` gets `query: ''` (see attachWebSocket). */
-function hashOnlySubscribe(key: string, value: unknown): unknown {
-  if (key !== '' || typeof value !== 'object' || value === null) return value;
-  const message = value as { type?: unknown; payload?: { query?: unknown; extensions?: { persistedQuery?: unknown } } | null };
-  const payload = message.payload;
-  if (
-    message.type === 'subscribe' &&
-    payload &&
-    typeof payload === 'object' &&
-    payload.query === undefined &&
-    payload.extensions?.persistedQuery
-  ) {
-    payload.query = '';
-  }
-  return value;
-}
 
 /** WebSocket close 1013 Try Again Later: overloaded or a dependency is unreachable; retry with backoff. */
 export const TRY_AGAIN_LATER = 1013;
@@ -77,16 +59,12 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
     const ip = ipOf(req);
     if (!perIp.add(ip)) return socket.close(TRY_AGAIN_LATER, 'Too many connections from this address');
     socket.once('close', () => perIp.remove(ip));
-    refuseServerOnlyFrames(socket);
   });
 
-  const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+  const server = serveGraphqlWs<ConnectionExtra>(
+    wss,
     {
       schema,
-      // A subscribe naming a trusted document by hash alone (no `query`) is valid here as over HTTP:
-      // graphql-ws would refuse it (4400, closing every operation on the socket) before onSubscribe
-      // looks the hash up, so it gets an empty text, which the stored document replaces (persisted.ts).
-      jsonMessageReviver: hashOnlySubscribe,
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
@@ -172,8 +150,8 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
     },
-    wss,
-    0, // no per-socket keep-alive timers: the one heartbeat below
+    (socket, request) => ({ socket, request }) as ConnectionExtra,
+    logger,
   );
   // One heartbeat: pings every socket (terminating those that missed a pong) and refreshes the
   // per-user state shared between instances (presence).
