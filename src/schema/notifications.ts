@@ -33,6 +33,8 @@ const NotificationEvent = builder.objectRef<StreamEvent<'user'>>('NotificationEv
     notification: t.prismaField({
       type: 'Notification',
       nullable: true,
+      // Loaded for the viewer (a notification is its recipient's only): never shared across viewers.
+      extensions: { viewerDependent: true },
       resolve: (query, e, _args, ctx) => {
         const viewerId = viewerIdOf(ctx);
         return entityOf(e, {
