@@ -226,5 +226,5 @@ export async function conversationEvents(app: Services, viewerId: string, conver
     }
     return 'deliver';
   };
-  return app.streams.subscribe(Topics.conversation(conversationId), { after, check });
+  return app.streams.subscribe(Topics.conversation(conversationId), { after, check, client: `user:${viewerId}` });
 }

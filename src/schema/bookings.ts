@@ -8,7 +8,7 @@ import { builder } from './builder.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent, noEntity } from './streams.js';
-import { NOBODY, viewerIdOf } from './viewer.js';
+import { NOBODY, readerOf, viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 
 const BookingStatusEnum = builder.enumType(BookingStatus, { name: 'BookingStatus' });
@@ -175,7 +175,7 @@ builder.subscriptionField('seatUpdates', (t) =>
     args: { eventId: t.arg.id(), after: t.arg.string({ required: false }) },
     subscribe: async (_root, args, ctx) => {
       await assertEventExists(ctx.app, args.eventId);
-      return ctx.app.streams.subscribe(Topics.event(args.eventId), { after: args.after });
+      return ctx.app.streams.subscribe(Topics.event(args.eventId), { after: args.after, client: readerOf(ctx) });
     },
     resolve: (event) => event as SeatEvent,
   }),

@@ -3,7 +3,7 @@ import { ApplicationStatus, MatchStatus, Region } from '../generated/prisma/enum
 import { acceptApplication, applyToMatch, closeMatch, createVoiceChannel, postMatch } from '../matches/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
 import { builder } from './builder.js';
-import { viewerIdOf } from './viewer.js';
+import { readerOf, viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
@@ -195,7 +195,7 @@ builder.subscriptionField('matchFeed', (t) =>
     type: MatchFeedEvent,
     description: "One region's matches as they are posted, updated and closed. Public; resumable with `after`.",
     args: { region: t.arg({ type: RegionEnum }), after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.region(args.region), { after: args.after }),
+    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.region(args.region), { after: args.after, client: readerOf(ctx) }),
     resolve: (event) => event as StreamEvent<'region'>,
   }),
 );

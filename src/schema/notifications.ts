@@ -7,7 +7,7 @@ import { builder } from './builder.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
-import { viewerIdOf } from './viewer.js';
+import { readerOf, viewerIdOf } from './viewer.js';
 
 const NotificationKindEnum = builder.enumType('NotificationKind', {
   values: [...Object.values(NotificationKind), 'GAP'] as const,
@@ -90,7 +90,7 @@ builder.subscriptionField('notifications', (t) =>
     type: NotificationEvent,
     description: "The viewer's notifications as they are created. Resumable with `after`.",
     args: { after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.user(ctx.viewer.id), { after: args.after }),
+    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.user(ctx.viewer.id), { after: args.after, client: readerOf(ctx) }),
     resolve: (event) => event as StreamEvent<'user'>,
   }),
 );

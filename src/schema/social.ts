@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import { addComment, createPost, followUser, likePost, requirePost, unfollowUser, unlikePost } from '../social/service.js';
 import { Topics, type AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
-import { viewerIdOf } from './viewer.js';
+import { readerOf, viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
@@ -157,7 +157,7 @@ builder.subscriptionField('postActivity', (t) =>
     args: { postId: t.arg.id(), after: t.arg.string({ required: false }) },
     subscribe: async (_root, args, ctx) => {
       await requirePost(ctx.app, args.postId);
-      return ctx.app.streams.subscribe(Topics.post(args.postId), { after: args.after });
+      return ctx.app.streams.subscribe(Topics.post(args.postId), { after: args.after, client: readerOf(ctx) });
     },
     resolve: (event) => event as AnyEventOf<'post'>,
   }),

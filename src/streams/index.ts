@@ -61,7 +61,8 @@ export class Streams {
   /** Live persisted subscriptions per topic, for the publish sweeper. */
   readonly liveTopics = new LiveTopics();
   /** Replays read their pages a few at a time on this instance, in turn. */
-  private readonly replays = new FairGate(4);
+  /** Replay page reads of this instance take turns per client here (replays.ts). */
+  readonly replays = new FairGate(4);
   private readonly heads: TopicHeads;
   private readonly onPublishError: (error: unknown) => void;
   private readonly groups = new Map<string, GroupCommit<never, unknown>>();

@@ -1,31 +1,86 @@
 /**
  * A fair gate for replay reads: at most `slots` log pages are being read at once on this instance,
- * and waiting replays take turns in arrival order. A replay takes the gate once per page, so ten
- * clients resuming from far back interleave page by page instead of one holding the database (and
- * everyone else's queries) until it has read ten thousand events.
+ * and a replay takes the gate once per page. Fair per client (the user; the connection or address
+ * when anonymous), not per replay:
+ *
+ * - waiting clients take turns page by page (round robin over clients, each client's own pages in
+ *   order), so a client with fifty replays queued waits behind itself, and another client's replay
+ *   is next in line after at most one page per client ahead of it;
+ * - one client holds at most half the slots (at least one), so a slot is always free for the others
+ *   soon: a flood from one client costs that client, not everyone resuming beside it.
  */
 export class FairGate {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly runningBy = new Map<string, number>();
+  /** Waiting clients in turn order, each with its pages' wake-ups in arrival order. */
+  private readonly waiting = new Map<string, (() => void)[]>();
+  private readonly perClient: number;
+  private readonly observers = new Set<(step: 'asked' | 'started', client: string) => void>();
 
-  constructor(private readonly slots: number) {}
+  constructor(private readonly slots: number) {
+    this.perClient = Math.max(1, Math.floor(slots / 2));
+  }
 
-  /** Runs `work` when a slot is free (first come, first served). */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.slots) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
+  /** Runs `work` for `client` when its turn comes. */
+  async run<T>(client: string, work: () => Promise<T>): Promise<T> {
+    for (const observe of this.observers) observe('asked', client);
+    await new Promise<void>((resolve) => {
+      const queue = this.waiting.get(client);
+      if (queue) queue.push(resolve);
+      else this.waiting.set(client, [resolve]);
+      this.next();
+    });
     try {
       return await work();
     } finally {
-      const next = this.waiting.shift();
-      if (next)
-        next(); // hands the slot over: `running` stays the same
-      else this.running--;
+      this.running--;
+      const held = (this.runningBy.get(client) ?? 1) - 1;
+      if (held === 0) this.runningBy.delete(client);
+      else this.runningBy.set(client, held);
+      this.next();
     }
   }
 
-  /** Replays waiting for a slot. */
+  /** Calls `observe` as each page is asked for and as it starts, with its client (figures, tests); returns the remover. */
+  observe(observe: (step: 'asked' | 'started', client: string) => void): () => void {
+    this.observers.add(observe);
+    return () => this.observers.delete(observe);
+  }
+
+  /** Pages waiting for a slot, all clients. */
   get queued(): number {
-    return this.waiting.length;
+    let count = 0;
+    for (const queue of this.waiting.values()) count += queue.length;
+    return count;
+  }
+
+  private mayStart(client: string): boolean {
+    return this.running < this.slots && (this.runningBy.get(client) ?? 0) < this.perClient;
+  }
+
+  private start(client: string): void {
+    this.running++;
+    this.runningBy.set(client, (this.runningBy.get(client) ?? 0) + 1);
+  }
+
+  /** Hands free slots to waiting clients in turn: the first that may start, which then goes to the back. */
+  private next(): void {
+    while (this.running < this.slots) {
+      let chosen: string | null = null;
+      for (const client of this.waiting.keys()) {
+        if (this.mayStart(client)) {
+          chosen = client;
+          break;
+        }
+      }
+      if (chosen === null) return;
+      const queue = this.waiting.get(chosen)!;
+      const wake = queue.shift()!;
+      this.waiting.delete(chosen);
+      if (queue.length > 0) this.waiting.set(chosen, queue); // to the back of the turn order
+      this.start(chosen);
+      for (const observe of this.observers) observe('started', chosen);
+      wake();
+    }
   }
 }

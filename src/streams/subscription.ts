@@ -24,6 +24,11 @@ export interface SubscribeOptions {
   after?: string | null;
   /** Checked for every event before delivery (authorization that can change mid-stream, filters). */
   check?: (event: StreamEvent) => Verdict | Promise<Verdict>;
+  /**
+   * Who is reading (the user; the connection or address when anonymous): replays take turns per
+   * client through the fair gate (replays.ts), so one client's flood costs that client.
+   */
+  client?: string;
 }
 
 export interface SubscriptionHooks {
@@ -116,7 +121,7 @@ export async function openSubscription(
   async function fill(before: number | null, paced = false): Promise<void> {
     for (;;) {
       const read = () => readRange(db, topic, last, before, PAGE);
-      const page = paced && hooks.replays ? await hooks.replays.run(read) : await read();
+      const page = paced && hooks.replays ? await hooks.replays.run(options.client ?? topic, read) : await read();
       const next = page.length > 0 ? page[0].seq! : before;
       if (next !== null && next > last + 1) await emit(gapAfter(next - 1));
       for (const event of page) {

@@ -5,6 +5,8 @@ import type { QueueSink, StreamEvent } from '../streams/index.js';
 
 /** Events a subscriber may fall behind before its backlog is replaced by a GAP (as streams/subscription.ts). */
 const MAX_BACKLOG = 5_000;
+/** A member with a backlog lets other sockets' I/O run after this many sends. */
+const YIELD_EVERY = 10;
 /** A replaying subscriber reads its next page once its socket holds less than this unsent. */
 const ROOM_BYTES = 256 * 1024;
 
@@ -43,6 +45,8 @@ export class Member implements QueueSink<StreamEvent> {
   /** Dropping events until the socket drains; then a GAP. */
   private behind = false;
   private lastSize = 256;
+  /** Sends since this member last let the event loop run (reset when it has nothing pending). */
+  private sentSinceYield = 0;
   private emptied: (() => void)[] = [];
 
   constructor(
@@ -85,18 +89,23 @@ export class Member implements QueueSink<StreamEvent> {
   /**
    * Sends pending events in order, synchronously while their payloads are ready. Each is executed
    * only when it is next (a replay page is not executed all at once); at one whose payload is still
-   * executing, the member waits on that payload and is resumed with the rest of its group. After every
-   * 50 sends it lets other sockets' I/O run, so a long replay never starves them.
+   * executing, the member waits on that payload and is resumed with the rest of its group. After
+   * YIELD_EVERY sends in a row it lets other sockets' I/O run, so a long replay never starves them.
    */
   resume(): void {
-    let sent = 0;
     while (this.pending.length > 0 && !this.closed) {
       const payload = this.fanout.payload(this.pending[0], this.group, this.operation.args);
       if (payload.json === undefined) return void payload.waiting.push(this);
       this.pending.shift();
       this.send(payload.json);
-      if (++sent % 50 === 0 && this.pending.length > 0) return void setImmediate(() => this.resume());
+      // Counted across resumptions: a replay executes its events one after another in microtasks,
+      // which would otherwise keep the event loop from I/O (everyone's live events) until it ends.
+      if (++this.sentSinceYield >= YIELD_EVERY && this.pending.length > 0) {
+        this.sentSinceYield = 0;
+        return void setImmediate(() => this.resume());
+      }
     }
+    this.sentSinceYield = 0;
     this.wakeEmptied();
   }
 

@@ -1,0 +1,140 @@
+/**
+ * Replays take turns per client (streams/replays.ts): one client flooding the instance with replays
+ * (several connections, many replays each, inside every default limit) costs that client, not another
+ * client resuming beside it, nor anyone's live delivery. Asserted with counts (how much of the flood
+ * went ahead of the other client), never with timers; the times are printed.
+ */
+import { describe, expect, it } from 'vitest';
+import { postMatch } from '../../src/matches/service.js';
+import { encodeCursor } from '../../src/streams/cursor.js';
+import { Topics } from '../../src/streams/index.js';
+import { FairGate } from '../../src/streams/replays.js';
+import { gqlOk } from '../support/client.js';
+import { DATABASE_KINDS } from '../support/database.js';
+import { useTestServer } from '../support/setup.js';
+import { waitUntil } from '../support/wait.js';
+import { connectWs, type TestSubscription } from '../support/ws.js';
+
+describe('the replay gate', () => {
+  /** Runs pages through `gate`, each held until released; returns the order in which pages started. */
+  function harness(gate: FairGate) {
+    const started: string[] = [];
+    const releases: (() => void)[] = [];
+    const page = (client: string) =>
+      gate.run(client, () => {
+        started.push(client);
+        return new Promise<void>((resolve) => releases.push(resolve));
+      });
+    const releaseOne = async () => {
+      releases.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { started, page, releaseOne };
+  }
+
+  it('a client arriving behind a 200-page flood starts at once: one client holds at most half the slots', async () => {
+    const gate = new FairGate(4);
+    const { started, page, releaseOne } = harness(gate);
+    const flood = Array.from({ length: 200 }, () => page('flooder'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['flooder', 'flooder']);
+    const other = page('other');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['flooder', 'flooder', 'other']);
+    while (started.length < 201 || gate.queued > 0) await releaseOne();
+    for (let i = 0; i < 4; i++) await releaseOne();
+    await Promise.all([...flood, other]);
+    expect(started.filter((c) => c === 'flooder')).toHaveLength(200);
+  });
+
+  it('clients with pages waiting take turns, page by page', async () => {
+    const gate = new FairGate(1);
+    const { started, page, releaseOne } = harness(gate);
+    const all = ['a', 'b', 'c'].flatMap((client) => Array.from({ length: 5 }, () => page(client)));
+    while (started.length < 15 || gate.queued > 0) await releaseOne();
+    await releaseOne();
+    await Promise.all(all);
+    // Round robin: a's first page ran at once, then a, b, c, a, b, c, ...: no client runs three in a row.
+    expect(started.join('')).toBe('aabcabcabcabcbc');
+  });
+
+  it('a single client still uses a slot when it is alone, and pages of one client run in arrival order', async () => {
+    const gate = new FairGate(1);
+    const order: number[] = [];
+    await Promise.all([1, 2, 3].map((n) => gate.run('only', async () => void order.push(n))));
+    expect(order).toEqual([1, 2, 3]);
+  });
+});
+
+describe.each(DATABASE_KINDS)('a replay flood from one user, on %s', (kind) => {
+  const { server, users } = useTestServer(kind, { users: ['flooder', 'victim', 'poster'] });
+  const EVENTS = 2_500;
+  const CONNECTIONS = 5;
+  const REPLAYS_PER_CONNECTION = 10;
+
+  it("leaves another client's replay and live delivery ahead of most of the flood", async () => {
+    const { streams } = server.pulse.services;
+    const match = await postMatch(server.pulse.services, users.poster.id, { game: 'replayed', region: 'EU', slots: 3 });
+    for (let i = 0; i < EVENTS; i += 500) {
+      await streams.write(async (w) => {
+        for (let j = i; j < Math.min(EVENTS, i + 500); j++) await w.append(Topics.region('EU'), 'UPDATED', { matchId: match.id });
+      });
+    }
+    const from = encodeCursor('region:EU', 1);
+    const query = 'subscription($after: String) { matchFeed(region: EU, after: $after) { cursor } }';
+    const total = CONNECTIONS * REPLAYS_PER_CONNECTION * (EVENTS - 1);
+
+    const victim = connectWs(server.wsUrl, users.victim.token);
+    await victim.connected;
+    const live = victim.subscribe('subscription { matchFeed(region: EU) { kind match { id game } } }');
+    await waitUntil(() => server.pulse.services.subscriptionStats.liveCount() >= 1, 'the live subscription');
+
+    const floods: TestSubscription[] = [];
+    for (let c = 0; c < CONNECTIONS; c++) {
+      const ws = connectWs(server.wsUrl, users.flooder.token);
+      await ws.connected;
+      for (let r = 0; r < REPLAYS_PER_CONNECTION; r++) floods.push(ws.subscribe(query, { after: from }));
+    }
+    const flooded = () => floods.reduce((sum, s) => sum + s.received.length, 0);
+    await waitUntil(() => flooded() > 0, 'the flood to start');
+
+    // The victim resumes the same stream from the start, and a live event is posted, mid-flood.
+    const steps: string[] = [];
+    const stopObserving = streams.replays.observe((step, client) => steps.push(`${step} ${client}`));
+    const t0 = performance.now();
+    const replay = victim.subscribe(query, { after: from });
+    await replay.next(60_000);
+    const replayFirstMs = performance.now() - t0;
+    stopObserving();
+    // Flood pages that started between the victim's first page being asked for and starting.
+    const asked = steps.indexOf(`asked user:${users.victim.id}`);
+    const started = steps.indexOf(`started user:${users.victim.id}`);
+    expect(asked).toBeGreaterThanOrEqual(0);
+    const floodPagesAhead = steps.slice(asked, started).filter((step) => step === `started user:${users.flooder.id}`).length;
+
+    const t1 = performance.now();
+    const atPost = flooded();
+    const posted = await gqlOk(
+      server.url,
+      'mutation { postMatch(input: { game: "live", region: EU, slots: 1 }) { id } }',
+      {},
+      users.poster.token,
+    );
+    for (;;) {
+      const event = await live.next(60_000);
+      if (event.matchFeed.match?.id === posted.postMatch.id) break;
+    }
+    const liveMs = performance.now() - t1;
+    const aheadOfLive = flooded() - atPost;
+    console.log(
+      `replay flood: ${total} events in ${floods.length} replays from one user; the other client's replay first event after ` +
+        `${replayFirstMs.toFixed(0)} ms (${floodPagesAhead} flood pages started while its first waited), its live event after ${liveMs.toFixed(0)} ms ` +
+        `(${aheadOfLive} flood events meanwhile)`,
+    );
+    // With turns per client the victim's first page starts at the next free slot (the flooder holds at
+    // most two of four): at most one flood page goes ahead of it. First come, first served put every
+    // flood page already queued (dozens) ahead of it.
+    expect(floodPagesAhead).toBeLessThanOrEqual(1);
+    await victim.dispose();
+  }, 120_000);
+});
