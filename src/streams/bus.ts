@@ -15,8 +15,10 @@ type Listener = (event: StreamEvent) => void;
 
 /** How long a channel subscription waits for a Redis link that is down before its openers get UNAVAILABLE. */
 const LINK_DOWN_MS = 3_000;
-/** A backstop: a link that stays up but never answers the subscription (a hung server). */
-const SUBSCRIBE_DEADLINE_MS = 60_000;
+/** An attempt not answered in this long is sent again (subscribing twice is harmless). */
+const ATTEMPT_MS = 10_000;
+/** Attempts stop (openers get UNAVAILABLE) once this long has passed since the first. */
+const SUBSCRIBE_DEADLINE_MS = 30_000;
 /** What an opener that met either is told to wait before trying again. */
 const RETRY_AFTER_MS = 1_000;
 
@@ -102,8 +104,6 @@ class RedisBus implements Bus {
   private readonly listeners = new Listeners();
   /** SUBSCRIBE per topic (a promise while in flight). */
   private readonly subscriptions = new Map<string, Promise<unknown>>();
-  /** Channel subscriptions waiting for their answer: told when the Redis link goes down or up. */
-  private readonly waiting = new Set<(live: boolean) => void>();
 
   /** `prefix` namespaces the channels, so deployments (or test files) can share one Redis. */
   constructor(
@@ -123,9 +123,6 @@ class RedisBus implements Bus {
       }
       // Parsed once: every local listener gets the same object (the fan-out keys shared work on it).
       this.listeners.deliver(channel.slice(this.prefix.length), event);
-    });
-    redis.channels.onLinkChange((live) => {
-      for (const waiter of [...this.waiting]) waiter(live);
     });
   }
 
@@ -148,40 +145,43 @@ class RedisBus implements Bus {
    * SUBSCRIBE (or SSUBSCRIBE) of one channel, shared by every opener of its topic. The subscriber
    * connections have no command timeout (redis/clients.ts): on a box saturated by a reconnect storm the
    * answer comes late, and a timer would fire before the reply already waiting on the socket is read,
-   * failing a subscription that succeeded. What fails it is the link: down for LINK_DOWN_MS (when asked
-   * or while waiting; ioredis resends the command when the link is back sooner), or up but silent for
-   * SUBSCRIBE_DEADLINE_MS. Its openers then get UNAVAILABLE with retryAfterMs (clients retry), never an
-   * internal error.
+   * failing a subscription that succeeded. So a slow answer only makes the openers wait: an attempt not
+   * answered within ATTEMPT_MS, or refused, is sent again. Openers get UNAVAILABLE with retryAfterMs
+   * (clients retry), never an internal error, only when the link has been down for LINK_DOWN_MS or
+   * SUBSCRIBE_DEADLINE_MS have passed.
    */
-  private subscribeChannel(channel: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let down: NodeJS.Timeout | null = null;
-      const settle = () => {
-        clearTimeout(deadline);
-        if (down) clearTimeout(down);
-        this.waiting.delete(onLink);
-      };
-      const fail = (error: unknown) => {
-        settle();
-        this.onError(error);
-        reject(unavailable(RETRY_AFTER_MS));
-      };
-      const onLink = (live: boolean) => {
-        if (live && down) {
-          clearTimeout(down);
-          down = null;
-        } else if (!live && !down) {
-          down = setTimeout(() => fail(new Error(`Redis link down: could not subscribe ${channel}`)), LINK_DOWN_MS);
-        }
-      };
-      const deadline = setTimeout(() => fail(new Error(`Redis did not answer the subscription of ${channel}`)), SUBSCRIBE_DEADLINE_MS);
-      this.waiting.add(onLink);
-      onLink(this.redis.channels.live);
-      this.redis.channels.subscribe(channel).then(() => {
-        settle();
-        resolve();
-      }, fail);
-    });
+  private async subscribeChannel(channel: string): Promise<void> {
+    const deadline = Date.now() + SUBSCRIBE_DEADLINE_MS;
+    for (;;) {
+      if (!(await this.linkUpWithin(LINK_DOWN_MS))) return this.giveUp(new Error(`Redis link down: could not subscribe ${channel}`));
+      let timer: NodeJS.Timeout | undefined;
+      const attempt = await Promise.race([
+        this.redis.channels.subscribe(channel).then(
+          () => 'subscribed' as const,
+          (error: unknown) => error,
+        ),
+        new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), ATTEMPT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (attempt === 'subscribed') return;
+      if (attempt !== 'slow') this.onError(attempt);
+      if (Date.now() >= deadline) return this.giveUp(new Error(`Redis did not answer the subscription of ${channel}`));
+    }
+  }
+
+  /** Whether the subscriber link is (or comes) up within `ms`. */
+  private async linkUpWithin(ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (!this.redis.channels.live) {
+      if (Date.now() >= until) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return true;
+  }
+
+  private giveUp(error: Error): never {
+    this.onError(error);
+    throw unavailable(RETRY_AFTER_MS);
   }
 
   private unlisten(topic: string, listener: Listener): void {
