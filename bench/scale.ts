@@ -10,7 +10,7 @@
  * Prints connected / failed / dropped sockets, connect time, deliveries/s, last-delivery p50/p99,
  * server RSS per connection (what connecting them added to the servers' RSS), Redis CPU per primary, and Pulse/raw ratios. Nothing asserts on time.
  */
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
@@ -184,8 +184,12 @@ async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
   databaseUrl.pathname = `/${name}`;
   const instances: ChildProcess[] = [];
   const ports = Array.from({ length: K }, (_, i) => BASE_PORT + 1 + i);
+  // The instances run the compiled server, as `NODE_ENV=production npm start` does (tsx's on-the-fly
+  // build adds a name helper to every function, which costs memory per socket and time per event).
+  const build = spawnSync('npm', ['run', '-s', 'build:server'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build:server failed');
   const start = (port: number, i: number) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: ROOT,
       stdio: ['ignore', process.env.BENCH_INSTANCE_LOGS ? 'inherit' : 'ignore', 'inherit'],
       env: {
