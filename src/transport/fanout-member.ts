@@ -72,7 +72,7 @@ export class Member implements QueueSink<StreamEvent> {
     } else if (idle) {
       // The common live case: the group's payload is ready (or starts executing now, and this member waits on it).
       const payload = this.fanout.payload(event, this.group, this.operation.args);
-      if (payload.json !== undefined) return this.send(payload.json);
+      if (payload.json !== undefined) return void this.send(payload.json);
       this.pending.push(event);
       return void payload.waiting.push(this);
     }
