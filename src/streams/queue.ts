@@ -59,7 +59,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       sink.push(value);
     }
     this.wakeRoomWaiters();
-    this.wakeTakenWaiters();
+    // What they waited for is the sink's now.
+    for (const wake of this.takenWaiters.splice(0)) void sink.sent().then(wake);
   }
 
   /** Resolves once the consumer has room for another page of replayed values (or the queue ended). */

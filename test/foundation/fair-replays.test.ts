@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { postMatch } from '../../src/matches/service.js';
 import { encodeCursor } from '../../src/streams/cursor.js';
 import { Topics } from '../../src/streams/index.js';
+import { EventQueue } from '../../src/streams/queue.js';
 import { FairGate } from '../../src/streams/replays.js';
 import { gqlOk } from '../support/client.js';
 import { DATABASE_KINDS } from '../support/database.js';
@@ -71,6 +72,43 @@ describe('the replay gate', () => {
     await expect(after).resolves.toBe('a again');
     await expect(other).resolves.toBe('b');
     expect(gate.queued).toBe(0);
+  });
+
+  it("a page's slot is held until its events have left the queue: taken by the consumer, or sent by the sink it was redirected to", async () => {
+    const settled = (promise: Promise<void>) => {
+      const state = { done: false };
+      void promise.then(() => (state.done = true));
+      return state;
+    };
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const queue = new EventQueue<number>();
+    queue.push(1);
+    queue.push(2);
+    const taken = settled(queue.sent());
+    await queue.next();
+    await turn();
+    expect(taken.done).toBe(false);
+    await queue.next();
+    await turn();
+    expect(taken.done).toBe(true);
+
+    // Redirected with values waiting: they are the sink's to send, and sent() follows the sink's.
+    queue.push(3);
+    const redirected = settled(queue.sent());
+    let sinkSent: () => void = () => {};
+    const pushed: number[] = [];
+    queue.redirect({
+      push: (v) => pushed.push(v),
+      room: async () => {},
+      sent: () => new Promise<void>((resolve) => (sinkSent = resolve)),
+      end: () => {},
+    });
+    await turn();
+    expect(pushed).toEqual([3]);
+    expect(redirected.done).toBe(false);
+    sinkSent();
+    await turn();
+    expect(redirected.done).toBe(true);
   });
 
   it('a single client still uses a slot when it is alone, and pages of one client run in arrival order', async () => {
