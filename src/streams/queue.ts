@@ -10,6 +10,8 @@ export interface QueueSink<T> {
   push(value: T): void;
   /** Resolves when the sink can take another page (its socket drained). */
   room(): Promise<void>;
+  /** Resolves once every value pushed so far has been handed to the socket (or the sink ended). */
+  sent(): Promise<void>;
   /** The queue ended (values not yet sent are dropped). */
   end(): void;
 }
@@ -23,6 +25,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   /** Set for a stream subscription's queue (logged events in seq order): the transport may redirect it. */
   redirectable = false;
   private roomWaiters: (() => void)[] = [];
+  private takenWaiters: (() => void)[] = [];
   private waiting: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void } | null = null;
   private failure: unknown = null;
   private ended = false;
@@ -56,6 +59,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       sink.push(value);
     }
     this.wakeRoomWaiters();
+    // What they waited for is the sink's now.
+    for (const wake of this.takenWaiters.splice(0)) void sink.sent().then(wake);
   }
 
   /** Resolves once the consumer has room for another page of replayed values (or the queue ended). */
@@ -64,6 +69,24 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     if (this.sink) return this.sink.room();
     if (this.buffered.length < LOW_WATER) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /**
+   * Resolves once the values pushed so far have left this queue: handed to the socket by the sink,
+   * or all taken by the consumer (or the queue ended).
+   */
+  sent(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    if (this.sink) return this.sink.sent();
+    if (this.buffered.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.takenWaiters.push(resolve));
+  }
+
+  private wakeTakenWaiters(): void {
+    if (this.takenWaiters.length === 0) return;
+    const waiters = this.takenWaiters;
+    this.takenWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private wakeRoomWaiters(): void {
@@ -117,6 +140,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     this.waiting = null;
     this.sink?.end();
     this.wakeRoomWaiters();
+    this.wakeTakenWaiters();
     this.onEnd();
   }
 
@@ -125,6 +149,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       const value = this.buffered.shift()!;
       this.onDeliver(value);
       if (this.buffered.length < LOW_WATER) this.wakeRoomWaiters();
+      if (this.buffered.length === 0) this.wakeTakenWaiters();
       return Promise.resolve({ value, done: false });
     }
     if (this.failure !== null) {

@@ -1,7 +1,12 @@
+/** A page at the gate: asked for, started (holds a slot), done (gave it back). */
+export type GateStep = 'asked' | 'started' | 'done';
+
 /**
- * A fair gate for replay reads: at most `slots` log pages are being read at once on this instance,
- * and a replay takes the gate once per page. Fair per client (the user; the connection or address
- * when anonymous), not per replay:
+ * A fair gate for replays: at most `slots` log pages are in flight at once on this instance, and a
+ * replay takes the gate once per page. A page holds its slot from its read until its events are
+ * handed to the reader's socket (streams/subscription.ts bounds that wait), so the slots bound the
+ * replay work of the whole instance (reads, executions, sends), not only its database reads. Fair per
+ * client (the user; the connection or address when anonymous), not per replay:
  *
  * - waiting clients take turns page by page (round robin over clients, each client's own pages in
  *   order), so a client with fifty replays queued waits behind itself, and another client's replay
@@ -15,7 +20,7 @@ export class FairGate {
   /** Waiting clients in turn order, each with its pages' wake-ups in arrival order. */
   private readonly waiting = new Map<string, (() => void)[]>();
   private readonly perClient: number;
-  private readonly observers = new Set<(step: 'asked' | 'started', client: string) => void>();
+  private readonly observers = new Set<(step: GateStep, client: string) => void>();
 
   constructor(private readonly slots: number) {
     this.perClient = Math.max(1, Math.floor(slots / 2));
@@ -33,6 +38,7 @@ export class FairGate {
     try {
       return await work();
     } finally {
+      for (const observe of this.observers) observe('done', client);
       this.running--;
       const held = (this.runningBy.get(client) ?? 1) - 1;
       if (held === 0) this.runningBy.delete(client);
@@ -41,8 +47,8 @@ export class FairGate {
     }
   }
 
-  /** Calls `observe` as each page is asked for and as it starts, with its client (figures, tests); returns the remover. */
-  observe(observe: (step: 'asked' | 'started', client: string) => void): () => void {
+  /** Calls `observe` as each page is asked for, starts and is done, with its client (figures, tests); returns the remover. */
+  observe(observe: (step: GateStep, client: string) => void): () => void {
     this.observers.add(observe);
     return () => this.observers.delete(observe);
   }

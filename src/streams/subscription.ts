@@ -52,6 +52,12 @@ export interface SubscriptionHooks {
 const HEAD_MARK = '#HEAD';
 
 const PAGE = 500;
+/**
+ * A paced replay page holds its gate slot until its events are handed to the socket, at most this
+ * long: the gate then bounds the replay work (reads, executions, sends) in flight on the instance, not
+ * only the reads, and a reader that stalls cannot keep a slot.
+ */
+const SLOT_HOLD_MS = 1_000;
 /** Events one subscriber may fall behind before its backlog is replaced by a GAP. */
 const MAX_BUFFERED = 5_000;
 
@@ -114,23 +120,35 @@ export async function openSubscription(
   /**
    * Delivers logged events after `last` and before `before` (no bound when null), in pages. Seqs
    * have no holes, so a missing `last + 1` was trimmed by retention while we read: one GAP says so.
-   * A `paced` fill (a resume's replay) reads each page through the replay gate and waits for the
-   * reader to take the previous page first, so a replay of everything retention kept is bounded work
-   * that never overflows the reader's live backlog bound.
+   * A `paced` fill (a resume's replay) takes the replay gate for each page, from its read until its
+   * events are handed to the socket (SLOT_HOLD_MS at most), and waits for the reader's socket to drain
+   * before the next, so a replay of everything retention kept is bounded work that never overflows
+   * the reader's live backlog bound, and the replays in flight on the instance are the gate's slots.
    */
   async function fill(before: number | null, paced = false): Promise<void> {
     for (;;) {
-      const read = () => readRange(db, topic, last, before, PAGE);
-      const page = paced && hooks.replays ? await hooks.replays.run(options.client ?? topic, read) : await read();
-      const next = page.length > 0 ? page[0].seq! : before;
-      if (next !== null && next > last + 1) await emit(gapAfter(next - 1));
-      for (const event of page) {
-        if (queue.closed) return;
-        await emit(event);
-      }
-      if (page.length < PAGE) return;
+      const more =
+        paced && hooks.replays ? await hooks.replays.run(options.client ?? topic, () => page(before, true)) : await page(before, false);
+      if (!more) return;
       if (paced) await queue.room();
     }
+  }
+
+  /** Reads one page after `last` and delivers it (`held`: until it is sent, within SLOT_HOLD_MS); true when more may follow. */
+  async function page(before: number | null, held: boolean): Promise<boolean> {
+    const events = await readRange(db, topic, last, before, PAGE);
+    const next = events.length > 0 ? events[0].seq! : before;
+    if (next !== null && next > last + 1) await emit(gapAfter(next - 1));
+    for (const event of events) {
+      if (queue.closed) return false;
+      await emit(event);
+    }
+    if (held) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([queue.sent(), new Promise<void>((resolve) => (timer = setTimeout(resolve, SLOT_HOLD_MS)))]);
+      clearTimeout(timer);
+    }
+    return events.length === PAGE;
   }
 
   async function drain(): Promise<void> {

@@ -62,6 +62,7 @@ export class Member implements QueueSink<StreamEvent> {
     if (event.seq !== null && this.fallingBehind()) {
       this.behind = true;
       this.pending = [];
+      this.wakeEmptied();
       return;
     }
     const idle = this.pending.length === 0;
@@ -133,6 +134,10 @@ export class Member implements QueueSink<StreamEvent> {
         await new Promise((r) => setTimeout(r, 5));
       else return;
     }
+  }
+
+  async sent(): Promise<void> {
+    while (!this.closed && this.pending.length > 0) await new Promise<void>((resolve) => this.emptied.push(resolve));
   }
 
   end(): void {
