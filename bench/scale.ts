@@ -9,9 +9,20 @@
  * channel (SUBSCRIBE, or SSUBSCRIBE on the cluster) with one pre-serialized frame per message.
  * Prints connected / failed / dropped sockets, connect time, deliveries/s, last-delivery p50/p99,
  * server RSS per connection (what connecting them added to the servers' RSS), Redis CPU per primary, and Pulse/raw ratios. Nothing asserts on time.
+ *
+ * `--shape conversations [--conversations C] [--members M]`: many small topics instead. C private
+ * group conversations of M members each (C users, each a member of M conversations), one WebSocket per
+ * member per conversation (C × M sockets, each signed in as its member, on `conversationEvents`
+ * selecting the message and its sender), then one message sent to every conversation through the API
+ * (64 at a time, spread over the instances): each reaches its M members. The raw relay subscribes one
+ * channel per conversation its sockets asked for. Prints the same figures, the last-delivery
+ * percentiles per message, and the messages committed per second.
  */
 import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { fileURLToPath } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
@@ -23,23 +34,35 @@ const flag = (name: string, fallback: string) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const K = Number(flag('instances', '2'));
-const N = Number(flag('subscribers', '2000'));
+const N =
+  flag('shape', 'broadcast') === 'conversations'
+    ? Number(flag('conversations', '10000')) * Number(flag('members', '5'))
+    : Number(flag('subscribers', '2000'));
 const MODE = flag('redis', 'single') as 'single' | 'cluster';
-const EVENTS = Number(flag('events', '10'));
+const SHAPE = flag('shape', 'broadcast') as 'broadcast' | 'conversations';
+const CONVERSATIONS = Number(flag('conversations', '10000'));
+const MEMBERS = Number(flag('members', '5'));
+const EVENTS = SHAPE === 'conversations' ? 1 : Number(flag('events', '10'));
 const BASE_PORT = 24_000;
 const CLUSTER_PORT = 22_000;
-const QUERY = 'subscription { matchFeed(region: EU) { kind cursor at match { id region status game slots } } }';
+const QUERY =
+  SHAPE === 'conversations'
+    ? 'subscription($c: ID!) { conversationEvents(conversationId: $c) { kind cursor message { id text createdAt sender { id username displayName } } } }'
+    : 'subscription { matchFeed(region: EU) { kind cursor at match { id region status game slots } } }';
+const JWT_SECRET = 'bench-scale-secret-0123456789abcdefghij';
+/** The conversations shape's sockets: conversation i's members are users (i + j × stride) mod C. */
+const memberOf = (i: number, j: number) => (i + j * Math.max(1, Math.floor(CONVERSATIONS / MEMBERS))) % CONVERSATIONS;
 
 interface LoadReport {
-  stats: { connected: number; failed: number; dropped: number; errors?: number; firstError?: string };
+  stats: { connected: number; failed: number; dropped: number; subscribed?: number; errors?: number; firstError?: string };
   events: [number, { count: number; last: number }][];
 }
 
 class Load {
   readonly process: ChildProcess;
   report: LoadReport = { stats: { connected: 0, failed: 0, dropped: 0 }, events: [] };
-  constructor(url: string, count: number, mode: 'pulse' | 'raw') {
-    this.process = fork(`${ROOT}/bench/scale/load.mjs`, [url, String(count), mode, QUERY], { stdio: 'inherit' });
+  constructor(url: string, count: number, mode: 'pulse' | 'raw', sockets?: string) {
+    this.process = fork(`${ROOT}/bench/scale/load.mjs`, [url, String(count), mode, QUERY, sockets ?? ''], { stdio: 'inherit' });
     this.process.on('message', (message) => {
       this.report = message as LoadReport;
     });
@@ -52,8 +75,21 @@ class Load {
   }
 }
 
-/** Sockets connected so far in the phase that runs (the ready checks compare with it). */
+/** The conversations shape: writes each load's sockets (socket k goes to load k mod K) to a file; their paths. */
+function writeSockets(tag: string, entry: (conversation: number, member: number) => object): string[] {
+  const perLoad: object[][] = Array.from({ length: K }, () => []);
+  let k = 0;
+  for (let i = 0; i < CONVERSATIONS; i++) for (let j = 0; j < MEMBERS; j++) perLoad[k++ % K].push(entry(i, j));
+  return perLoad.map((entries, i) => {
+    const file = join(tmpdir(), `pulse-scale-${tag}-${process.pid}-${i}.json`);
+    writeFileSync(file, JSON.stringify(entries));
+    return file;
+  });
+}
+
+/** Sockets connected (and, raw, subscribed) so far in the phase that runs (the ready checks compare with them). */
 let connectedNow = () => 0;
+let subscribedNow = () => 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
@@ -116,6 +152,8 @@ interface Result {
   firstError?: string;
   /** Deliveries over connected × events: 100% when every event reached every connected socket. */
   reached: number;
+  /** The conversations shape: how long sending the C messages took (all committed). */
+  sendSeconds: number;
 }
 
 /** Connects the load, sends the events one by one (`send(i)`), and measures. */
@@ -126,12 +164,15 @@ async function measure(
   seeds: string | null,
   ready: () => Promise<boolean>,
   send: (i: number) => Promise<void>,
+  /** The conversations shape: each load's sockets (a JSON file of { t: token, c: conversation id }). */
+  sockets?: string[],
 ): Promise<Result> {
   const baseline = servers.reduce((sum, pid) => sum + rssKb(pid), 0);
   const started = Date.now();
-  const loads = urls.map((url, i) => new Load(url, Math.floor(N / K) + (i < N % K ? 1 : 0), mode));
+  const loads = urls.map((url, i) => new Load(url, Math.floor(N / K) + (i < N % K ? 1 : 0), mode, sockets?.[i]));
   const total = () => loads.reduce((sum, l) => sum + l.report.stats.connected + l.report.stats.failed, 0);
   connectedNow = () => loads.reduce((sum, l) => sum + l.report.stats.connected, 0);
+  subscribedNow = () => loads.reduce((sum, l) => sum + (l.report.stats.subscribed ?? 0), 0);
   await waitFor('every socket to connect or fail', () => total() >= N, 600_000);
   await waitFor('every subscription to be live', ready, 600_000);
   const connectSeconds = (Date.now() - started) / 1000;
@@ -143,7 +184,35 @@ async function measure(
   let deliveries = 0;
   const firstSend = Date.now();
   let lastReceipt = firstSend;
-  for (let i = 0; i < EVENTS; i++) {
+  let busySeconds: number | null = null;
+  let sendSeconds = 0;
+  if (SHAPE === 'conversations') {
+    // One message to every conversation, 64 at a time; each socket expects exactly its conversation's.
+    const sentAt: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < CONVERSATIONS) {
+          const i = next++;
+          sentAt[i] = Date.now();
+          await send(i);
+        }
+      }),
+    );
+    sendSeconds = (Date.now() - firstSend) / 1000;
+    const received = () => loads.reduce((sum, l) => sum + l.report.events.reduce((n, [, e]) => n + e.count, 0), 0);
+    await waitFor('every message everywhere', () => received() >= connected, 300_000).catch(() => {});
+    await sleep(300);
+    const lastBy = new Map<number, number>();
+    for (const l of loads) for (const [i, e] of l.report.events) lastBy.set(i, Math.max(lastBy.get(i) ?? 0, e.last));
+    for (const [i, last] of lastBy) {
+      lasts.push(last - sentAt[i]);
+      lastReceipt = Math.max(lastReceipt, last);
+    }
+    deliveries = received();
+    busySeconds = (lastReceipt - firstSend) / 1000;
+  }
+  for (let i = 0; i < (SHAPE === 'conversations' ? 0 : EVENTS); i++) {
     const sent = Date.now();
     await send(i);
     const received = () => loads.reduce((sum, l) => sum + (l.report.events.find(([index]) => index === i)?.[1].count ?? 0), 0);
@@ -158,7 +227,7 @@ async function measure(
   const report = loads.map((l) => l.report.stats);
   await Promise.all(loads.map((l) => l.stop()));
   lasts.sort((a, b) => a - b);
-  const busy = lasts.reduce((sum, ms) => sum + ms, 0) / 1000;
+  const busy = busySeconds ?? lasts.reduce((sum, ms) => sum + ms, 0) / 1000;
   return {
     connected,
     failed: report.reduce((sum, s) => sum + s.failed, 0),
@@ -170,6 +239,7 @@ async function measure(
     lastP99: percentile(lasts, 99),
     rssPerConnKb: rss / Math.max(1, connected),
     reached: deliveries / Math.max(1, connected * EVENTS),
+    sendSeconds,
     firstError: report.find((s) => s.firstError)?.firstError,
     redisCpu: [...cpuAfter].map(([port, cpu]) => `${port}:${(cpu - (cpuBefore.get(port) ?? 0)).toFixed(2)}s`).join(' '),
   };
@@ -221,8 +291,8 @@ async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
   try {
     await start(ports[0], 0); // migrates the fresh database
     await Promise.all(ports.slice(1).map((port, i) => start(port, i + 1)));
-    const gql = async (query: string, variables: object, token?: string) => {
-      const response = await fetch(`http://127.0.0.1:${ports[0]}/graphql`, {
+    const gql = async (query: string, variables: object, token?: string, port = ports[0]) => {
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
@@ -231,18 +301,58 @@ async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
-    const { token } = (
-      await gql('mutation($input: RegisterInput!) { register(input: $input) { token } }', {
-        input: { username: `scale_${Date.now().toString(36)}`, password: 'bench-password-123' },
-      })
-    ).register;
+    let token = '';
+    let tokens: string[] = [];
+    let sockets: string[] | undefined;
+    if (SHAPE === 'conversations') {
+      // C users and C private groups of M members, straight into the database; tokens signed here.
+      const db = new pg.Client({ connectionString: databaseUrl.toString() });
+      await db.connect();
+      await db.query(
+        `INSERT INTO "User" (id, username, "displayName", "passwordHash") SELECT 'u' || g, 'u' || g, 'user ' || g, 'x' FROM generate_series(0, $1::int - 1) g`,
+        [CONVERSATIONS],
+      );
+      await db.query(
+        `INSERT INTO "Conversation" (id, kind, title, "isPrivate") SELECT 'c' || g, 'GROUP', 'c' || g, true FROM generate_series(0, $1::int - 1) g`,
+        [CONVERSATIONS],
+      );
+      await db.query(
+        `INSERT INTO "ConversationMember" ("conversationId", "userId")
+         SELECT 'c' || c, 'u' || ((c + j * $3::int) % $1::int) FROM generate_series(0, $1::int - 1) c, generate_series(0, $2::int - 1) j`,
+        [CONVERSATIONS, MEMBERS, Math.max(1, Math.floor(CONVERSATIONS / MEMBERS))],
+      );
+      await db.end();
+      const key = new TextEncoder().encode(JWT_SECRET);
+      tokens = await Promise.all(
+        Array.from({ length: CONVERSATIONS }, (_, u) =>
+          new SignJWT({ role: 'USER', ver: 0 })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setSubject(`u${u}`)
+            .setIssuedAt()
+            .setIssuer('pulse')
+            .setExpirationTime('2h')
+            .sign(key),
+        ),
+      );
+      sockets = writeSockets('pulse', (i, j) => ({ t: tokens[memberOf(i, j)], c: `c${i}` }));
+    } else {
+      token = (
+        await gql('mutation($input: RegisterInput!) { register(input: $input) { token } }', {
+          input: { username: `scale_${Date.now().toString(36)}`, password: 'bench-password-123' },
+        })
+      ).register.token;
+    }
     // Every subscribe executed on its instance (the operations counter), then a moment for the last
     // ones to read their topic's head and go live.
     const live = async () => {
       let sum = 0;
       for (const port of ports) {
         const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        sum += Number(/pulse_graphql_operations_total\{type="subscription"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+        // The conversations shape: subscriptions live (membership checked, head read); a message sent
+        // to a conversation before its members listen would be missed. Broadcast: subscribes executed.
+        const metric =
+          SHAPE === 'conversations' ? /pulse_subscriptions_live(?:\{[^}]*\})? (\d+)/ : /pulse_graphql_operations_total\{type="subscription"[^}]*\} (\d+)/;
+        sum += Number(metric.exec(text)?.[1] ?? 0);
       }
       if (sum < connectedNow()) return false;
       await sleep(2_000);
@@ -255,12 +365,23 @@ async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
       redis.seeds,
       live,
       async (i) => {
+        if (SHAPE === 'conversations') {
+          // The conversation's first member sends it, through instance i mod K.
+          await gql(
+            'mutation($c: ID!, $t: String!) { sendMessage(conversationId: $c, text: $t) { id } }',
+            { c: `c${i}`, t: `m${i}` },
+            tokens[i],
+            ports[i % K],
+          );
+          return;
+        }
         await gql(
           'mutation($input: PostMatchInput!) { postMatch(input: $input) { id } }',
           { input: { game: `e${i}`, region: 'EU', slots: 2 } },
           token,
         );
       },
+      sockets,
     );
   } finally {
     for (const child of instances) child.kill('SIGKILL');
@@ -273,14 +394,41 @@ async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
 async function raw(redis: ReturnType<typeof redisTarget>): Promise<Result> {
   const channel = 'bench-scale:region:EU';
   const ports = Array.from({ length: K }, (_, i) => BASE_PORT + 100 + i);
+  const conversations = SHAPE === 'conversations';
   const relays = ports.map((port) =>
-    fork(`${ROOT}/bench/scale/relay.mjs`, [String(port), channel, benchRedisUrl(), redis.seeds ?? ''], { stdio: 'inherit' }),
+    fork(
+      `${ROOT}/bench/scale/relay.mjs`,
+      [String(port), conversations ? 'bench-scale:conv:' : channel, benchRedisUrl(), redis.seeds ?? '', conversations ? 'per-socket' : ''],
+      {
+        stdio: 'inherit',
+      },
+    ),
   );
   await Promise.all(relays.map((relay) => new Promise((resolve) => relay.once('message', resolve))));
   const publisher = redis.seeds
     ? new Cluster(redis.seeds.split(',').map((s) => ({ host: s.split(':')[0], port: Number(s.split(':')[1]) })))
     : new Redis(benchRedisUrl());
   // The same frame a Pulse subscriber receives, pre-serialized once.
+  const conversationFrame = (i: number) =>
+    JSON.stringify({
+      i,
+      id: '1',
+      type: 'next',
+      payload: {
+        data: {
+          conversationEvents: {
+            kind: 'MESSAGE',
+            cursor: 'x'.repeat(28),
+            message: {
+              id: 'y'.repeat(25),
+              text: `m${i}`,
+              createdAt: new Date().toISOString(),
+              sender: { id: `u${i}`, username: `u${i}`, displayName: `user ${i}` },
+            },
+          },
+        },
+      },
+    });
   const frame = (i: number) =>
     JSON.stringify({
       i,
@@ -303,11 +451,13 @@ async function raw(redis: ReturnType<typeof redisTarget>): Promise<Result> {
       'raw',
       relays.map((r) => r.pid!),
       redis.seeds,
-      async () => true,
+      async () => !conversations || subscribedNow() >= connectedNow(),
       async (i) => {
-        if (publisher instanceof Cluster) await publisher.spublish(channel, frame(i));
-        else await publisher.publish(channel, frame(i));
+        const [to, message] = conversations ? [`bench-scale:conv:c${i}`, conversationFrame(i)] : [channel, frame(i)];
+        if (publisher instanceof Cluster) await publisher.spublish(to, message);
+        else await publisher.publish(to, message);
       },
+      conversations ? writeSockets('raw', (i) => ({ c: `c${i}` })) : undefined,
     );
   } finally {
     publisher.disconnect();
@@ -316,7 +466,11 @@ async function raw(redis: ReturnType<typeof redisTarget>): Promise<Result> {
 }
 
 runMain(async () => {
-  console.log(`scale: ${K} instances, ${N} subscribers (one WebSocket each), Redis ${MODE}, ${EVENTS} events one by one`);
+  console.log(
+    SHAPE === 'conversations'
+      ? `scale: ${K} instances, ${CONVERSATIONS} conversations × ${MEMBERS} members = ${N} subscribers (one WebSocket each), Redis ${MODE}, one message to each conversation`
+      : `scale: ${K} instances, ${N} subscribers (one WebSocket each), Redis ${MODE}, ${EVENTS} events one by one`,
+  );
   const redis = redisTarget();
   try {
     const ceiling = await raw(redis);
@@ -328,6 +482,11 @@ runMain(async () => {
     row('raw', ceiling);
     row('pulse', result);
     if (result.firstError) console.log(`first error frame a Pulse subscriber received: ${result.firstError}`);
+    if (SHAPE === 'conversations') {
+      console.log(
+        `messages: raw ${CONVERSATIONS} published in ${ceiling.sendSeconds.toFixed(1)} s; pulse ${CONVERSATIONS} sendMessage committed in ${result.sendSeconds.toFixed(1)} s (${Math.round(CONVERSATIONS / result.sendSeconds)} messages/s, each one log append in its transaction)`,
+      );
+    }
     console.log(
       `ratios pulse/raw: deliveries/s ${(result.deliveriesPerSecond / ceiling.deliveriesPerSecond).toFixed(2)}x, last-delivery p99 ${(result.lastP99 / ceiling.lastP99).toFixed(2)}x, RSS/conn ${(result.rssPerConnKb / ceiling.rssPerConnKb).toFixed(2)}x`,
     );

@@ -28,6 +28,14 @@ export function createMetrics(stats: SubscriptionStats, bus: Bus, connections: C
     },
   });
   new Gauge({
+    name: 'pulse_subscriptions_live',
+    help: 'Open stream subscriptions that are live: listening on the bus with their starting point fixed (every later commit reaches them).',
+    registers: [registry],
+    collect() {
+      this.set(stats.liveCount());
+    },
+  });
+  new Gauge({
     name: 'pulse_bus_topics',
     help: 'Bus topics (Redis channels) this instance listens to.',
     registers: [registry],
