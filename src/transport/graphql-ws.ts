@@ -8,6 +8,10 @@
  * - a `subscribe` naming a trusted document by hash alone (`extensions.persistedQuery`, no `query`) is
  *   valid here as over HTTP: it gets an empty text, which the stored document replaces in
  *   `onSubscribe` (persisted.ts). graphql-ws would refuse it (4400, ending every operation on the socket).
+ *
+ * And the `connection_init` deadline (3 s, else 4408) is judged here, after the socket's pending reads:
+ * on an event loop saturated by a connect storm, graphql-ws's own timer fires before the frame that
+ * arrived in time is read (timers run before I/O), refusing clients that did nothing wrong.
  */
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
@@ -15,6 +19,9 @@ import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 const SERVER_ONLY = /"type"\s*:\s*"(connection_ack|next|error)"/;
+const CONNECTION_INIT = /"type"\s*:\s*"connection_init"/;
+/** graphql-ws's default: a client must send `connection_init` this soon after opening. */
+const INIT_WAIT_MS = 3_000;
 const SERVER_ONLY_TYPES = new Set(['connection_ack', 'next', 'error']);
 
 export interface GraphqlWsServer {
@@ -28,13 +35,23 @@ export function serveGraphqlWs<E extends { socket: WebSocket; request: IncomingM
   extraOf: (socket: WebSocket, request: IncomingMessage) => E,
   logger: Logger,
 ): GraphqlWsServer {
-  const server = makeServer(options);
+  const server = makeServer({ ...options, connectionInitWaitTimeout: 0 });
   wss.options.handleProtocols = handleProtocols;
   // The HTTP server's errors are re-emitted here (ws): log them, never crash on them.
   wss.on('error', (err) => logger.error({ err }, 'WebSocket server error'));
   wss.on('connection', (socket, request) => {
     // A frame too big or not valid WebSocket: `ws` has already closed the socket (1009, 1002, ...).
     socket.on('error', (err) => logger.debug({ err }, 'WebSocket error'));
+    let initSeen = false;
+    // Judged in the check phase after the timer: frames that arrived in time have been read by then.
+    const initWait = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (!initSeen) socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+        }),
+      INIT_WAIT_MS,
+    );
+    socket.once('close', () => clearTimeout(initWait));
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -48,6 +65,10 @@ export function serveGraphqlWs<E extends { socket: WebSocket; request: IncomingM
           socket.on('message', (data, isBinary) => {
             const text = isBinary ? null : screen(String(data), socket);
             if (text === null) return;
+            if (!initSeen && CONNECTION_INIT.test(text)) {
+              initSeen = true;
+              clearTimeout(initWait);
+            }
             handle(text).catch((err: unknown) => {
               logger.error({ err }, 'graphql-ws failed to handle a message');
               socket.close(CloseCode.InternalServerError, 'Internal server error');

@@ -50,6 +50,29 @@ describe('transport', () => {
     await other.stillServed('after forged tokens');
   });
 
+  it('a socket that sends no connection_init within 3 s is closed with 4408', async () => {
+    const raw = rawSocket(server.wsUrl);
+    cleanup.defer(() => raw.socket.close());
+    await raw.opened;
+    expect((await raw.closed).code).toBe(4408);
+  });
+
+  it('a connection_init that arrived in time is not refused because the event loop was busy when the deadline came', async () => {
+    const raw = rawSocket(server.wsUrl);
+    cleanup.defer(() => raw.socket.close());
+    await raw.opened;
+    raw.send({ type: 'connection_init', payload: {} });
+    // The server shares this process: block it past the deadline, with the frame unread in its socket,
+    // so the deadline's timer and the frame are both pending when the loop turns again (timers first).
+    const until = Date.now() + 3_500;
+    while (Date.now() < until) {
+      // busy: a storm of connections would do the same
+    }
+    const answer = await raw.waitFor((m) => m.type === 'connection_ack');
+    expect(answer.type).toBe('connection_ack');
+    expect(raw.isClosed).toBe(false);
+  });
+
   it('a malformed frame closes that socket with 4400; others are undisturbed', async () => {
     const other = await bystander();
     const raw = rawSocket(server.wsUrl);
