@@ -351,7 +351,9 @@ async function pulse(redis: ReturnType<typeof redisTarget>): Promise<Result> {
         // The conversations shape: subscriptions live (membership checked, head read); a message sent
         // to a conversation before its members listen would be missed. Broadcast: subscribes executed.
         const metric =
-          SHAPE === 'conversations' ? /pulse_subscriptions_live(?:\{[^}]*\})? (\d+)/ : /pulse_graphql_operations_total\{type="subscription"[^}]*\} (\d+)/;
+          SHAPE === 'conversations'
+            ? /pulse_subscriptions_live(?:\{[^}]*\})? (\d+)/
+            : /pulse_graphql_operations_total\{type="subscription"[^}]*\} (\d+)/;
         sum += Number(metric.exec(text)?.[1] ?? 0);
       }
       if (sum < connectedNow()) return false;
