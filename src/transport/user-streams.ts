@@ -61,13 +61,6 @@ export class UserStreams {
     }
   }
 
-  /** Streams registered now (for tests and figures). */
-  get size(): number {
-    let size = 0;
-    for (const entries of this.byUser.values()) size += entries.size;
-    return size;
-  }
-
   /** Stops the expiry timers (the instance is stopping; its streams are being closed anyway). */
   close(): void {
     for (const { timer } of this.expiring.values()) clearTimeout(timer);
