@@ -116,7 +116,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       tokens: new Tokens(secret, config.jwtTtlSeconds),
       reads,
       versions,
-      rateLimiters: createRateLimiters(config, redis?.command ?? null),
+      rateLimiters: owned(createRateLimiters(config, redis?.command ?? null), (r) => r.close()),
       metrics: owned(createMetrics(subscriptionStats, bus, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
       startedAt: new Date(),
     };

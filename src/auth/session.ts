@@ -21,10 +21,11 @@ export const ANONYMOUS: Session = { viewer: null, expiresAt: null, version: null
 
 /**
  * The session an `authorization` value (header or connection_init field) grants; throws when it grants none.
- * `known`: the token version may come from this instance's revocation-kept cache (WebSocket
- * connection_init only, where a revocation signal still closes a socket accepted just before it: versions.ts).
+ * The user's token version comes from this instance's revocation-kept cache (auth/versions.ts): no
+ * database read per request. A revocation is honoured at once on the instance that made it and, on
+ * the others, as soon as its bus signal arrives, which also ends the streams opened just before it.
  */
-export async function authenticate(app: Services, authorization: unknown, { known = false } = {}): Promise<Session> {
+export async function authenticate(app: Services, authorization: unknown): Promise<Session> {
   if (authorization === undefined || authorization === null || authorization === '') return ANONYMOUS;
   const token = bearerToken(authorization);
   if (!token) throw unauthenticated('The authorization must be "Bearer <token>".');
@@ -32,10 +33,7 @@ export async function authenticate(app: Services, authorization: unknown, { know
   if (!claims) throw unauthenticated('The token is invalid or expired; sign in again.');
   // The token is genuine; the database says whether its user still exists and whether it was revoked.
   // An unreachable database says nothing about the credential: UNAVAILABLE (retry), never "refused".
-  const read = known
-    ? app.versions.get(claims.userId, claims.role)
-    : app.prisma.user.findUnique({ where: { id: claims.userId }, select: { role: true, tokenVersion: true } });
-  const user = await read.catch((error: unknown) => {
+  const user = await app.versions.get(claims.userId, claims.role).catch((error: unknown) => {
     throw isDatabaseUnavailable(error) ? unavailable(UNAVAILABLE_RETRY_AFTER_MS) : error;
   });
   if (!user) throw unauthenticated('The token names a user that does not exist; sign in again.');

@@ -1,6 +1,6 @@
 /**
- * The token version (and role) of each user, known on this instance so that a reconnect storm of
- * WebSocket connections does not read the user once per connection: one read per user per instance
+ * The token version (and role) of each user, known on this instance so that neither a request nor a
+ * reconnect storm of WebSocket connections reads the user each time: one read per user per instance
  * (single flight), then kept true by the revocation signal on the bus.
  *
  * Invariants (an entry is never trusted beyond what the bus guarantees):
@@ -10,8 +10,10 @@
  *   is even sent), and a read that was in flight when any revocation arrived is not stored;
  * - an entry lives at most `ttlMs` (a backstop for a signal lost in a way nobody noticed; and the
  *   longest a role changed in the database without a revocation goes unseen by new connections);
- * - only WebSocket connections use it: a socket accepted just before a revocation's signal arrives is
- *   closed by that signal (UserStreams); HTTP requests keep reading the database.
+ * - every credential check uses it (HTTP, SSE, WebSocket): a revocation applies here at once on the
+ *   revoking instance, and elsewhere when its signal arrives (milliseconds), which also ends the streams
+ *   opened with the old token just before it (UserStreams). A request answered in that window is one
+ *   that raced the revocation, as it could have on any single instance.
  */
 import type { SharedReads } from '../db/shared-reads.js';
 

@@ -4,8 +4,7 @@
  */
 import { handleStreamOrSingleExecutionResult, isAsyncIterable, type Plugin } from '@envelop/core';
 import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { RateLimiters } from './rate-limiter.js';
+import type { Limiter, RateLimiters } from './rate-limiter.js';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_MS } from '../db/unavailable.js';
@@ -127,7 +126,7 @@ export function rateLimitKey(viewer: { id: string } | null | undefined, ip: stri
 }
 
 /** Takes one point for `key`; a RATE_LIMITED error when it has none left. */
-export async function consumeRateLimit(limiter: RateLimiterAbstract, key: string): Promise<GraphQLError | null> {
+export async function consumeRateLimit(limiter: Limiter, key: string): Promise<GraphQLError | null> {
   try {
     await limiter.consume(key);
     return null;
@@ -144,7 +143,7 @@ export async function consumeRateLimit(limiter: RateLimiterAbstract, key: string
  * the shared limiter, subscriptions on the socket's instance (rate-limiter.ts says why).
  */
 export function rateLimit(limiters: RateLimiters, counted: WeakSet<object> = new WeakSet()): Plugin<PluginContext> {
-  const check = async (ctx: PluginContext, limiter: RateLimiterAbstract): Promise<GraphQLError | null> => {
+  const check = async (ctx: PluginContext, limiter: Limiter): Promise<GraphQLError | null> => {
     if (ctx.request && counted.has(ctx.request)) return null;
     return consumeRateLimit(limiter, rateLimitKey(ctx.viewer, ctx.ip));
   };

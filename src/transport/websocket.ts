@@ -68,7 +68,7 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
-          Object.assign(ctx.extra, await authenticate(app, header, { known: true }));
+          Object.assign(ctx.extra, await authenticate(app, header));
         } catch (error) {
           // The database could not judge the token: 1013 Try Again Later (clients retry), not a refusal.
           if (error instanceof PulseError && error.extensions.code === 'UNAVAILABLE')
