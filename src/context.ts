@@ -5,6 +5,7 @@
 import type { RedisCommands } from './redis/clients.js';
 import type { Logger } from 'pino';
 import type { Tokens } from './auth/tokens.js';
+import type { Viewer } from './auth/viewer.js';
 import type { TokenVersions } from './auth/versions.js';
 import type { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
@@ -19,10 +20,7 @@ import type { Connections } from './transport/connections.js';
 import type { Metrics } from './transport/metrics.js';
 import type { RateLimiters } from './transport/rate-limiter.js';
 
-export interface Viewer {
-  id: string;
-  role: 'USER' | 'ADMIN';
-}
+export type { Viewer };
 
 /** Everything one Pulse instance has, built and closed by the composition root (app.ts). */
 export interface Services {

@@ -4,8 +4,12 @@
  * them on the bus topic `ops:instances`; every instance keeps the latest sample of each, so an ADMIN's
  * `operationsStats` subscription on any instance sees the whole cluster.
  */
-import type { Services } from '../context.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Streams } from '../streams/index.js';
 import { EventQueue } from '../streams/queue.js';
+import type { SubscriptionStats } from '../streams/stats.js';
+import type { Connections } from '../transport/connections.js';
 import { Topics, type InstanceStatsFacts, type StreamEvent } from '../streams/topics.js';
 
 export const SAMPLE_INTERVAL_MS = 1_000;
@@ -25,6 +29,15 @@ export interface OperationsStats {
 
 const TOPIC = Topics.ops('instances');
 
+/** What the monitor reads and publishes through (the composition root passes them). */
+export interface MonitorDeps {
+  streams: Streams;
+  subscriptionStats: SubscriptionStats;
+  connections: Connections;
+  config: Pick<Config, 'instanceId'>;
+  logger: Logger;
+}
+
 export class OperationsMonitor {
   private readonly latest = new Map<string, { stats: InstanceStats; receivedAt: number }>();
   private readonly watchers = new Set<EventQueue<OperationsStats>>();
@@ -37,7 +50,7 @@ export class OperationsMonitor {
   private stopListening: (() => void) | null = null;
 
   constructor(
-    private readonly app: Pick<Services, 'streams' | 'subscriptionStats' | 'connections' | 'config' | 'logger'>,
+    private readonly app: MonitorDeps,
     private readonly intervalMs = SAMPLE_INTERVAL_MS,
   ) {}
 

@@ -5,7 +5,8 @@
  */
 import type { Config } from '../config.js';
 import type { RedisCommands } from '../redis/clients.js';
-import type { Services } from '../context.js';
+import type { PrismaClient } from '../db/index.js';
+import type { SubscriptionStats } from '../streams/stats.js';
 import { badInput, notFound } from '../errors.js';
 import { Topics, type Streams } from '../streams/index.js';
 import type { Connections } from '../transport/connections.js';
@@ -92,7 +93,10 @@ export class Presence {
  * A watcher's feed of `userIds`: the current status of each first, then changes. BAD_USER_INPUT for
  * an empty or too long list, NOT_FOUND for an unknown user.
  */
-export async function watchPresence(app: Services, userIds: readonly string[]): Promise<AsyncIterableIterator<PresenceUpdate>> {
+export async function watchPresence(
+  app: { prisma: PrismaClient; streams: Streams; presence: Presence; subscriptionStats: SubscriptionStats },
+  userIds: readonly string[],
+): Promise<AsyncIterableIterator<PresenceUpdate>> {
   const ids = [...new Set(userIds)];
   if (ids.length === 0) throw badInput('userIds', 'Name at least one user.');
   if (ids.length > MAX_WATCHED_USERS) throw badInput('userIds', `Watch at most ${MAX_WATCHED_USERS} users at once.`);

@@ -5,7 +5,8 @@
  */
 import DataLoader from 'dataloader';
 import { memberships } from '../chat/membership.js';
-import type { Services, Viewer } from '../context.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { PrismaClient } from '../db/index.js';
 import { viewerIdOf } from './viewer.js';
 
 export interface Loaders {
@@ -13,10 +14,10 @@ export interface Loaders {
   membership: DataLoader<string, boolean>;
 }
 
-export function createLoaders(app: Services, viewer: Viewer | null): Loaders {
+export function createLoaders(prisma: PrismaClient, viewer: Viewer | null): Loaders {
   return {
     membership: new DataLoader(async (conversationIds: readonly string[]) => {
-      const member = await memberships(app.prisma, viewerIdOf({ viewer }), conversationIds);
+      const member = await memberships(prisma, viewerIdOf({ viewer }), conversationIds);
       return conversationIds.map((id) => member.has(id));
     }),
   };

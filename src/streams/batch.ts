@@ -10,17 +10,16 @@
  * error. Across instances, the row lock the batch takes orders the batches, exactly as it orders
  * single transactions.
  */
-import type { Streams } from './index.js';
-
 /** One request's outcome inside a batch that commits: its value, or its own expected error (SOLD_OUT). */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: Error };
 
 /**
- * Applies a batch: `requests` in arrival order, all for `key`, in one atomic write through `streams`.
+ * Applies a batch: `requests` in arrival order, all for `key`, in one atomic write through `streams`
+ * (the instance's `Streams`: a type parameter, so this module does not import the one that builds it).
  * Returns one outcome per request, same order. Throwing (a failing statement or transaction) means the
  * write committed nothing, and fails every request in the batch.
  */
-export type ApplyBatch<Q, R> = (streams: Streams, key: string, requests: readonly Q[]) => Promise<Outcome<R>[]>;
+export type ApplyBatch<Q, R, S> = (streams: S, key: string, requests: readonly Q[]) => Promise<Outcome<R>[]>;
 
 export interface GroupCommitOptions {
   /** Most requests in one transaction; the rest wait for the next batch (default 500). */
@@ -38,15 +37,15 @@ interface KeyState<Q, R> {
   running: boolean;
 }
 
-export class GroupCommit<Q, R> {
+export class GroupCommit<Q, R, S> {
   private readonly keys = new Map<string, KeyState<Q, R>>();
   private readonly maxBatch: number;
   /** Batches committed or failed, and requests answered by them: for metrics and tests. */
   readonly stats = { batches: 0, requests: 0, largest: 0 };
 
   constructor(
-    private readonly streams: Streams,
-    private readonly apply: ApplyBatch<Q, R>,
+    private readonly streams: S,
+    private readonly apply: ApplyBatch<Q, R, S>,
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;

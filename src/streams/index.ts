@@ -7,7 +7,7 @@
  */
 import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
-import { GroupCommit, type ApplyBatch, type GroupCommitOptions } from './batch.js';
+import { GroupCommit as Batches, type ApplyBatch as BatchOf, type GroupCommitOptions } from './batch.js';
 import { append, appendMany, heads, trimIfDue, type Logged } from './log.js';
 import { FairGate } from './replays.js';
 import { TopicHeads } from './heads.js';
@@ -18,7 +18,7 @@ import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topic
 
 export { encodeCursor } from './cursor.js';
 export { appendCtes, LOG_HEAD, loggedEvents, pageOf, type LogHead, type Logged } from './log.js';
-export type { ApplyBatch, GroupCommit, Outcome } from './batch.js';
+export type { Outcome } from './batch.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
 export { EventQueue, type QueueSink } from './queue.js';
 export * from './topics.js';
@@ -56,6 +56,11 @@ function isRetryable(error: unknown): boolean {
     /deadlock detected|could not serialize|write conflict/i.test(e?.message ?? '')
   );
 }
+
+/** A group commit over this instance's streams (streams/batch.ts). */
+export type GroupCommit<Q, R> = Batches<Q, R, Streams>;
+/** Applies one batch of a group commit through this instance's streams (streams/batch.ts). */
+export type ApplyBatch<Q, R> = BatchOf<Q, R, Streams>;
 
 export class Streams {
   /** Live persisted subscriptions per topic, for the publish sweeper. */
@@ -123,7 +128,7 @@ export class Streams {
   batched<Q, R>(name: string, apply: ApplyBatch<Q, R>, options?: GroupCommitOptions): GroupCommit<Q, R> {
     let group = this.groups.get(name) as GroupCommit<Q, R> | undefined;
     if (!group) {
-      group = new GroupCommit<Q, R>(this, apply, options);
+      group = new Batches<Q, R, Streams>(this, apply, options);
       this.groups.set(name, group as unknown as GroupCommit<never, unknown>);
     }
     return group;

@@ -114,7 +114,7 @@ export function createPipeline(app: Services): GraphQLPipeline {
         ip: extra
           ? ipOf(extra.request.headers['x-forwarded-for'], extra.request.socket.remoteAddress)
           : ipOf(initial.request?.headers.get('x-forwarded-for'), initial.req?.socket.remoteAddress),
-        loaders: createLoaders(app, viewer),
+        loaders: createLoaders(app.prisma, viewer),
       };
     },
     plugins: [

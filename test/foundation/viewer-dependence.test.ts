@@ -132,7 +132,7 @@ describe('fields that read the viewer are marked viewer-dependent', () => {
             requestId: 'probe',
             connectionId: null,
             ip: '127.0.0.1',
-            loaders: createLoaders(server.pulse.services, viewer),
+            loaders: createLoaders(server.pulse.services.prisma, viewer),
           };
           const contextValue = new Proxy(real, {
             get(target, key, receiver) {
