@@ -12,6 +12,7 @@
  * FANOUT_REPLAY (10000), FANOUT_SKIP (comma list of: rss,storm,replay,cross).
  * The roles and measurements live in bench/fanout/; this file is the entry of the parent and of every child.
  */
+import { spawnSync } from 'node:child_process';
 import { runMain } from './lib/common.js';
 import { load } from './fanout/load-client.js';
 import { env } from './fanout/protocol.js';
@@ -19,6 +20,9 @@ import { fanout, replay, replaysAndQuery, rss, storm } from './fanout/runs.js';
 import { serve } from './fanout/servers.js';
 
 async function main(): Promise<void> {
+  // Pulse runs compiled (dist/), as in production (bench/fanout/servers.ts).
+  const build = spawnSync('npm', ['run', '-s', 'build:server'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build:server failed');
   const ns = env('FANOUT_N', '1000,5000,10000').split(',').map(Number);
   const kinds = env('FANOUT_KINDS', 'raw,yoga,pulse,pg').split(',');
   const events = Number(env('FANOUT_EVENTS', '10'));

@@ -88,10 +88,13 @@ export async function serve(kind: string, role: string, extra: Record<string, st
         match: { id: `m${k}`, region: 'NA', status: 'OPEN', game: `e${k}`, slots: 3, creator: { id: 'u1', username: 'bench' } },
       });
   } else {
-    const { loadConfig } = await import('../../src/config.js');
-    const { createPulse } = await import('../../src/app.js');
-    const { postMatch } = await import('../../src/matches/service.js');
-    const { Topics } = await import('../../src/streams/index.js');
+    // The compiled server (dist/, built by the parent), as production runs it: tsx's build gives every
+    // function a name helper, which costs memory per socket and time per event.
+    const compiled = (module: string) => import(new URL(`../../dist/${module}.js`, import.meta.url).href);
+    const { loadConfig } = (await compiled('config')) as typeof import('../../src/config.js');
+    const { createPulse } = (await compiled('app')) as typeof import('../../src/app.js');
+    const { postMatch } = (await compiled('matches/service')) as typeof import('../../src/matches/service.js');
+    const { Topics } = (await compiled('streams/index')) as typeof import('../../src/streams/index.js');
     const target =
       kind === 'pulse' ? { kind: 'pglite' as const, dir: null } : { kind: 'postgres' as const, url: extra.url, schema: extra.schema };
     const config = loadConfig(
@@ -125,7 +128,7 @@ export async function serve(kind: string, role: string, extra: Record<string, st
           for (let j = i; j < Math.min(count, i + 500); j++) await w.append(Topics.region('EU'), 'UPDATED', { matchId: match.id });
         });
       }
-      const { head } = await import('../../src/streams/log.js');
+      const { head } = (await compiled('streams/log')) as typeof import('../../src/streams/log.js');
       return String((await head(prisma, 'region:EU')).seq - count);
     };
   }
@@ -138,6 +141,8 @@ export async function serve(kind: string, role: string, extra: Record<string, st
     } else if (msg.type === 'rss') {
       global.gc?.();
       await new Promise((r) => setTimeout(r, 200));
+      // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot at each measurement, to see where the bytes per connection go.
+      if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}/${kind}-${Date.now()}.heapsnapshot`);
       process.send!({ type: 'rss', rss: process.memoryUsage().rss, ...stats() });
     } else if (msg.type === 'exit') {
       process.exit(0);
