@@ -69,7 +69,7 @@ function registerProcessWide(logger: Logger): void {
   const manager = new AsyncLocalStorageContextManager().enable();
   // false: one is registered already (this module loaded again in the same process); it serves.
   if (!context.setGlobalContextManager(manager)) manager.disable();
-  setGlobalErrorHandler((err) => logger.warn({ err }, 'OpenTelemetry: exporting spans failed'));
+  setGlobalErrorHandler((err) => logger.warn({ err }, 'OpenTelemetry SDK error (usually: the OTLP endpoint did not take the spans)'));
 }
 
 /** Builds an instance's tracer provider and exporter (nothing is registered globally but the context manager). */
