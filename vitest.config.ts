@@ -20,6 +20,7 @@ const MULTI_INSTANCE = [
   'test/matchmaking/cluster.test.ts',
   'test/operations/operations.test.ts',
   'test/operations/operations-stats.test.ts',
+  'test/operations/tracing.test.ts',
   'test/presence/cluster.test.ts',
   'test/security/findings-auth.test.ts',
   'test/social/concurrency.test.ts',

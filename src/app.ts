@@ -10,6 +10,7 @@ import { TokenVersions } from './auth/versions.js';
 import { TypingIndicators } from './chat/typing.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
+import type { Tracing } from './operations/tracing.js';
 import { migrationFactory, openDatabase } from './db/index.js';
 import { applyMigrations } from './db/migrate.js';
 import { SharedReads } from './db/shared-reads.js';
@@ -58,6 +59,18 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
   };
 
   try {
+    // First built, last closed: stopping flushes every span, the last deliveries' too. Imported only
+    // when configured, so an instance without tracing loads no OpenTelemetry code.
+    const tracing: Tracing | null = config.tracing
+      ? owned(
+          await (await import('./operations/tracing.js')).startTracing(config.tracing, {
+            instanceId: config.instanceId,
+            bus: config.redisUrl || config.redisClusterNodes ? 'redis' : 'memory',
+            logger,
+          }),
+          (t) => t.shutdown(),
+        )
+      : null;
     const timeouts = {
       connectMs: config.dbConnectTimeoutMs,
       statementMs: config.dbStatementTimeoutMs,
@@ -87,6 +100,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       retention: config.streamRetention,
       onPublishError: (err) => logger.error({ err }, 'publishing a committed stream event failed'),
       holdPublish: config.testHoldPublish,
+      tracing,
     });
     const connections = new Connections((err) => logger.error({ err }, 'connection listener failed'));
     const presence = owned(new Presence(streams, connections, config, redis?.command ?? null), (p) => p.stop());
@@ -118,6 +132,7 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       versions,
       rateLimiters: owned(createRateLimiters(config, redis?.command ?? null), (r) => r.close()),
       metrics: owned(createMetrics(subscriptionStats, bus, connections, config.instanceId, config.nodeEnv !== 'test'), (m) => m.dispose()),
+      tracing,
       startedAt: new Date(),
     };
 

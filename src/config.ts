@@ -1,7 +1,10 @@
 /**
  * Configuration: every environment variable Pulse reads, read once and validated here.
- * Nothing else in Pulse reads `process.env`; the parsed `Config` is passed down.
+ * Nothing else in Pulse reads `process.env`; the parsed `Config` is passed down. The OpenTelemetry
+ * variables (`OTEL_*`) are validated in config-tracing.ts.
  */
+import { readTracingConfig, type TracingConfig } from './config-tracing.js';
+
 export type DatabaseTarget =
   | { kind: 'pglite'; dir: string | null } // null: throwaway in-memory database
   | {
@@ -83,6 +86,8 @@ export interface Config {
    * Again Later), so the client retries (with jitter) on another instance or later. 0: no cap.
    */
   maxConnections: number;
+  /** OpenTelemetry trace export (the standard `OTEL_*` variables); null: off, and the SDK is never loaded. */
+  tracing: TracingConfig | null;
   /** Tests only (NODE_ENV=test): commit events but never publish them, as if the writer died right after commit. */
   testHoldPublish: boolean;
 }
@@ -263,6 +268,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1_000),
     dbPoolWaitMs: int(env, 'DB_POOL_WAIT_MS', 30_000, 10, 600_000),
     maxConnections: int(env, 'MAX_CONNECTIONS', 20_000, 0, 10_000_000),
+    tracing: readTracingConfig(env, (variable, message) => new ConfigError(variable, message)),
     testHoldPublish: testHoldPublish(env, nodeEnv),
     ...overrides,
   };

@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import type { Database, PrismaClient } from './db/index.js';
 import type { SharedReads } from './db/shared-reads.js';
 import type { OperationsMonitor } from './operations/monitor.js';
+import type { Tracing } from './operations/tracing.js';
 import type { Presence } from './presence/service.js';
 import type { Loaders } from './schema/loaders.js';
 import type { Streams } from './streams/index.js';
@@ -46,6 +47,8 @@ export interface Services {
   /** Operations per minute: shared through Redis, and per instance for WebSocket subscriptions (transport/rate-limiter.ts). */
   rateLimiters: RateLimiters;
   metrics: Metrics;
+  /** OpenTelemetry traces (operations/tracing.ts); null when OTEL_* configures no endpoint. */
+  tracing: Tracing | null;
   startedAt: Date;
 }
 

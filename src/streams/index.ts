@@ -14,6 +14,7 @@ import { TopicHeads } from './heads.js';
 import { openSubscription, type SubscribeOptions } from './subscription.js';
 import { LiveTopics } from './sweeper.js';
 import type { SubscriptionStats } from './stats.js';
+import type { StreamTracing } from './trace-hooks.js';
 import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
@@ -21,6 +22,7 @@ export { appendCtes, LOG_HEAD, loggedEvents, pageOf, type LogHead, type Logged }
 export type { Outcome } from './batch.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
 export { EventQueue, type QueueSink } from './queue.js';
+export type { StreamTracing } from './trace-hooks.js';
 export * from './topics.js';
 
 /** What a unit of work gets: the transaction, and a way to append events to streams. */
@@ -71,6 +73,7 @@ export class Streams {
   private readonly heads: TopicHeads;
   private readonly onPublishError: (error: unknown) => void;
   private readonly groups = new Map<string, GroupCommit<never, unknown>>();
+  private readonly tracing: StreamTracing | null;
 
   constructor(
     private readonly db: PrismaClient,
@@ -81,9 +84,12 @@ export class Streams {
       onPublishError?: (error: unknown) => void;
       /** Test hook: commit events but never publish them (as if the writer died after commit). */
       holdPublish?: boolean;
+      /** Spans for commits and publishes, and the trace context on events (null or absent: tracing off). */
+      tracing?: StreamTracing | null;
     },
   ) {
     this.onPublishError = options.onPublishError ?? (() => {});
+    this.tracing = options.tracing ?? null;
     this.heads = new TopicHeads((topics) => heads(db, topics));
   }
 
@@ -92,25 +98,27 @@ export class Streams {
     for (let attempt = 1; ; attempt++) {
       const outgoing: StreamEvent[] = [];
       try {
-        const result = await this.db.$transaction(async (tx) => {
-          const writer: Writer = {
-            tx: tx as Tx,
-            append: async (topic, kind, data) => {
-              const event = await append(tx as Tx, topic, kind, data, this.options.retention);
-              outgoing.push(event as unknown as StreamEvent);
-              return event;
-            },
-            appendMany: async (topic, events) => {
-              const appended = await appendMany(tx as Tx, topic, events, this.options.retention);
-              outgoing.push(...(appended as unknown as StreamEvent[]));
-              return appended;
-            },
-            signal: (topic, kind, data) => {
-              outgoing.push({ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as StreamEvent);
-            },
-          };
-          return work(writer);
-        });
+        const transaction = () =>
+          this.db.$transaction(async (tx) => {
+            const writer: Writer = {
+              tx: tx as Tx,
+              append: async (topic, kind, data) => {
+                const event = await append(tx as Tx, topic, kind, data, this.options.retention);
+                outgoing.push(event as unknown as StreamEvent);
+                return event;
+              },
+              appendMany: async (topic, events) => {
+                const appended = await appendMany(tx as Tx, topic, events, this.options.retention);
+                outgoing.push(...(appended as unknown as StreamEvent[]));
+                return appended;
+              },
+              signal: (topic, kind, data) => {
+                outgoing.push({ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as StreamEvent);
+              },
+            };
+            return work(writer);
+          });
+        const result = this.tracing ? await this.tracing.commit(transaction, attempt) : await transaction();
         // Not awaited: the change is committed and in the log, so a slow or unreachable bus must not
         // hold the mutation's answer (subscribers fill gaps from the log; resuming clients replay).
         if (!this.options.holdPublish) void this.publishAll(outgoing);
@@ -140,7 +148,7 @@ export class Streams {
    * trimmed after it when due.
    */
   async writeStatement<T>(run: (db: PrismaClient) => Promise<{ value: T; logged: Logged | null }>): Promise<T> {
-    const { value, logged } = await run(this.db);
+    const { value, logged } = this.tracing ? await this.tracing.commit(() => run(this.db), 1) : await run(this.db);
     if (logged) {
       void this.publishAll(logged.events);
       // The change is committed: a failed trim is reported, and the next append tries again.
@@ -169,6 +177,13 @@ export class Streams {
   }
 
   private async publishAll(events: StreamEvent[]): Promise<void> {
+    if (this.tracing) return this.tracing.publish(events, (carried) => this.send(carried));
+    await this.send(events);
+  }
+
+  /** Publishes each event on the bus; resolves with how many failed (each reported). */
+  private async send(events: StreamEvent[]): Promise<number> {
+    let failed = 0;
     for (const event of events) {
       try {
         await this.bus.publish(event.topic, event);
@@ -176,8 +191,10 @@ export class Streams {
       } catch (error) {
         // The event is in the log: live subscribers pick it up with the next event's gap fill,
         // and resuming clients replay it. Report, do not fail the committed mutation.
+        failed++;
         this.onPublishError(error);
       }
     }
+    return failed;
   }
 }

@@ -107,6 +107,11 @@ export interface StreamEvent<F extends Family = Family, K extends KindOf<F> | 'G
   data: K extends KindOf<F> ? StreamPayloads[F][K] : Record<string, never>;
   /** ISO-8601 time of the change. */
   at: string;
+  /**
+   * The W3C trace context of the traced operation that wrote it (tracing on: trace-hooks.ts). It rides
+   * beside the event on the bus; the log never stores it and no GraphQL field exposes it.
+   */
+  traceparent?: string;
 }
 
 /** A stream event of any kind of one family, discriminated by `kind`. */

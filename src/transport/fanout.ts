@@ -16,6 +16,9 @@
  * A socket that falls behind (its unsent bytes pass 5,000 payloads) never holds the others up: its
  * events are dropped until it drains, then it gets one GAP, as the streams document.
  *
+ * With tracing on, each group's delivery of an event that carries a trace context is one span in that
+ * trace (operations/tracing.ts): per event per group per instance, not per socket.
+ *
  * Here: the per-event payloads and where stream sources are redirected; a subscriber: transport/fanout-member.ts;
  * who shares payloads: transport/fanout-groups.ts.
  */
@@ -32,12 +35,19 @@ const payloads = new WeakMap<object, Map<string, Payload>>();
 const operations = new WeakMap<object, Operation>();
 const ADOPTING = Symbol('pulse.fanout');
 
+/** Spans for deliveries (operations/tracing.ts); null when tracing is off. */
+export interface DeliveryTracing {
+  /** Runs `deliver` (a group's execution of `event` and its sends; resolves with the sockets sent to) as a span of the event's trace. */
+  deliver(event: StreamEvent, args: ExecutionArgs, deliver: () => Promise<number>): Promise<void>;
+}
+
 export class Fanout {
   private readonly groups: GroupKeys;
 
   constructor(
     schema: GraphQLSchema,
     private readonly logger: Logger,
+    private readonly tracing: DeliveryTracing | null = null,
   ) {
     this.groups = new GroupKeys(schema);
     redirectStreamSources(schema);
@@ -65,12 +75,14 @@ export class Fanout {
     if (!payload) {
       const entry: Payload = { json: undefined, waiting: [] };
       byGroup.set(group, (payload = entry));
-      void this.run(args, event).then((json) => {
-        entry.json = json;
+      const deliver = async () => {
+        entry.json = await this.run(args, event);
         const waiting = entry.waiting;
         entry.waiting = [];
         for (const member of waiting) member.resume();
-      });
+        return waiting.length;
+      };
+      void (this.tracing && event.traceparent ? this.tracing.deliver(event, args, deliver) : deliver());
     }
     return payload;
   }

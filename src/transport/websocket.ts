@@ -31,7 +31,7 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
   const { yoga, persisted, perIp, userStreams } = pipeline;
   const ipOf = (request: ConnectionExtra['request']) => pipeline.ipOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
   // Stream subscriptions share one execution and one payload per event per group.
-  const fanout = new Fanout(schema, logger);
+  const fanout = new Fanout(schema, logger, app.tracing);
 
   const wss = new WebSocketServer({
     server: http,

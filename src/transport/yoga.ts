@@ -144,6 +144,8 @@ export function createPipeline(app: Services): GraphQLPipeline {
       sseStreams({ userStreams, perIp, sessionOf }),
       returnUnsentStreams(),
       maskUnexpectedErrors(logger),
+      // After masking (spans see the documented codes), before the checks that refuse an operation (they get a span too).
+      ...(app.tracing?.plugins ?? []),
       validateInputs(),
       rateLimit(rateLimiters, rateCounted),
       trackInFlight(inFlight),

@@ -31,6 +31,8 @@ export interface StartOptions {
   /** Use Redis for the bus: TEST_REDIS_URL, or the Redis Cluster when the run has TEST_BUS=redis-cluster. */
   redis?: boolean;
   config?: Partial<Config>;
+  /** More environment variables for `loadConfig` (e.g. OTEL_*), read as `npm start` would. */
+  env?: Record<string, string>;
   /** Serve a built web page (a directory like client/dist) at `/`, as `npm start` does. */
   web?: string;
 }
@@ -45,6 +47,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       JWT_SECRET: TEST_JWT_SECRET,
       ...(options.redis && TEST_BUS === 'redis-cluster' ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES! } : {}),
+      ...options.env,
     },
     {
       port: 0,
