@@ -40,8 +40,7 @@ import {
 import { type ExecutionArgs, type ExecutionResult, getOperationAST } from 'graphql';
 import type { Logger } from 'pino';
 import type { TracingConfig } from '../config-tracing.js';
-import type { StreamTracing } from '../streams/index.js';
-import type { DeliveryTracing } from '../transport/fanout.js';
+import type { DeliveryTracing, StreamTracing } from '../streams/trace-hooks.js';
 
 /** One instance's tracing: the hooks the streams and the fan-out call, the envelop plugins, and the flush at shutdown. */
 export interface Tracing extends StreamTracing, DeliveryTracing {

@@ -7,6 +7,7 @@
  * event on the bus, in-process and through Redis, so every instance that delivers it can continue the
  * trace. It is never part of an event's `data`: the log does not store it and clients never see it.
  */
+import type { ExecutionArgs } from 'graphql';
 import type { StreamEvent } from './topics.js';
 
 export interface StreamTracing {
@@ -18,4 +19,10 @@ export interface StreamTracing {
    * and resolves with how many could not be published.
    */
   publish(events: StreamEvent[], send: (events: StreamEvent[]) => Promise<number>): Promise<void>;
+}
+
+/** What the WebSocket fan-out (transport/fanout.ts) calls when tracing is on. */
+export interface DeliveryTracing {
+  /** Runs `deliver` (a group's execution of `event` and its sends; resolves with the sockets sent to) as a span of the event's trace. */
+  deliver(event: StreamEvent, args: ExecutionArgs, deliver: () => Promise<number>): Promise<void>;
 }

@@ -25,6 +25,7 @@
 import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { EventQueue, type StreamEvent } from '../streams/index.js';
+import type { DeliveryTracing } from '../streams/trace-hooks.js';
 import { GroupKeys } from './fanout-groups.js';
 import { Member, type Operation, type Payload } from './fanout-member.js';
 import { withErrorCodes } from './plugins.js';
@@ -36,10 +37,6 @@ const operations = new WeakMap<object, Operation>();
 const ADOPTING = Symbol('pulse.fanout');
 
 /** Spans for deliveries (operations/tracing.ts); null when tracing is off. */
-export interface DeliveryTracing {
-  /** Runs `deliver` (a group's execution of `event` and its sends; resolves with the sockets sent to) as a span of the event's trace. */
-  deliver(event: StreamEvent, args: ExecutionArgs, deliver: () => Promise<number>): Promise<void>;
-}
 
 export class Fanout {
   private readonly groups: GroupKeys;
