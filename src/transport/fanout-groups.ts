@@ -5,6 +5,8 @@ import type { Operation } from './fanout-member.js';
 /** The group keys of one schema's operations; whether a document depends on the viewer is worked out once per query. */
 export class GroupKeys {
   private readonly viewerDependence = new Map<string, boolean>();
+  /** One string per group key, so its members share it instead of each holding a copy of the query (bounded: a miss only costs memory). */
+  private readonly interned = new Map<string, string>();
 
   constructor(private readonly schema: GraphQLSchema) {}
 
@@ -16,7 +18,17 @@ export class GroupKeys {
     const variables = { ...(operation.variables ?? {}) };
     if (after && countOf(operation.query, `$${after}`) === 2) delete variables[after];
     const perViewer = this.dependsOnViewer(operation.query, operation.args.document);
-    return JSON.stringify([operation.query, operation.operationName ?? null, variables, perViewer ? (operation.viewerId ?? '-') : '*']);
+    const key = JSON.stringify([
+      operation.query,
+      operation.operationName ?? null,
+      variables,
+      perViewer ? (operation.viewerId ?? '-') : '*',
+    ]);
+    const known = this.interned.get(key);
+    if (known !== undefined) return known;
+    if (this.interned.size >= 10_000) this.interned.clear();
+    this.interned.set(key, key);
+    return key;
   }
 
   private dependsOnViewer(query: string, document: DocumentNode): boolean {

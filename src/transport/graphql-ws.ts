@@ -29,7 +29,7 @@ export interface GraphqlWsServer {
   dispose(): Promise<void>;
 }
 
-export function serveGraphqlWs<E extends { socket: WebSocket; request: IncomingMessage }>(
+export function serveGraphqlWs<E extends { socket: WebSocket }>(
   wss: WebSocketServer,
   options: ServerOptions<Record<string, unknown> | undefined, E>,
   extraOf: (socket: WebSocket, request: IncomingMessage) => E,

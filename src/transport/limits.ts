@@ -2,6 +2,7 @@
  * Transport limits: the query-shape limits (graphql-armor) with documented codes, the HTTP request
  * checks made before anything reads a body, request ids, and the per-IP WebSocket connection cap.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from '@envelop/core';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -105,6 +106,14 @@ export function refuseRequest(req: IncomingMessage, maxBodyBytes: number): Refus
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** The caller's `x-request-id` when it is a plain token of at most 64 characters; a fresh one otherwise. */
+/**
+ * A random UUID as one flat string. crypto's `randomUUID` joins ~20 pieces into a rope of cons
+ * strings (~450 bytes); a socket keeps several ids (its connection, its operations' requests).
+ */
+export function newId(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
+}
+
 export function requestIdFrom(header: string | null | undefined, fresh: () => string): string {
   return header && REQUEST_ID.test(header) ? header : fresh();
 }

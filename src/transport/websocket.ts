@@ -3,8 +3,7 @@
  * registration, revocation, per-address caps, one heartbeat for every socket) and each operation run
  * through the GraphQL pipeline's envelop (yoga.ts), with stream subscriptions handed to the fan-out.
  */
-import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { type DocumentNode, GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
@@ -15,6 +14,7 @@ import { schema } from '../schema/index.js';
 import { attachOperation, Fanout } from './fanout.js';
 import { serveGraphqlWs } from './graphql-ws.js';
 import { startHeartbeat } from './heartbeat.js';
+import { newId } from './limits.js';
 import { resolvePersisted } from './persisted.js';
 import type { ConnectionExtra, GraphQLPipeline } from './yoga.js';
 
@@ -29,7 +29,7 @@ export interface WebSocketTransport {
 export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPipeline): WebSocketTransport {
   const { config, logger } = app;
   const { yoga, persisted, perIp, userStreams } = pipeline;
-  const ipOf = (request: ConnectionExtra['request']) => pipeline.ipOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
+  const ipOf = (request: IncomingMessage) => pipeline.ipOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
   // Stream subscriptions share one execution and one payload per event per group.
   const fanout = new Fanout(schema, logger, app.tracing);
 
@@ -86,7 +86,7 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
           if (!registration) return false;
           ctx.extra.registration = registration;
         }
-        ctx.extra.connectionId = randomUUID();
+        ctx.extra.connectionId = newId();
         await app.connections.opened(ctx.extra.connectionId, ctx.extra.viewer?.id ?? null);
         return true;
       },
@@ -117,7 +117,6 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
           validate,
         } = yoga.getEnveloped({
           ...ctx,
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
         } as unknown as Record<string, unknown>);
@@ -150,7 +149,7 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
     },
-    (socket, request) => ({ socket, request }) as ConnectionExtra,
+    (socket, request) => ({ socket, ip: ipOf(request) }) as ConnectionExtra,
     logger,
   );
   // One heartbeat: pings every socket (terminating those that missed a pong) and refreshes the

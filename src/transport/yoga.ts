@@ -4,7 +4,6 @@
  * `yoga.getEnveloped`, see websocket.ts), so all transports share one context and one set of rules:
  * trusted documents, query limits, input validation, rate limits, error masking, metrics.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
@@ -14,7 +13,7 @@ import { schema } from '../schema/index.js';
 import { createLoaders } from '../schema/loaders.js';
 import { clientIp } from './address.js';
 import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL } from './graphiql.js';
-import { codeDocumentErrors, ConnectionsPerIp, queryLimits, requestIdFrom } from './limits.js';
+import { codeDocumentErrors, ConnectionsPerIp, newId, queryLimits, requestIdFrom } from './limits.js';
 import { loadPersistedDocuments, persistedOperations, type PersistedDocuments } from './persisted.js';
 import {
   badParamsAreBadRequests,
@@ -35,7 +34,8 @@ import { validateInputs } from './validation.js';
 /** What graphql-ws keeps per connection (its `ctx.extra`). */
 export type ConnectionExtra = {
   socket: WebSocket;
-  request: IncomingMessage;
+  /** The client's address, read from the upgrade request (which is not kept: a socket holds only what it needs). */
+  ip: string;
   connectionId: string;
   viewer: Viewer | null;
   /** When the connection's token expires (ms since epoch); later operations on it are refused. */
@@ -109,11 +109,9 @@ export function createPipeline(app: Services): GraphQLPipeline {
       return {
         app,
         viewer,
-        requestId: requestIdFrom(initial.request?.headers.get('x-request-id'), randomUUID),
+        requestId: requestIdFrom(initial.request?.headers.get('x-request-id'), newId),
         connectionId: extra?.connectionId ?? null,
-        ip: extra
-          ? ipOf(extra.request.headers['x-forwarded-for'], extra.request.socket.remoteAddress)
-          : ipOf(initial.request?.headers.get('x-forwarded-for'), initial.req?.socket.remoteAddress),
+        ip: extra ? extra.ip : ipOf(initial.request?.headers.get('x-forwarded-for'), initial.req?.socket.remoteAddress),
         loaders: createLoaders(app.prisma, viewer),
       };
     },
