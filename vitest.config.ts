@@ -18,6 +18,7 @@ const MULTI_INSTANCE = [
   'test/foundation/streams.test.ts',
   'test/matches/cluster.test.ts',
   'test/matchmaking/cluster.test.ts',
+  'test/matchmaking/game-state.test.ts',
   'test/operations/operations.test.ts',
   'test/operations/operations-stats.test.ts',
   'test/operations/tracing.test.ts',

@@ -11,6 +11,7 @@ export {
 } from './pulse-client.js';
 export * from './operations/bookings.js';
 export * from './operations/chat.js';
+export * from './operations/games.js';
 export * from './operations/matches.js';
 export * from './operations/notifications.js';
 export * from './operations/operations.js';
@@ -21,6 +22,7 @@ export type * as Types from './gql/graphql.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type * as bookings from './operations/bookings.js';
 import type * as chat from './operations/chat.js';
+import type * as games from './operations/games.js';
 import type * as matches from './operations/matches.js';
 import type * as notifications from './operations/notifications.js';
 import type * as operations from './operations/operations.js';
@@ -29,6 +31,7 @@ import type * as social from './operations/social.js';
 
 type Operations = typeof bookings &
   typeof chat &
+  typeof games &
   typeof matches &
   typeof notifications &
   typeof operations &

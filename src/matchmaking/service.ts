@@ -142,12 +142,19 @@ async function playersOf(tx: Tx, gameId: string, viewerId: string): Promise<stri
   return players;
 }
 
-/** FORMED -> STARTED (players only); GAME_STARTED to every player. */
-export async function startGame(app: Services, viewerId: string, gameId: string): Promise<void> {
+/**
+ * FORMED -> STARTED (players only); GAME_STARTED to every player and first on the game's stream.
+ * `isPublic`: spectators may follow the game's events (game-state.ts).
+ */
+export async function startGame(app: Services, viewerId: string, gameId: string, isPublic = false): Promise<void> {
   await app.streams.write(async (w) => {
     const players = await playersOf(w.tx, gameId, viewerId);
-    const { count } = await w.tx.gameSession.updateMany({ where: { id: gameId, status: 'FORMED' }, data: { status: 'STARTED' } });
+    const { count } = await w.tx.gameSession.updateMany({
+      where: { id: gameId, status: 'FORMED' },
+      data: { status: 'STARTED', public: isPublic },
+    });
     if (count === 0) throw conflict('The game has already started or ended.');
+    await w.append(Topics.game(gameId), 'GAME_STARTED', {});
     for (const userId of players) w.signal(Topics.queue(userId), 'GAME_STARTED', { gameId });
   });
 }
@@ -162,6 +169,7 @@ export async function endGame(app: Services, viewerId: string, gameId: string, w
       data: { status: 'ENDED', winnerId: winnerId ?? null },
     });
     if (count === 0) throw conflict('Only a started game can end.');
+    await w.append(Topics.game(gameId), 'GAME_ENDED', { winnerId: winnerId ?? null });
     for (const userId of players) w.signal(Topics.queue(userId), 'GAME_ENDED', { gameId });
   });
 }

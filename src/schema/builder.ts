@@ -1,4 +1,5 @@
 /** The Pothos builder: configuration only. Domains add their types and fields in their own files. */
+import { valueFromASTUntyped } from 'graphql';
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
@@ -19,6 +20,7 @@ export const builder = new SchemaBuilder<{
     /** IDs arrive as strings (graphql-js coerces them), so resolvers need no `args.id`. */
     ID: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
@@ -66,4 +68,11 @@ builder.scalarType('DateTime', {
     }
     return date;
   },
+});
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (an object, array, string, number, boolean or null).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables ?? undefined),
 });

@@ -8,6 +8,7 @@ import './presence.js';
 import './chat.js';
 import './matches.js';
 import './matchmaking.js';
+import './game-state.js';
 import './bookings.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

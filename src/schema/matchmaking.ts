@@ -6,6 +6,7 @@ import { builder } from './builder.js';
 import { written } from './written.js';
 import { RegionEnum } from './matches.js';
 import { noEntity } from './streams.js';
+import { SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 
 const GameStatusEnum = builder.enumType(GameStatus, { name: 'GameStatus' });
 
@@ -15,6 +16,12 @@ builder.prismaObject('GameSession', {
     mode: t.exposeString('mode'),
     region: t.expose('region', { type: RegionEnum }),
     status: t.expose('status', { type: GameStatusEnum }),
+    public: t.exposeBoolean('public', { description: 'Spectators may follow its `gameEvents`.' }),
+    eventsCursor: t.string({
+      nullable: true,
+      description: `\`gameEvents\`: ${SNAPSHOT_HELP}`,
+      resolve: (game) => snapshotOf(game),
+    }),
     players: t.prismaField({
       type: ['User'],
       resolve: (query, game, _args, ctx) =>
@@ -98,9 +105,11 @@ builder.mutationFields((t) => ({
   }),
   startGame: t.withAuth({ signedIn: true }).prismaField({
     type: 'GameSession',
-    description: 'Players only: FORMED -> STARTED.',
-    args: { gameId: t.arg.id() },
-    resolve: written('GameSession', (args, ctx) => startGame(ctx.app, ctx.viewer.id, args.gameId).then(() => args.gameId)),
+    description: 'Players only: FORMED -> STARTED. `public`: anyone may follow its `gameEvents` (spectators); players only otherwise.',
+    args: { gameId: t.arg.id(), public: t.arg.boolean({ required: false }) },
+    resolve: written('GameSession', (args, ctx) =>
+      startGame(ctx.app, ctx.viewer.id, args.gameId, args.public ?? false).then(() => args.gameId),
+    ),
   }),
   endGame: t.withAuth({ signedIn: true }).prismaField({
     type: 'GameSession',

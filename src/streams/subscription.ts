@@ -16,8 +16,11 @@ import { EventQueue } from './queue.js';
 import type { FairGate } from './replays.js';
 import type { StreamEvent } from './topics.js';
 
-/** What to do with one event: deliver it, skip it, or deliver nothing and end the stream. */
-export type Verdict = 'deliver' | 'skip' | 'end';
+/**
+ * What to do with one event: deliver it, skip it, deliver nothing and end the stream, or (`last`)
+ * deliver it and end the stream once it is sent (a stream's final event).
+ */
+export type Verdict = 'deliver' | 'skip' | 'end' | 'last';
 
 export interface SubscribeOptions {
   /** An opaque cursor from an earlier event of this stream. */
@@ -115,6 +118,10 @@ export async function openSubscription(
   function apply(verdict: Verdict, event: StreamEvent): void {
     if (verdict === 'end') queue.end();
     else if (verdict === 'deliver') queue.push(event);
+    else if (verdict === 'last') {
+      queue.push(event);
+      void queue.sent().then(() => queue.end());
+    }
   }
 
   /**

@@ -45,6 +45,12 @@ export interface StreamPayloads {
     GAME_STARTED: { gameId: string };
     GAME_ENDED: { gameId: string };
   };
+  /** `game:<gameId>`: one game's state during play, in one order across instances (players, and spectators of a public game). */
+  game: {
+    GAME_STARTED: Record<string, never>;
+    ACTION: { actionId: string; playerId: string };
+    GAME_ENDED: { winnerId: string | null };
+  };
   /** `presence:<userId>`: ONLINE / OFFLINE changes (ephemeral); `version` orders changes from different instances. */
   presence: {
     ONLINE: { version: number };
@@ -94,6 +100,7 @@ export const Topics = {
   conversation: topic('conversation'),
   user: topic('user'),
   queue: topic('queue'),
+  game: topic('game'),
   presence: topic('presence'),
   session: topic('session'),
   ops: topic('ops'),
