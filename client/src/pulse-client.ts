@@ -7,9 +7,11 @@
  * A subscription answered UNAVAILABLE (a dependency is down or saturated) is sent again after its
  * `retryAfterMs`, with the same full jitter, instead of failing. It RESUMES every
  * active subscription after the last event it delivered, so nothing is lost or repeated across a
- * server restart or a move to another instance.
+ * server restart or a move to another instance. Queries and mutations may use `@defer`: the deferred
+ * parts arrive over the same HTTP response (multipart) and are merged into the result as they come.
  */
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
+import { Defer20220824Handler } from '@apollo/client/incremental';
 import { SetContextLink } from '@apollo/client/link/context';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { OperationTypeNode, print, type DocumentNode } from 'graphql';
@@ -115,6 +117,8 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
   const apollo = new ApolloClient({
     link: ApolloLink.split((operation) => trustedHash(operation.query) !== null, persisted.concat(transport), transport),
     cache: new InMemoryCache(),
+    // `@defer` as Pulse's server delivers it (Yoga: the 2022-08-24 incremental format).
+    incrementalHandler: new Defer20220824Handler(),
   });
 
   return Object.assign(apollo, {

@@ -59,13 +59,24 @@ export function maskUnexpectedErrors(logger: Logger): Plugin<PluginContext> {
   };
 }
 
+/** A result or one part of an incremental one (`@defer`, `@stream`): later parts carry their errors in `incremental`. */
+type ResultPart = ExecutionResult & { incremental?: readonly { errors?: readonly GraphQLError[] }[] };
+
 /**
  * `result` with every error given a documented code, as `maskUnexpectedErrors` does (the same object
- * when every error has one). For executions outside the envelop pipeline (the WebSocket fan-out).
+ * when every error has one), the errors of a deferred or streamed part included. Also for executions
+ * outside the envelop pipeline (the WebSocket fan-out).
  */
-export function withErrorCodes(result: ExecutionResult, requestId: string, logger: Logger): ExecutionResult {
-  if (!result.errors?.some((e) => !e.extensions?.code)) return result;
-  return { ...result, errors: result.errors.map((error) => withCode(error, requestId, logger)) };
+export function withErrorCodes(result: ResultPart, requestId: string, logger: Logger): ExecutionResult {
+  const uncoded = (errors: readonly GraphQLError[] | undefined) => errors?.some((e) => !e.extensions?.code) ?? false;
+  const { errors, incremental } = result;
+  if (!uncoded(errors) && !incremental?.some((part) => uncoded(part.errors))) return result;
+  const coded = (list: readonly GraphQLError[]) => list.map((error) => withCode(error, requestId, logger));
+  return {
+    ...result,
+    ...(errors ? { errors: coded(errors) } : {}),
+    ...(incremental ? { incremental: incremental.map((part) => (part.errors ? { ...part, errors: coded(part.errors) } : part)) } : {}),
+  };
 }
 
 /**

@@ -2,9 +2,11 @@
  * The GraphQL pipeline: one Yoga instance whose envelop plugins every operation goes through, over
  * HTTP and SSE (Yoga itself) and over WebSocket (graphql-ws runs each operation through
  * `yoga.getEnveloped`, see websocket.ts), so all transports share one context and one set of rules:
- * trusted documents, query limits, input validation, rate limits, error masking, metrics.
+ * trusted documents, query limits, input validation, rate limits, error masking, metrics, and where
+ * `@defer`/`@stream` take effect (incremental.ts).
  */
 import type { IncomingMessage } from 'node:http';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
 import { ANONYMOUS, authenticate, type Session } from '../auth/session.js';
@@ -13,6 +15,7 @@ import { schema } from '../schema/index.js';
 import { createLoaders } from '../schema/loaders.js';
 import { clientIp } from './address.js';
 import { GRAPHIQL_DEFAULT_QUERY, renderLocalGraphiQL } from './graphiql.js';
+import { incrementalDelivery } from './incremental.js';
 import { codeDocumentErrors, ConnectionsPerIp, newId, queryLimits, requestIdFrom } from './limits.js';
 import { loadPersistedDocuments, persistedOperations, type PersistedDocuments } from './persisted.js';
 import {
@@ -118,6 +121,8 @@ export function createPipeline(app: Services): GraphQLPipeline {
     plugins: [
       badParamsAreBadRequests(),
       persistedOperations(persisted),
+      useDeferStream(),
+      incrementalDelivery(),
       queryLimits(config),
       codeDocumentErrors(),
       {

@@ -42,6 +42,39 @@ export const EventSeatsDocument = graphql(`
   }
 `);
 
+/**
+ * One event at once, its bookings a moment later (`@defer`): the first result has no `bookings`, a
+ * second one adds them. Needs an HTTP link that accepts multipart (createPulseClient's does).
+ */
+export const EventThenBookingsDocument = graphql(`
+  query EventThenBookings($id: ID!) {
+    event(id: $id) {
+      id
+      title
+      venue
+      startsAt
+      capacity
+      availableSeats
+      seatsCursor
+      ... @defer(label: "bookings") {
+        bookings(first: 20) {
+          edges {
+            node {
+              id
+              seats
+              status
+              user {
+                id
+                displayName
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
 export const BookSeatsDocument = graphql(`
   mutation BookSeats($eventId: ID!, $seats: Int) {
     bookSeats(eventId: $eventId, seats: $seats) {
