@@ -4,7 +4,7 @@
  * every instance, which closes that user's open WebSocket connections (4403) at once.
  */
 import type { Services } from '../context.js';
-import { Topics } from '../streams/topics.js';
+import { Topics, type StreamEvent } from '../streams/topics.js';
 
 /** The bus topic every instance listens on for revocations. */
 const REVOCATIONS = Topics.session('revoked');
@@ -28,7 +28,7 @@ export async function revokeTokens(app: Services, userId: string): Promise<numbe
  */
 export function onRevocation(app: Services, revoked: (userId: string, version: number) => void): Promise<() => void> {
   return app.streams.bus.subscribe(REVOCATIONS.name, (event) => {
-    const { kind, data } = event as unknown as { kind: string; data: { userId: string; version: number } };
+    const { kind, data } = event as StreamEvent<'session'>;
     if (kind !== 'REVOKED') return;
     const { userId, version } = data;
     revoked(userId, version);

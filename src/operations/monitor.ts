@@ -10,7 +10,7 @@ import type { Streams } from '../streams/index.js';
 import { EventQueue } from '../streams/queue.js';
 import type { SubscriptionStats } from '../streams/stats.js';
 import type { Connections } from '../transport/connections.js';
-import { Topics, type InstanceStatsFacts, type StreamEvent } from '../streams/topics.js';
+import { Topics, type InstanceStatsFacts, type BusEvent, type StreamEvent } from '../streams/topics.js';
 
 export const SAMPLE_INTERVAL_MS = 1_000;
 /** An instance whose samples stop arriving (it died) leaves the view after this many intervals. */
@@ -80,7 +80,7 @@ export class OperationsMonitor {
     this.watchers.add(queue);
     if (!this.listening) {
       const listening: Promise<void> = this.app.streams.bus
-        .subscribe(TOPIC.name, (event) => this.received(event.data as unknown as InstanceStats))
+        .subscribe(TOPIC.name, (event) => this.received(event.data as InstanceStats))
         .then(
           // Every watcher may have left (and another may have started listening) meanwhile.
           (stop) => {
@@ -165,7 +165,7 @@ export class OperationsMonitor {
         kind: 'STATS',
         data: sample,
         at: sample.at,
-      } as StreamEvent<'ops', 'STATS'> as unknown as StreamEvent);
+      } satisfies StreamEvent<'ops', 'STATS'>);
     } catch {
       // Redis is down: /readyz says so; the other instances drop this one from their view.
     }

@@ -9,9 +9,9 @@
  */
 import { unavailable } from '../errors.js';
 import type { RedisClients } from '../redis/clients.js';
-import type { StreamEvent } from './topics.js';
+import type { BusEvent } from './topics.js';
 
-type Listener = (event: StreamEvent) => void;
+type Listener = (event: BusEvent) => void;
 
 /** How long a channel subscription waits for a Redis link that is down before its openers get UNAVAILABLE. */
 const LINK_DOWN_MS = 3_000;
@@ -30,7 +30,7 @@ interface BusStats {
 
 export interface Bus {
   readonly kind: 'memory' | 'redis' | 'redis-cluster';
-  publish(topic: string, event: StreamEvent): Promise<void>;
+  publish(topic: string, event: BusEvent): Promise<void>;
   /** Resolves once the listener is live; the returned function removes it. */
   subscribe(topic: string, listener: Listener): Promise<() => void>;
   stats(): BusStats;
@@ -58,7 +58,7 @@ class Listeners {
     return true;
   }
 
-  deliver(topic: string, event: StreamEvent): void {
+  deliver(topic: string, event: BusEvent): void {
     for (const listener of this.byTopic.get(topic) ?? []) {
       listener(event);
     }
@@ -75,7 +75,7 @@ class MemoryBus implements Bus {
   readonly kind = 'memory';
   private readonly listeners = new Listeners();
 
-  async publish(topic: string, event: StreamEvent): Promise<void> {
+  async publish(topic: string, event: BusEvent): Promise<void> {
     // Deliver asynchronously, like a real bus: a publisher never runs subscriber code inline.
     queueMicrotask(() => this.listeners.deliver(topic, event));
   }
@@ -115,9 +115,9 @@ class RedisBus implements Bus {
     this.kind = redis.channels.sharded ? 'redis-cluster' : 'redis';
     redis.channels.onMessage((channel: string, message: string) => {
       if (!channel.startsWith(this.prefix)) return;
-      let event: StreamEvent;
+      let event: BusEvent;
       try {
-        event = JSON.parse(message) as StreamEvent;
+        event = JSON.parse(message) as BusEvent;
       } catch (error) {
         return this.onError(error);
       }
@@ -126,7 +126,7 @@ class RedisBus implements Bus {
     });
   }
 
-  async publish(topic: string, event: StreamEvent): Promise<void> {
+  async publish(topic: string, event: BusEvent): Promise<void> {
     await this.redis.channels.publish(this.prefix + topic, event);
   }
 

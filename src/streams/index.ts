@@ -15,7 +15,7 @@ import { openSubscription, type SubscribeOptions } from './subscription.js';
 import { LiveTopics } from './sweeper.js';
 import type { SubscriptionStats } from './stats.js';
 import type { StreamTracing } from './trace-hooks.js';
-import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
+import type { Family, KindOf, BusEvent, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
 export { appendCtes, LOG_HEAD, loggedEvents, pageOf, type LogHead, type Logged } from './log.js';
@@ -67,12 +67,12 @@ export type ApplyBatch<Q, R> = BatchOf<Q, R, Streams>;
 export class Streams {
   /** Live persisted subscriptions per topic, for the publish sweeper. */
   readonly liveTopics = new LiveTopics();
-  /** Replays read their pages a few at a time on this instance, in turn. */
   /** Replay page reads of this instance take turns per client here (replays.ts). */
   readonly replays = new FairGate(4);
   private readonly heads: TopicHeads;
   private readonly onPublishError: (error: unknown) => void;
-  private readonly groups = new Map<string, GroupCommit<never, unknown>>();
+  /** Group commits by name; each name is used with one request and result type (`batched`). */
+  private readonly groups = new Map<string, object>();
   private readonly tracing: StreamTracing | null;
 
   constructor(
@@ -96,7 +96,7 @@ export class Streams {
   /** Runs `work` in one transaction; appended events are published after it commits. */
   async write<T>(work: (writer: Writer) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const outgoing: StreamEvent[] = [];
+      const outgoing: BusEvent[] = [];
       try {
         const transaction = () =>
           this.db.$transaction(async (tx) => {
@@ -104,16 +104,16 @@ export class Streams {
               tx: tx as Tx,
               append: async (topic, kind, data) => {
                 const event = await append(tx as Tx, topic, kind, data, this.options.retention);
-                outgoing.push(event as unknown as StreamEvent);
+                outgoing.push(event);
                 return event;
               },
               appendMany: async (topic, events) => {
                 const appended = await appendMany(tx as Tx, topic, events, this.options.retention);
-                outgoing.push(...(appended as unknown as StreamEvent[]));
+                outgoing.push(...appended);
                 return appended;
               },
               signal: (topic, kind, data) => {
-                outgoing.push({ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as StreamEvent);
+                outgoing.push({ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as BusEvent);
               },
             };
             return work(writer);
@@ -137,7 +137,7 @@ export class Streams {
     let group = this.groups.get(name) as GroupCommit<Q, R> | undefined;
     if (!group) {
       group = new Batches<Q, R, Streams>(this, apply, options);
-      this.groups.set(name, group as unknown as GroupCommit<never, unknown>);
+      this.groups.set(name, group);
     }
     return group;
   }
@@ -159,7 +159,7 @@ export class Streams {
 
   /** Sends an ephemeral event now (typing, presence, queue position): no seq, no replay. */
   async signal<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): Promise<void> {
-    await this.publishAll([{ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as StreamEvent]);
+    await this.publishAll([{ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as BusEvent]);
   }
 
   /** A subscriber's iterator over one stream; rejects with BAD_USER_INPUT for a cursor of another stream. */
@@ -173,16 +173,16 @@ export class Streams {
       watch: (name, check) => this.liveTopics.watch(name, check),
       replays: this.replays,
       heads: this.heads,
-    }) as unknown as Promise<AsyncIterableIterator<StreamEvent<F>>>;
+    }) as Promise<AsyncIterableIterator<StreamEvent<F>>>;
   }
 
-  private async publishAll(events: StreamEvent[]): Promise<void> {
+  private async publishAll(events: BusEvent[]): Promise<void> {
     if (this.tracing) return this.tracing.publish(events, (carried) => this.send(carried));
     await this.send(events);
   }
 
   /** Publishes each event on the bus; resolves with how many failed (each reported). */
-  private async send(events: StreamEvent[]): Promise<number> {
+  private async send(events: BusEvent[]): Promise<number> {
     let failed = 0;
     for (const event of events) {
       try {

@@ -4,7 +4,7 @@
  * event beside the change it describes. Retention trims old entries and remembers how far it trimmed.
  */
 import { Prisma, type PrismaClient, type Tx } from '../db/index.js';
-import type { Family, KindOf, StreamEvent, StreamPayloads, Topic } from './topics.js';
+import type { Family, KindOf, BusEvent, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 type Reader = Pick<PrismaClient, 'streamEvent' | 'streamTopic'>;
 
@@ -66,7 +66,10 @@ export async function appendMany<F extends Family>(
     await tx.streamTopic.update({ where: { topic: topic.name }, data: { trimmedThrough: keepFrom } });
   }
   const at = new Date(rows[0].createdAt).toISOString();
-  return events.map((e, i) => ({ topic: topic.name, seq: last - n + 1 + i, kind: e.kind, data: e.data, at }) as unknown as StreamEvent<F>);
+  return events.map((e, i) => {
+    const event: BusEvent = { topic: topic.name, seq: last - n + 1 + i, kind: e.kind, data: e.data, at };
+    return event as StreamEvent<F>;
+  });
 }
 
 /**
@@ -102,7 +105,7 @@ export interface LogHead {
 
 /** What a statement with `appendCtes` appended: the events (the `source` rows, in order) and the topic's head. */
 export interface Logged {
-  events: StreamEvent[];
+  events: BusEvent[];
   seq: number;
   trimmedThrough: number;
   topic: string;
@@ -113,9 +116,7 @@ export function loggedEvents(topic: string, items: readonly { kind: string; data
   if (items.length === 0 || head.logSeq === null) return null;
   const last = Number(head.logSeq);
   const at = new Date(head.logAt!).toISOString();
-  const events = items.map(
-    (e, i) => ({ topic, seq: last - items.length + 1 + i, kind: e.kind, data: e.data, at }) as unknown as StreamEvent,
-  );
+  const events = items.map((e, i): BusEvent => ({ topic, seq: last - items.length + 1 + i, kind: e.kind, data: e.data, at }));
   return { events, seq: last, trimmedThrough: Number(head.logTrimmed), topic };
 }
 
@@ -142,13 +143,7 @@ export async function heads(db: Reader, topics: string[]): Promise<Map<string, {
 }
 
 /** Logged events with `after < seq < before` (no upper bound when `before` is null), in order, at most `limit`. */
-export async function readRange(
-  db: Reader,
-  topic: string,
-  after: number,
-  before: number | null = null,
-  limit = 500,
-): Promise<StreamEvent[]> {
+export async function readRange(db: Reader, topic: string, after: number, before: number | null = null, limit = 500): Promise<BusEvent[]> {
   const rows = await db.streamEvent.findMany({
     where: { topic, seq: before === null ? { gt: after } : { gt: after, lt: before } },
     orderBy: { seq: 'asc' },
@@ -160,7 +155,7 @@ export async function readRange(
     kind: row.kind,
     data: row.data,
     at: row.createdAt.toISOString(),
-  })) as StreamEvent[];
+  })) as BusEvent[];
   // Not enumerable: never serialized, only seen by loaders that batch a page's entities.
   for (const event of page) Object.defineProperty(event, PAGE_OF, { value: page });
   return page;
@@ -169,6 +164,6 @@ export async function readRange(
 const PAGE_OF = Symbol('page');
 
 /** The page of log events a replayed event was read with (its entities load together), if any. */
-export function pageOf(event: object): readonly StreamEvent[] | undefined {
-  return (event as { [PAGE_OF]?: StreamEvent[] })[PAGE_OF];
+export function pageOf(event: object): readonly BusEvent[] | undefined {
+  return (event as { [PAGE_OF]?: BusEvent[] })[PAGE_OF];
 }

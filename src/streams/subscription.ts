@@ -14,7 +14,7 @@ import type { TopicHeads } from './heads.js';
 import { head, readRange } from './log.js';
 import { EventQueue } from './queue.js';
 import type { FairGate } from './replays.js';
-import type { StreamEvent } from './topics.js';
+import type { BusEvent } from './topics.js';
 
 /**
  * What to do with one event: deliver it, skip it, deliver nothing and end the stream, or (`last`)
@@ -26,7 +26,7 @@ export interface SubscribeOptions {
   /** An opaque cursor from an earlier event of this stream. */
   after?: string | null;
   /** Checked for every event before delivery (authorization that can change mid-stream, filters). */
-  check?: (event: StreamEvent) => Verdict | Promise<Verdict>;
+  check?: (event: BusEvent) => Verdict | Promise<Verdict>;
   /**
    * Who is reading (the user; the connection or address when anonymous): replays take turns per
    * client through the fair gate (replays.ts), so one client's flood costs that client.
@@ -39,7 +39,7 @@ export interface SubscriptionHooks {
   /** The subscription listens on the bus and knows its starting point: every later commit reaches it. */
   onLive(family: string): void;
   onClose(family: string, wasLive: boolean): void;
-  onDeliver(event: StreamEvent): void;
+  onDeliver(event: BusEvent): void;
   /**
    * Registers the live subscription with the publish sweeper (sweeper.ts), which calls `check` with
    * the topic's head; the returned function unregisters it.
@@ -71,10 +71,10 @@ export async function openSubscription(
   topic: string,
   options: SubscribeOptions,
   hooks: SubscriptionHooks,
-): Promise<AsyncIterableIterator<StreamEvent>> {
+): Promise<AsyncIterableIterator<BusEvent>> {
   const after = options.after ? decodeCursor(options.after, topic) : null;
   const family = topic.slice(0, topic.indexOf(':'));
-  const inbox: StreamEvent[] = [];
+  const inbox: BusEvent[] = [];
   let unlisten: (() => void) | null = null;
   let live = false;
   let ready = false;
@@ -85,8 +85,8 @@ export async function openSubscription(
   let shownHead = 0;
   let holdsHead = false;
 
-  const gapAfter = (seq: number) => ({ topic, seq, kind: 'GAP', data: {}, at: new Date().toISOString() }) as StreamEvent;
-  const queue = new EventQueue<StreamEvent>(
+  const gapAfter = (seq: number) => ({ topic, seq, kind: 'GAP', data: {}, at: new Date().toISOString() }) as BusEvent;
+  const queue = new EventQueue<BusEvent>(
     () => {
       unlisten?.();
       unlisten = null;
@@ -105,7 +105,7 @@ export async function openSubscription(
   hooks.onOpen(family);
 
   /** Synchronous unless a check has to wait: a live event reaches the socket in the bus callback. */
-  function emit(event: StreamEvent): Promise<void> | void {
+  function emit(event: BusEvent): Promise<void> | void {
     if (event.seq !== null) {
       last = event.seq;
       if (holdsHead) hooks.heads!.seen(topic, last);
@@ -115,7 +115,7 @@ export async function openSubscription(
     apply(verdict, event);
   }
 
-  function apply(verdict: Verdict, event: StreamEvent): void {
+  function apply(verdict: Verdict, event: BusEvent): void {
     if (verdict === 'end') queue.end();
     else if (verdict === 'deliver') queue.push(event);
     else if (verdict === 'last') {
@@ -192,7 +192,7 @@ export async function openSubscription(
   function checkHead(headSeq: number): void {
     if (queue.closed || !ready) return;
     if (shownHead > last) {
-      inbox.push({ topic, seq: shownHead, kind: HEAD_MARK, data: {}, at: '' } as unknown as StreamEvent);
+      inbox.push({ topic, seq: shownHead, kind: HEAD_MARK, data: {}, at: '' });
       void drain();
     }
     shownHead = headSeq > last ? headSeq : 0;

@@ -106,8 +106,23 @@ export const Topics = {
   ops: topic('ops'),
 } as const;
 
-/** One delivered stream event. `seq` is null for ephemeral signals; kind `GAP` means "refetch". */
-export interface StreamEvent<F extends Family = Family, K extends KindOf<F> | 'GAP' = KindOf<F> | 'GAP'> {
+/**
+ * Any family's event as the streams layer carries it (log, bus, queues, fan-out): kind and payload
+ * unchecked. Every `StreamEvent<F>` is one; the typed view is taken where a family is known
+ * (`Streams.subscribe`, the schema's resolvers, the domains' checks).
+ */
+export interface BusEvent {
+  topic: string;
+  seq: number | null;
+  kind: string;
+  data: unknown;
+  at: string;
+  /** See `StreamEvent.traceparent`. */
+  traceparent?: string;
+}
+
+/** One delivered stream event of family F. `seq` is null for ephemeral signals; kind `GAP` means "refetch". */
+export interface StreamEvent<F extends Family, K extends KindOf<F> | 'GAP' = KindOf<F> | 'GAP'> {
   topic: string;
   seq: number | null;
   kind: K;

@@ -8,7 +8,7 @@
  * trace. It is never part of an event's `data`: the log does not store it and clients never see it.
  */
 import type { ExecutionArgs } from 'graphql';
-import type { StreamEvent } from './topics.js';
+import type { BusEvent } from './topics.js';
 
 export interface StreamTracing {
   /** Runs one attempt of a write's transaction (or one writing statement) as a span of the caller's operation, if it is traced. */
@@ -18,11 +18,11 @@ export interface StreamTracing {
    * gets copies of the events carrying that span's `traceparent` (the writer's objects are left alone)
    * and resolves with how many could not be published.
    */
-  publish(events: StreamEvent[], send: (events: StreamEvent[]) => Promise<number>): Promise<void>;
+  publish(events: BusEvent[], send: (events: BusEvent[]) => Promise<number>): Promise<void>;
 }
 
 /** What the WebSocket fan-out (transport/fanout.ts) calls when tracing is on. */
 export interface DeliveryTracing {
   /** Runs `deliver` (a group's execution of `event` and its sends; resolves with the sockets sent to) as a span of the event's trace. */
-  deliver(event: StreamEvent, args: ExecutionArgs, deliver: () => Promise<number>): Promise<void>;
+  deliver(event: BusEvent, args: ExecutionArgs, deliver: () => Promise<number>): Promise<void>;
 }

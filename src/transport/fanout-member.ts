@@ -1,7 +1,7 @@
 // One WebSocket subscriber fed by its group's payloads: sends them in order, and drops to one GAP while its socket is behind.
 import type { ExecutionArgs } from 'graphql';
 import type { WebSocket } from 'ws';
-import type { QueueSink, StreamEvent } from '../streams/index.js';
+import type { QueueSink, BusEvent } from '../streams/index.js';
 
 /** Events a subscriber may fall behind before its backlog is replaced by a GAP (as streams/subscription.ts). */
 const MAX_BACKLOG = 5_000;
@@ -33,14 +33,14 @@ export interface Operation {
 
 /** Where a member gets its group's payload of an event, executed once by whichever member asks first (the Fanout). */
 export interface PayloadSource {
-  payload(event: StreamEvent, group: string, args: ExecutionArgs): Payload;
+  payload(event: BusEvent, group: string, args: ExecutionArgs): Payload;
 }
 
 /** One WebSocket subscription fed by a stream: sends its group's payloads in order. */
-export class Member implements QueueSink<StreamEvent> {
+export class Member implements QueueSink<BusEvent> {
   private readonly prefix: string;
   /** Events waiting to be sent, in order; each is executed (or its group's payload awaited) when it reaches the head. */
-  private pending: StreamEvent[] = [];
+  private pending: BusEvent[] = [];
   private closed = false;
   /** Dropping events until the socket drains; then a GAP. */
   private behind = false;
@@ -57,7 +57,7 @@ export class Member implements QueueSink<StreamEvent> {
     this.prefix = `{"id":${JSON.stringify(operation.id)},"type":"next","payload":`;
   }
 
-  push(event: StreamEvent): void {
+  push(event: BusEvent): void {
     if (this.closed) return;
     if (event.seq !== null && this.fallingBehind()) {
       this.behind = true;
@@ -68,7 +68,7 @@ export class Member implements QueueSink<StreamEvent> {
     const idle = this.pending.length === 0;
     if (this.behind && event.seq !== null) {
       this.behind = false;
-      this.pending.push({ topic: event.topic, seq: event.seq - 1, kind: 'GAP', data: {}, at: new Date().toISOString() } as StreamEvent);
+      this.pending.push({ topic: event.topic, seq: event.seq - 1, kind: 'GAP', data: {}, at: new Date().toISOString() } as BusEvent);
     } else if (idle) {
       // The common live case: the group's payload is ready (or starts executing now, and this member waits on it).
       const payload = this.fanout.payload(event, this.group, this.operation.args);

@@ -24,7 +24,7 @@
  */
 import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { EventQueue, type StreamEvent } from '../streams/index.js';
+import { EventQueue, type BusEvent } from '../streams/index.js';
 import type { DeliveryTracing } from '../streams/trace-hooks.js';
 import { GroupKeys } from './fanout-groups.js';
 import { Member, type Operation, type Payload } from './fanout-member.js';
@@ -65,7 +65,7 @@ export class Fanout {
   }
 
   /** The serialized result of `event` for a group, executed once by whichever member asks first. */
-  payload(event: StreamEvent, group: string, args: ExecutionArgs): Payload {
+  payload(event: BusEvent, group: string, args: ExecutionArgs): Payload {
     let byGroup = payloads.get(event);
     if (!byGroup) payloads.set(event, (byGroup = new Map()));
     let payload = byGroup.get(group);
@@ -84,7 +84,7 @@ export class Fanout {
     return payload;
   }
 
-  private async run(args: ExecutionArgs, event: StreamEvent): Promise<string> {
+  private async run(args: ExecutionArgs, event: BusEvent): Promise<string> {
     let result: ExecutionResult;
     try {
       result = await execute({ ...args, rootValue: event });

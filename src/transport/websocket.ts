@@ -116,10 +116,12 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
           parse,
           validate,
         } = yoga.getEnveloped({
-          ...ctx,
+          // What the operation's context is built from (yoga.ts): the connection, its parameters and the operation.
+          extra: ctx.extra,
+          connectionParams: ctx.connectionParams,
           socket: ctx.extra.socket,
           params: payload,
-        } as unknown as Record<string, unknown>);
+        });
         let document: DocumentNode;
         try {
           document = parse(payload.query);

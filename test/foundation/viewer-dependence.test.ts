@@ -28,7 +28,7 @@ import { describe, expect, it } from 'vitest';
 import type { Context } from '../../src/context.js';
 import { schema } from '../../src/schema/index.js';
 import { createLoaders } from '../../src/schema/loaders.js';
-import type { StreamEvent } from '../../src/streams/index.js';
+import type { BusEvent } from '../../src/streams/index.js';
 import { readRange } from '../../src/streams/log.js';
 import { GroupKeys } from '../../src/transport/fanout-groups.js';
 import { gqlOk } from '../support/client.js';
@@ -106,7 +106,7 @@ describe('fields that read the viewer are marked viewer-dependent', () => {
       event: 'seatUpdates',
       conversation: 'conversationEvents',
     };
-    const byField = new Map<string, StreamEvent[]>();
+    const byField = new Map<string, BusEvent[]>();
     for (const e of events) {
       const field = streamOf[e.topic.slice(0, e.topic.indexOf(':'))];
       if (field) byField.set(field, [...(byField.get(field) ?? []), e]);

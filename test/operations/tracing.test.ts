@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startTracing } from '../../src/operations/tracing.js';
 import { schema } from '../../src/schema/index.js';
-import type { StreamEvent } from '../../src/streams/index.js';
+import type { BusEvent } from '../../src/streams/index.js';
 import { errorCode, gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { createTestDatabase, describeOnPGlite, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
@@ -149,7 +149,7 @@ describe('tracing configuration (the standard OTEL_* variables)', () => {
     const config = loadConfig({ NODE_ENV: 'test', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }).tracing!;
     const tracing = await startTracing(config, { instanceId: 'unit', bus: 'memory', logger: pino({ level: 'silent' }) });
     const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-    const event: StreamEvent = { topic: 'region:EU', seq: 1, kind: 'GAP', data: {}, at: new Date().toISOString(), traceparent };
+    const event: BusEvent = { topic: 'region:EU', seq: 1, kind: 'GAP', data: {}, at: new Date().toISOString(), traceparent };
     await tracing.deliver(event, { schema, document: parse(FEED) }, async () => 0);
     await tracing.shutdown();
     expect(receiver.requests).toEqual([{ path: '/v1/traces', contentType: 'application/x-protobuf' }]);
