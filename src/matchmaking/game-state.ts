@@ -15,7 +15,7 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { PrismaClient, Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
-import { EventQueue, type BusEvent, type StreamEvent, type Streams, Topics, type Verdict } from '../streams/index.js';
+import { EventQueue, type StreamEvent, type Streams, Topics, type Verdict } from '../streams/index.js';
 
 /** Largest action, as JSON in UTF-8. */
 export const MAX_ACTION_BYTES = 4096;

@@ -10,7 +10,7 @@ import type { Streams } from '../streams/index.js';
 import { EventQueue } from '../streams/queue.js';
 import type { SubscriptionStats } from '../streams/stats.js';
 import type { Connections } from '../transport/connections.js';
-import { Topics, type InstanceStatsFacts, type BusEvent, type StreamEvent } from '../streams/topics.js';
+import { Topics, type InstanceStatsFacts, type StreamEvent } from '../streams/topics.js';
 
 export const SAMPLE_INTERVAL_MS = 1_000;
 /** An instance whose samples stop arriving (it died) leaves the view after this many intervals. */

@@ -7,7 +7,7 @@
  * the feed drops one older than what it already knows, and one that does not change the status.
  */
 import type { Bus } from '../streams/bus.js';
-import { EventQueue, Topics, type BusEvent, type StreamEvent } from '../streams/index.js';
+import { EventQueue, Topics, type StreamEvent } from '../streams/index.js';
 import type { PresenceStore } from './store.js';
 
 type PresenceStatus = 'ONLINE' | 'OFFLINE';
