@@ -17,6 +17,7 @@ const MULTI_INSTANCE = [
   'test/chat/typing.test.ts',
   'test/foundation/streams.test.ts',
   'test/matches/cluster.test.ts',
+  'test/matches/filters.test.ts',
   'test/matchmaking/cluster.test.ts',
   'test/matchmaking/game-state.test.ts',
   'test/operations/operations.test.ts',

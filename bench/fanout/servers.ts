@@ -142,7 +142,8 @@ export async function serve(kind: string, role: string, extra: Record<string, st
       global.gc?.();
       await new Promise((r) => setTimeout(r, 200));
       // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot at each measurement, to see where the bytes per connection go.
-      if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}/${kind}-${Date.now()}.heapsnapshot`);
+      if (process.env.BENCH_HEAP_SNAPSHOT)
+        (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}/${kind}-${Date.now()}.heapsnapshot`);
       process.send!({ type: 'rss', rss: process.memoryUsage().rss, ...stats() });
     } else if (msg.type === 'exit') {
       process.exit(0);

@@ -11,7 +11,7 @@ import type { Services } from '../context.js';
 import type { PrismaClient, Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { Conversation, ConversationKind, Message } from '../generated/prisma/client.js';
-import { Topics, type AnyEventOf, type BusEvent, type Verdict } from '../streams/index.js';
+import { Topics, type AnyEventOf, type Verdict } from '../streams/index.js';
 import { addToConversation, existingUsers, isMember, lockConversation } from './membership.js';
 
 const MAX_MESSAGE_LENGTH = 4000;
@@ -215,8 +215,7 @@ export async function setTyping(app: Services, viewerId: string, conversationId:
 export async function conversationEvents(app: Services, viewerId: string, conversationId: string, after?: string | null) {
   await assertMember(app.prisma, conversationId, viewerId);
   let verified = false;
-  const check = async (event: BusEvent): Promise<Verdict> => {
-    const e = event as AnyEventOf<'conversation'>;
+  const check = async (e: AnyEventOf<'conversation'>): Promise<Verdict> => {
     if (e.kind === 'TYPING' && e.data.userId === viewerId) return 'skip';
     const own = (e.kind === 'MEMBER_JOINED' || e.kind === 'MEMBER_LEFT') && e.data.userId === viewerId;
     if (!verified || own) {

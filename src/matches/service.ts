@@ -42,7 +42,7 @@ export async function postMatch(app: Services, creatorId: string, input: PostMat
   const description = optionalText(input.description, 'description', 500);
   return app.streams.write(async (w) => {
     const match = await w.tx.match.create({ data: { game, region: input.region, slots: input.slots, mode, description, creatorId } });
-    await w.append(Topics.region(match.region), 'POSTED', { matchId: match.id });
+    await w.append(Topics.region(match.region), 'POSTED', { matchId: match.id, game: match.game, openSlots: match.slots });
     return match;
   });
 }
@@ -121,15 +121,19 @@ export async function acceptApplication(app: Services, viewerId: string, applica
       data: { status: 'ACCEPTED' },
     });
     if (accepted.count === 0) throw conflict('This application has already been accepted.');
-    const taken = await w.tx.$queryRaw<{ region: Region; status: string }[]>`
+    const taken = await w.tx.$queryRaw<{ region: Region; status: string; game: string; openSlots: number }[]>`
       UPDATE "Match"
          SET "acceptedCount" = "acceptedCount" + 1,
              status = CASE WHEN "acceptedCount" + 1 >= slots THEN 'FULL'::"MatchStatus" ELSE status END,
              "updatedAt" = now()
        WHERE id = ${application.matchId} AND status = 'OPEN' AND "acceptedCount" < slots
-      RETURNING region::text AS region, status::text AS status`;
+      RETURNING region::text AS region, status::text AS status, game, slots - "acceptedCount" AS "openSlots"`;
     if (taken.length === 0) throw conflict('The match has no open slot left (it is full or closed).');
-    await w.append(Topics.region(taken[0].region), 'UPDATED', { matchId: application.matchId });
+    await w.append(Topics.region(taken[0].region), 'UPDATED', {
+      matchId: application.matchId,
+      game: taken[0].game,
+      openSlots: Number(taken[0].openSlots),
+    });
     await notify(w, {
       userId: application.applicantId,
       kind: 'PLAYER_ACCEPTED',
@@ -194,7 +198,7 @@ export async function closeMatch(app: Services, viewerId: string, matchId: strin
     if (match.creatorId !== viewerId) throw forbidden('Only the creator of the match can close it.');
     if (match.status === 'CLOSED') throw conflict('The match is already closed.');
     const closed = await w.tx.match.update({ where: { id: matchId }, data: { status: 'CLOSED' } });
-    await w.append(Topics.region(closed.region), 'CLOSED', { matchId });
+    await w.append(Topics.region(closed.region), 'CLOSED', { matchId, game: closed.game, openSlots: 0 });
     return closed;
   });
 }

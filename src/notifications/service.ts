@@ -4,7 +4,8 @@
  */
 import type { PrismaClient } from '../db/index.js';
 import type { Notification, NotificationKind } from '../generated/prisma/client.js';
-import { Topics, type Writer } from '../streams/index.js';
+import { badInput } from '../errors.js';
+import { Topics, type AnyEventOf, type Verdict, type Writer } from '../streams/index.js';
 
 export interface NotifyInput {
   userId: string;
@@ -50,4 +51,16 @@ export async function markRead(prisma: PrismaClient, userId: string, ids?: reado
     data: { read: true },
   });
   return count;
+}
+
+/**
+ * The `notifications(kinds)` filter: only events of these kinds reach the subscriber (GAP always
+ * does); null when every kind is wanted. BAD_USER_INPUT for an empty list or GAP.
+ */
+export function notificationKindsCheck(kinds: readonly string[] | null | undefined): ((event: AnyEventOf<'user'>) => Verdict) | null {
+  if (!kinds) return null;
+  if (kinds.length === 0) throw badInput('kinds', 'Name at least one kind (or leave kinds out).');
+  if (kinds.includes('GAP')) throw badInput('kinds', 'GAP is always delivered; name notification kinds only.');
+  const wanted = new Set(kinds);
+  return (event) => (event.kind === 'GAP' || wanted.has(event.data.kind) ? 'deliver' : 'skip');
 }

@@ -8,6 +8,7 @@ import { written } from './written.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
 import { LoggedStreamEvent } from './streams.js';
+import { matchFeedCheck } from '../matches/feed-filter.js';
 
 export const RegionEnum = builder.enumType(Region, { name: 'Region' });
 const MatchStatusEnum = builder.enumType(MatchStatus, { name: 'MatchStatus' });
@@ -112,6 +113,19 @@ const MatchFeedEvent = builder.objectRef<StreamEvent<'region'>>('MatchFeedEvent'
   }),
 });
 
+const MatchFilterInput = builder.inputType('MatchFilter', {
+  description: 'Which matchFeed events to send (all conditions given must hold): judged from the facts of each event as of its commit.',
+  fields: (t) => ({
+    games: t.stringList({ required: false, description: 'Only these games (1-20 names, case-insensitive).' }),
+    minOpenSlots: t.int({ required: false, description: 'Only events whose match then had at least this many open slots (0-50).' }),
+    kinds: t.field({
+      type: [MatchFeedKind],
+      required: false,
+      description: 'Only these kinds (GAP is always delivered; not allowed here).',
+    }),
+  }),
+});
+
 const PostMatchInput = builder.inputType('PostMatchInput', {
   fields: (t) => ({
     game: t.string(),
@@ -193,9 +207,18 @@ builder.mutationFields((t) => ({
 builder.subscriptionField('matchFeed', (t) =>
   t.field({
     type: MatchFeedEvent,
-    description: "One region's matches as they are posted, updated and closed. Public; resumable with `after`.",
-    args: { region: t.arg({ type: RegionEnum }), after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.region(args.region), { after: args.after, client: readerOf(ctx) }),
+    description:
+      "One region's matches as they are posted, updated and closed. Public; resumable with `after`. `filter` keeps only " +
+      'the events wanted (decided on the server before anything is sent; GAP always comes).',
+    args: {
+      region: t.arg({ type: RegionEnum }),
+      filter: t.arg({ type: MatchFilterInput, required: false }),
+      after: t.arg.string({ required: false }),
+    },
+    subscribe: (_root, args, ctx) => {
+      const check = matchFeedCheck(args.filter) ?? undefined;
+      return ctx.app.streams.subscribe(Topics.region(args.region), { after: args.after, check, client: readerOf(ctx) });
+    },
     resolve: (event) => event as StreamEvent<'region'>,
   }),
 );

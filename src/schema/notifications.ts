@@ -1,6 +1,6 @@
 /** Notifications: the stored list, `markNotificationsRead`, and the viewer's live `notifications` stream. */
 import { NotificationKind } from '../generated/prisma/enums.js';
-import { markRead } from '../notifications/service.js';
+import { markRead, notificationKindsCheck } from '../notifications/service.js';
 import { Topics, type StreamEvent } from '../streams/index.js';
 import type { Tx } from '../db/index.js';
 import { builder } from './builder.js';
@@ -88,9 +88,17 @@ builder.mutationField('markNotificationsRead', (t) =>
 builder.subscriptionField('notifications', (t) =>
   t.withAuth({ signedIn: true }).field({
     type: NotificationEvent,
-    description: "The viewer's notifications as they are created. Resumable with `after`.",
-    args: { after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => ctx.app.streams.subscribe(Topics.user(ctx.viewer.id), { after: args.after, client: readerOf(ctx) }),
+    description:
+      "The viewer's notifications as they are created. Resumable with `after`. `kinds` keeps only those kinds " +
+      '(decided on the server before anything is sent; GAP always comes).',
+    args: {
+      kinds: t.arg({ type: [NotificationKindEnum], required: false }),
+      after: t.arg.string({ required: false }),
+    },
+    subscribe: (_root, args, ctx) => {
+      const check = notificationKindsCheck(args.kinds) ?? undefined;
+      return ctx.app.streams.subscribe(Topics.user(ctx.viewer.id), { after: args.after, check, client: readerOf(ctx) });
+    },
     resolve: (event) => event as StreamEvent<'user'>,
   }),
 );

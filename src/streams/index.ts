@@ -15,7 +15,7 @@ import { openSubscription, type SubscribeOptions } from './subscription.js';
 import { LiveTopics } from './sweeper.js';
 import type { SubscriptionStats } from './stats.js';
 import type { StreamTracing } from './trace-hooks.js';
-import type { Family, KindOf, BusEvent, StreamEvent, StreamPayloads, Topic } from './topics.js';
+import type { AnyEventOf, Family, KindOf, BusEvent, StreamEvent, StreamPayloads, Topic } from './topics.js';
 
 export { encodeCursor } from './cursor.js';
 export { appendCtes, LOG_HEAD, loggedEvents, pageOf, type LogHead, type Logged } from './log.js';
@@ -163,9 +163,13 @@ export class Streams {
   }
 
   /** A subscriber's iterator over one stream; rejects with BAD_USER_INPUT for a cursor of another stream. */
-  subscribe<F extends Family>(topic: Topic<F>, options: SubscribeOptions = {}): Promise<AsyncIterableIterator<StreamEvent<F>>> {
+  subscribe<F extends Family>(
+    topic: Topic<F>,
+    options: SubscribeOptions<AnyEventOf<F>> = {},
+  ): Promise<AsyncIterableIterator<StreamEvent<F>>> {
     const stats = this.stats;
-    return openSubscription(this.db, this.bus, topic.name, options, {
+    // Every event of the topic is one of F's: the typed check sees what the stream carries.
+    return openSubscription(this.db, this.bus, topic.name, options as SubscribeOptions, {
       onOpen: (family) => stats.opened(family),
       onLive: () => stats.becameLive(),
       onClose: (family, wasLive) => stats.closed(family, wasLive),

@@ -22,11 +22,14 @@ import type { BusEvent } from './topics.js';
  */
 export type Verdict = 'deliver' | 'skip' | 'end' | 'last';
 
-export interface SubscribeOptions {
+export interface SubscribeOptions<E extends BusEvent = BusEvent> {
   /** An opaque cursor from an earlier event of this stream. */
   after?: string | null;
-  /** Checked for every event before delivery (authorization that can change mid-stream, filters). */
-  check?: (event: BusEvent) => Verdict | Promise<Verdict>;
+  /**
+   * Checked for every event, replayed or live, before it reaches the subscriber's queue (authorization
+   * that can change mid-stream, filters): a skipped event costs the subscriber nothing further.
+   */
+  check?: (event: E) => Verdict | Promise<Verdict>;
   /**
    * Who is reading (the user; the connection or address when anonymous): replays take turns per
    * client through the fair gate (replays.ts), so one client's flood costs that client.

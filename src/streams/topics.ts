@@ -8,9 +8,9 @@ import type { NotificationKind } from '../generated/prisma/enums.js';
 export interface StreamPayloads {
   /** `region:<Region>`: the looking-for-group board of one region. */
   region: {
-    POSTED: { matchId: string };
-    UPDATED: { matchId: string };
-    CLOSED: { matchId: string };
+    POSTED: MatchFacts;
+    UPDATED: MatchFacts;
+    CLOSED: MatchFacts;
   };
   /** `event:<eventId>`: seat counts, exact as of the commit that produced each event. */
   event: {
@@ -64,6 +64,17 @@ export interface StreamPayloads {
   ops: {
     STATS: InstanceStatsFacts;
   };
+}
+
+/**
+ * A match event's facts as of its commit: what `matchFeed` filters read (schema/match-filter.ts)
+ * without loading the match. `game` and `openSlots` are absent on events logged before they were added.
+ */
+export interface MatchFacts {
+  matchId: string;
+  game?: string;
+  /** Slots not yet taken (0 once closed). */
+  openSlots?: number;
 }
 
 /** One instance's figures over its last sampling interval (src/operations/monitor.ts). */

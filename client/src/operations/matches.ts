@@ -41,8 +41,8 @@ export const PostMatchDocument = graphql(`
 `);
 
 export const MatchFeedDocument = graphql(`
-  subscription MatchFeed($region: Region!, $after: String) {
-    matchFeed(region: $region, after: $after) {
+  subscription MatchFeed($region: Region!, $filter: MatchFilter, $after: String) {
+    matchFeed(region: $region, filter: $filter, after: $after) {
       kind
       cursor
       at

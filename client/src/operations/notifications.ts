@@ -29,8 +29,8 @@ export const MarkNotificationsReadDocument = graphql(`
 `);
 
 export const NotificationEventsDocument = graphql(`
-  subscription NotificationEvents($after: String) {
-    notifications(after: $after) {
+  subscription NotificationEvents($kinds: [NotificationKind!], $after: String) {
+    notifications(kinds: $kinds, after: $after) {
       kind
       cursor
       at
