@@ -38,7 +38,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const cluster = await startSoakCluster({
   instances: INSTANCES,
-  basePort: 25100,
+  basePort: Number(process.env.SOAK_BASE_PORT ?? 25100),
   databaseUrl: process.env.SOAK_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
 });
 log(`${INSTANCES} instances up: ${cluster.urls.join(' ')}`);

@@ -68,8 +68,12 @@ export interface Received {
 }
 
 /** A subscriber of one topic that keeps its place across reconnects. */
+const SELF_TEST_LOSE = process.env.SOAK_SELF_TEST === 'lose';
+let first: Subscriber | null = null;
+
 export class Subscriber {
   readonly received: Received[] = [];
+  private lost = false;
   reconnects = 0;
   private client: Client | null = null;
   private cursor: string;
@@ -85,6 +89,7 @@ export class Subscriber {
     private readonly token: string | null = null,
   ) {
     this.cursor = Buffer.from(`${topic}\n${startSeq}`).toString('base64url');
+    first ??= this;
   }
 
   start(): void {
@@ -121,6 +126,11 @@ export class Subscriber {
           if (!event?.cursor) return;
           this.cursor = event.cursor;
           const seq = Number(Buffer.from(event.cursor, 'base64url').toString().split('\n')[1]);
+          // SOAK_SELF_TEST=lose: the first subscriber forgets its 10th event, as a lost delivery would look: the checker must fail.
+          if (SELF_TEST_LOSE && this === first && this.received.length === 9 && !this.lost) {
+            this.lost = true;
+            return;
+          }
           const now = Date.now();
           this.received.push({ seq, kind: event.kind, latencyMs: now - Date.parse(event.at), receivedAt: now });
         },
