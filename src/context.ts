@@ -62,4 +62,10 @@ export interface Context {
   ip: string | undefined;
   /** Per-request batched lookups (schema/loaders.ts). */
   loaders: Loaders;
+  /**
+   * Set by the WebSocket transport for its operations: a stream field hands its source here
+   * (schema/streams.ts `handOver`), naming the variable that carries its `after` cursor, so the
+   * fan-out sends that stream's events (transport/fanout.ts). Absent over HTTP and SSE.
+   */
+  adoptStream?: (source: unknown, afterVariable: string | null) => void;
 }

@@ -7,7 +7,7 @@ import { Topics, type AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { LoggedStreamEvent, noEntity } from './streams.js';
+import { LoggedStreamEvent, noEntity, handOver } from './streams.js';
 import { NOBODY, readerOf, viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 
@@ -173,9 +173,9 @@ builder.subscriptionField('seatUpdates', (t) =>
     type: SeatUpdate,
     description: "Public: an event's seat changes as they commit, in commit order. Resumable with `after`.",
     args: { eventId: t.arg.id(), after: t.arg.string({ required: false }) },
-    subscribe: async (_root, args, ctx) => {
+    subscribe: async (_root, args, ctx, info) => {
       await assertEventExists(ctx.app, args.eventId);
-      return ctx.app.streams.subscribe(Topics.event(args.eventId), { after: args.after, client: readerOf(ctx) });
+      return handOver(ctx, info, ctx.app.streams.subscribe(Topics.event(args.eventId), { after: args.after, client: readerOf(ctx) }));
     },
     resolve: (event) => event as SeatEvent,
   }),

@@ -8,7 +8,7 @@ import { viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { MixedStreamEvent } from './streams.js';
+import { MixedStreamEvent, handOver } from './streams.js';
 import { UserType } from './users.js';
 
 const ConversationKindEnum = builder.enumType(ConversationKind, { name: 'ConversationKind' });
@@ -243,7 +243,8 @@ builder.subscriptionField('conversationEvents', (t) =>
       'Members only. MESSAGE / MEMBER_JOINED / MEMBER_LEFT are resumable with `after`; TYPING is live only and not ' +
       'sent to the typist. Ends (completes) when the viewer leaves.',
     args: { conversationId: t.arg.id(), after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => chat.conversationEvents(ctx.app, ctx.viewer.id, args.conversationId, args.after),
+    subscribe: (_root, args, ctx, info) =>
+      handOver(ctx, info, chat.conversationEvents(ctx.app, ctx.viewer.id, args.conversationId, args.after)),
     resolve: (event) => event as AnyEventOf<'conversation'>,
   }),
 );

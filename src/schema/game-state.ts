@@ -3,7 +3,7 @@ import { assertReader, gameEvents, MAX_ACTION_BYTES, sendGameAction } from '../m
 import type { AnyEventOf } from '../streams/index.js';
 import { builder } from './builder.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { LoggedStreamEvent, noEntity } from './streams.js';
+import { LoggedStreamEvent, noEntity, handOver } from './streams.js';
 import { readerOf, viewerIdOf } from './viewer.js';
 import { readAtCursor } from './snapshots.js';
 import { Topics } from '../streams/index.js';
@@ -126,7 +126,8 @@ builder.subscriptionField('gameEvents', (t) =>
       "A game's stream: GAME_STARTED, every ACTION, GAME_ENDED, in one order across instances. For its players, and for " +
       'anyone when the game is public (`startGame(public: true)`). Resumable with `after`; completes after GAME_ENDED.',
     args: { gameId: t.arg.id(), after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => gameEvents(ctx.app, ctx.viewer?.id ?? null, args.gameId, args.after ?? null, readerOf(ctx)),
+    subscribe: (_root, args, ctx, info) =>
+      handOver(ctx, info, gameEvents(ctx.app, ctx.viewer?.id ?? null, args.gameId, args.after ?? null, readerOf(ctx))),
     resolve: (event) => event as GameEvent,
   }),
 );

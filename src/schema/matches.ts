@@ -7,7 +7,7 @@ import { readerOf, viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { LoggedStreamEvent } from './streams.js';
+import { LoggedStreamEvent, handOver } from './streams.js';
 import { matchFeedCheck } from '../matches/feed-filter.js';
 
 export const RegionEnum = builder.enumType(Region, { name: 'Region' });
@@ -215,9 +215,13 @@ builder.subscriptionField('matchFeed', (t) =>
       filter: t.arg({ type: MatchFilterInput, required: false }),
       after: t.arg.string({ required: false }),
     },
-    subscribe: (_root, args, ctx) => {
+    subscribe: (_root, args, ctx, info) => {
       const check = matchFeedCheck(args.filter) ?? undefined;
-      return ctx.app.streams.subscribe(Topics.region(args.region), { after: args.after, check, client: readerOf(ctx) });
+      return handOver(
+        ctx,
+        info,
+        ctx.app.streams.subscribe(Topics.region(args.region), { after: args.after, check, client: readerOf(ctx) }),
+      );
     },
     resolve: (event) => event as StreamEvent<'region'>,
   }),

@@ -5,7 +5,7 @@ import { Topics, type StreamEvent } from '../streams/index.js';
 import { builder } from './builder.js';
 import { written } from './written.js';
 import { RegionEnum } from './matches.js';
-import { noEntity } from './streams.js';
+import { noEntity, handOver } from './streams.js';
 import { SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 
 const GameStatusEnum = builder.enumType(GameStatus, { name: 'GameStatus' });
@@ -125,8 +125,12 @@ builder.subscriptionField('matchmaking', (t) =>
   t.withAuth({ signedIn: true }).field({
     type: MatchmakingEvent,
     description: "The viewer's own queue position, matches found and game changes.",
-    subscribe: (_root, _args, ctx) =>
-      ctx.app.streams.subscribe(Topics.queue(ctx.viewer.id), { check: (e) => (e.kind === 'GAP' ? 'skip' : 'deliver') }),
+    subscribe: (_root, _args, ctx, info) =>
+      handOver(
+        ctx,
+        info,
+        ctx.app.streams.subscribe(Topics.queue(ctx.viewer.id), { check: (e) => (e.kind === 'GAP' ? 'skip' : 'deliver') }),
+      ),
     resolve: (event) => event as QueueEvent,
   }),
 );

@@ -6,7 +6,7 @@ import type { Tx } from '../db/index.js';
 import { builder } from './builder.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { LoggedStreamEvent } from './streams.js';
+import { LoggedStreamEvent, handOver } from './streams.js';
 import { readerOf, viewerIdOf } from './viewer.js';
 
 const NotificationKindEnum = builder.enumType('NotificationKind', {
@@ -95,9 +95,13 @@ builder.subscriptionField('notifications', (t) =>
       kinds: t.arg({ type: [NotificationKindEnum], required: false }),
       after: t.arg.string({ required: false }),
     },
-    subscribe: (_root, args, ctx) => {
+    subscribe: (_root, args, ctx, info) => {
       const check = notificationKindsCheck(args.kinds) ?? undefined;
-      return ctx.app.streams.subscribe(Topics.user(ctx.viewer.id), { after: args.after, check, client: readerOf(ctx) });
+      return handOver(
+        ctx,
+        info,
+        ctx.app.streams.subscribe(Topics.user(ctx.viewer.id), { after: args.after, check, client: readerOf(ctx) }),
+      );
     },
     resolve: (event) => event as StreamEvent<'user'>,
   }),

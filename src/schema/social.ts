@@ -8,7 +8,7 @@ import { readerOf, viewerIdOf } from './viewer.js';
 import { written } from './written.js';
 import { readAtCursor, SNAPSHOT_HELP, snapshotOf } from './snapshots.js';
 import { entityOf, selectionKey, withId } from './entities.js';
-import { LoggedStreamEvent } from './streams.js';
+import { LoggedStreamEvent, handOver } from './streams.js';
 
 builder.prismaObject('Post', {
   fields: (t) => ({
@@ -155,9 +155,9 @@ builder.subscriptionField('postActivity', (t) =>
     type: PostActivity,
     description: 'Likes and comments of one post, with the counts as of each commit. Public; resumable with `after`.',
     args: { postId: t.arg.id(), after: t.arg.string({ required: false }) },
-    subscribe: async (_root, args, ctx) => {
+    subscribe: async (_root, args, ctx, info) => {
       await requirePost(ctx.app, args.postId);
-      return ctx.app.streams.subscribe(Topics.post(args.postId), { after: args.after, client: readerOf(ctx) });
+      return handOver(ctx, info, ctx.app.streams.subscribe(Topics.post(args.postId), { after: args.after, client: readerOf(ctx) }));
     },
     resolve: (event) => event as AnyEventOf<'post'>,
   }),

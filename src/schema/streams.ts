@@ -1,4 +1,6 @@
 /** The stream envelopes every event type implements (`cursor`, `at`, once), so each domain's event type declares only its own fields. */
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Context } from '../context.js';
 import { encodeCursor, type EventPosition } from '../streams/index.js';
 import { builder } from './builder.js';
 
@@ -34,4 +36,18 @@ export const MixedStreamEvent = builder.interfaceRef<EventPosition>('MixedStream
 export function noEntity(query: object): null {
   void { ...query };
   return null;
+}
+
+/**
+ * Every stream field's `subscribe` returns its source through here: the transport that runs the
+ * operation may take the source over (the WebSocket fan-out, `ctx.adoptStream`), told which variable
+ * carries the field's `after` cursor (operations that differ only in it share payloads).
+ */
+export async function handOver<T>(ctx: Context, info: GraphQLResolveInfo, source: Promise<T> | T): Promise<T> {
+  const stream = await source;
+  if (ctx.adoptStream) {
+    const after = info.fieldNodes[0]?.arguments?.find((a) => a.name.value === 'after')?.value;
+    ctx.adoptStream(stream, after?.kind === 'Variable' ? after.name.value : null);
+  }
+  return stream;
 }

@@ -7,12 +7,14 @@
 export interface StreamStats {
   published: number;
   delivered: number;
+  /** Stream events executed by the WebSocket fan-out: once per event per group of identical subscriptions. */
+  executed: number;
   /** Open subscriptions by topic family. */
   active: Record<string, number>;
 }
 
 export class SubscriptionStats {
-  private readonly counters: StreamStats = { published: 0, delivered: 0, active: {} };
+  private readonly counters: StreamStats = { published: 0, delivered: 0, executed: 0, active: {} };
   private live = 0;
   private readonly deliveryObservers = new Set<(latencyMs: number) => void>();
   private lastTimed: { event: object | null; at: number } = { event: null, at: 0 };
@@ -46,6 +48,11 @@ export class SubscriptionStats {
 
   published(): void {
     this.counters.published++;
+  }
+
+  /** The fan-out executed one event for one group (transport/fanout.ts). */
+  executed(): void {
+    this.counters.executed++;
   }
 
   /** One event delivered to one subscriber; a logged one (with its commit time `at`) is timed. */

@@ -19,10 +19,11 @@
  * With tracing on, each group's delivery of an event that carries a trace context is one span in that
  * trace (operations/tracing.ts): per event per group per instance, not per socket.
  *
- * Here: the per-event payloads and where stream sources are redirected; a subscriber: transport/fanout-member.ts;
+ * Here: the per-event payloads and the adoption of a WebSocket operation's stream source (its field
+ * hands it over through the context: schema/streams.ts `handOver`); a subscriber: transport/fanout-member.ts;
  * who shares payloads: transport/fanout-groups.ts.
  */
-import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { EventQueue, type BusEvent } from '../streams/index.js';
 import type { DeliveryTracing } from '../streams/trace-hooks.js';
@@ -32,11 +33,6 @@ import { withErrorCodes } from './plugins.js';
 
 /** Per event object: group key -> its serialized result. Events are dropped by the GC after delivery. */
 const payloads = new WeakMap<object, Map<string, Payload>>();
-/** The WebSocket operation behind a GraphQL context (set in onSubscribe). */
-const operations = new WeakMap<object, Operation>();
-const ADOPTING = Symbol('pulse.fanout');
-
-/** Spans for deliveries (operations/tracing.ts); null when tracing is off. */
 
 export class Fanout {
   private readonly groups: GroupKeys;
@@ -45,22 +41,18 @@ export class Fanout {
     schema: GraphQLSchema,
     private readonly logger: Logger,
     private readonly tracing: DeliveryTracing | null = null,
+    private readonly onExecute: () => void = () => {},
   ) {
     this.groups = new GroupKeys(schema);
-    redirectStreamSources(schema);
   }
 
-  /** Records the WebSocket operation a context belongs to, so its stream can be redirected here. */
-  attach(args: ExecutionArgs, operation: Omit<Operation, 'args'>): void {
-    operations.set(args.contextValue as object, { ...operation, args });
-  }
-
-  /** Called with a subscription field's source: a stream queue of a WebSocket operation is sent from here. */
-  adopt(source: unknown, contextValue: unknown, after: string | null): void {
-    if (!(source instanceof EventQueue) || !source.redirectable) return; // e.g. presence: its own values, not stream events
-    const operation = operations.get(contextValue as object);
-    if (!operation) return; // SSE, or a direct caller: graphql-ws/yoga execute per event as usual
-    operations.delete(contextValue as object);
+  /**
+   * A WebSocket operation's stream source, handed over by its field (schema/streams.ts `handOver`,
+   * through the context's `adoptStream`): a stream queue is sent from here; anything else (presence,
+   * the operations view: their own values) is left to graphql-ws.
+   */
+  adopt(source: unknown, operation: Operation, after: string | null): void {
+    if (!(source instanceof EventQueue) || !source.redirectable) return;
     source.redirect(new Member(this, operation, this.groups.of(operation, after)));
   }
 
@@ -85,6 +77,7 @@ export class Fanout {
   }
 
   private async run(args: ExecutionArgs, event: BusEvent): Promise<string> {
+    this.onExecute();
     let result: ExecutionResult;
     try {
       result = await execute({ ...args, rootValue: event });
@@ -95,42 +88,4 @@ export class Fanout {
     result = withErrorCodes(result, (args.contextValue as { requestId?: string }).requestId ?? 'unknown', this.logger);
     return JSON.stringify(result);
   }
-}
-
-/**
- * Wraps every subscription field's `subscribe` once, so a stream source created for a WebSocket
- * operation is handed to that operation's Fanout.
- */
-function redirectStreamSources(schema: GraphQLSchema): void {
-  const type = schema.getSubscriptionType();
-  if (!type) return;
-  for (const field of Object.values(type.getFields())) {
-    const original = field.subscribe as (GraphQLFieldResolver<unknown, unknown> & { [ADOPTING]?: true }) | undefined;
-    if (!original || original[ADOPTING]) continue;
-    const afterArg = field.args.some((arg) => arg.name === 'after');
-    const wrapped: GraphQLFieldResolver<unknown, unknown> & { [ADOPTING]?: true } = async (root, args, contextValue, info) => {
-      const source = await original(root, args, contextValue, info);
-      const operation = operations.get(contextValue as object);
-      if (operation) {
-        const argument = afterArg ? info.fieldNodes[0]?.arguments?.find((a) => a.name.value === 'after') : undefined;
-        const variable = argument?.value.kind === 'Variable' ? argument.value.name.value : null;
-        fanoutOf(contextValue)?.adopt(source, contextValue, variable);
-      }
-      return source;
-    };
-    wrapped[ADOPTING] = true;
-    field.subscribe = wrapped;
-  }
-}
-
-/** The Fanout of the server a context's operation runs on. */
-const fanouts = new WeakMap<object, Fanout>();
-function fanoutOf(contextValue: unknown): Fanout | undefined {
-  return fanouts.get(contextValue as object);
-}
-
-/** Registers a WebSocket operation's context with its server's Fanout (call from graphql-ws onSubscribe). */
-export function attachOperation(fanout: Fanout, args: ExecutionArgs, operation: Omit<Operation, 'args'>): void {
-  fanouts.set(args.contextValue as object, fanout);
-  fanout.attach(args, operation);
 }

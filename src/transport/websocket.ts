@@ -8,10 +8,11 @@ import { type DocumentNode, GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { authenticate } from '../auth/session.js';
-import type { Services } from '../context.js';
+import type { Context, Services } from '../context.js';
 import { PulseError, rateLimited, unauthenticated } from '../errors.js';
 import { schema } from '../schema/index.js';
-import { attachOperation, Fanout } from './fanout.js';
+import { Fanout } from './fanout.js';
+import type { Operation } from './fanout-member.js';
 import { serveGraphqlWs } from './graphql-ws.js';
 import { startHeartbeat } from './heartbeat.js';
 import { newId } from './limits.js';
@@ -31,7 +32,7 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
   const { yoga, persisted, perIp, userStreams } = pipeline;
   const ipOf = (request: IncomingMessage) => pipeline.ipOf(request.headers['x-forwarded-for'], request.socket.remoteAddress);
   // Stream subscriptions share one execution and one payload per event per group.
-  const fanout = new Fanout(schema, logger, app.tracing);
+  const fanout = new Fanout(schema, logger, app.tracing, () => app.subscriptionStats.executed());
 
   const wss = new WebSocketServer({
     server: http,
@@ -130,22 +131,26 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
         }
         const errors = validate(enveloped, document);
         if (errors.length > 0) return errors;
+        const contextValue: Context = await contextFactory();
         const args: ExecutionArgs = {
           schema: enveloped,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
-        attachOperation(fanout, args, {
+        const operation: Operation = {
           socket: ctx.extra.socket,
           id,
           query: payload.query,
           operationName: payload.operationName,
           variables: payload.variables,
           viewerId: ctx.extra.viewer?.id ?? null,
-        });
+          args,
+        };
+        // The stream field hands its source over here (schema/streams.ts `handOver`): the fan-out sends it.
+        contextValue.adoptStream = (source, after) => fanout.adopt(source, operation, after);
         return args;
       },
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),

@@ -110,16 +110,23 @@ describe.each(DATABASE_KINDS)('subscription filters on %s', (kind) => {
     await api.post(creator, { region: 'ASIA', game: 'Warm-up' }); // the creator's token version is read once, then known
     const { database, subscriptionStats } = server.pulse.services;
     const cost = async (game: string) => {
-      const before = { statements: database.queries(), delivered: subscriptionStats.snapshot().delivered };
+      const before = { statements: database.queries(), ...subscriptionStats.snapshot() };
       await api.post(creator, { region: 'SA', game });
       if (game === 'Wanted') await Promise.all(subs.map((s) => s.next()));
-      return { statements: database.queries() - before.statements, delivered: subscriptionStats.snapshot().delivered - before.delivered };
+      const after = subscriptionStats.snapshot();
+      return {
+        statements: database.queries() - before.statements,
+        delivered: after.delivered - before.delivered,
+        executed: after.executed - before.executed,
+      };
     };
     const unwanted = await cost('Other');
     const wanted = await cost('Wanted');
     // The unwanted event was skipped before any subscriber's queue (the wanted one after it proves the stream went past it).
     expect(unwanted.delivered).toBe(0);
     expect(wanted.delivered).toBe(20);
+    expect(unwanted.executed).toBe(0);
+    expect(wanted.executed).toBe(1); // the group executes the event once for its 20 sockets
     // One load of the match for the whole group (20 executions would load it 20 times); a background head check may add one.
     expect(wanted.statements - unwanted.statements).toBeGreaterThanOrEqual(1);
     expect(wanted.statements - unwanted.statements).toBeLessThanOrEqual(2);
