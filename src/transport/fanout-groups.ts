@@ -16,7 +16,7 @@ export class GroupKeys {
    */
   of(operation: Operation, after: string | null): string {
     const variables = { ...(operation.variables ?? {}) };
-    if (after && countOf(operation.query, `$${after}`) === 2) delete variables[after];
+    if (after && usesOf(operation.args.document, after) === 1) delete variables[after];
     const perViewer = this.dependsOnViewer(operation.query, operation.args.document);
     const key = JSON.stringify([
       operation.query,
@@ -42,13 +42,16 @@ export class GroupKeys {
   }
 }
 
-function countOf(text: string, needle: string): number {
-  let count = 0;
-  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
-    const next = text[at + needle.length];
-    if (next === undefined || !/[A-Za-z0-9_]/.test(next)) count++;
-  }
-  return count;
+/** How many times the document reads variable `name` (its definition aside): read from the AST, not the text. */
+function usesOf(document: DocumentNode, name: string): number {
+  let uses = 0;
+  visit(document, {
+    VariableDefinition: () => false, // the definition's own `$name` is not a use
+    Variable(node) {
+      if (node.name.value === name) uses++;
+    },
+  });
+  return uses;
 }
 
 /** Whether a document selects a field whose value depends on who is looking. */
