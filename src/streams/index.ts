@@ -21,7 +21,7 @@ export { encodeCursor } from './cursor.js';
 export { appendCtes, LOG_HEAD, loggedEvents, pageOf, type LogHead, type Logged } from './log.js';
 export type { Outcome } from './batch.js';
 export type { SubscribeOptions, Verdict } from './subscription.js';
-export { EventQueue, type QueueSink } from './queue.js';
+export { EventQueue, MAX_BACKLOG, type QueueSink } from './queue.js';
 export type { StreamTracing } from './trace-hooks.js';
 export * from './topics.js';
 

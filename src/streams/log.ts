@@ -26,12 +26,8 @@ export async function append<F extends Family, K extends KindOf<F>>(
     SELECT ${topic.name}, next."seq", ${kind}, ${JSON.stringify(data)}::jsonb FROM next
     RETURNING "seq", "createdAt", (SELECT "trimmedThrough" FROM next) AS "trimmedThrough"`;
   const seq = Number(row.seq);
-  // Trim in batches of a tenth of the retention, so most appends do no extra work.
-  const keepFrom = seq - retention;
-  if (keepFrom - Number(row.trimmedThrough) >= Math.max(1, Math.ceil(retention / 10))) {
-    await tx.streamEvent.deleteMany({ where: { topic: topic.name, seq: { lte: keepFrom } } });
-    await tx.streamTopic.update({ where: { topic: topic.name }, data: { trimmedThrough: keepFrom } });
-  }
+  const keepFrom = trimDue(seq, Number(row.trimmedThrough), retention);
+  if (keepFrom !== null) await trim(tx, topic.name, keepFrom);
   return { topic: topic.name, seq, kind, data, at: new Date(row.createdAt).toISOString() } as StreamEvent<F, K>;
 }
 
@@ -60,11 +56,8 @@ export async function appendMany<F extends Family>(
     FROM next, unnest(${kinds}::text[], ${datas}::text[]) WITH ORDINALITY AS e(kind, data, ord)
     RETURNING "seq", "createdAt", (SELECT "trimmedThrough" FROM next) AS "trimmedThrough"`;
   const last = Math.max(...rows.map((r) => Number(r.seq)));
-  const keepFrom = last - retention;
-  if (keepFrom - Number(rows[0].trimmedThrough) >= Math.max(1, Math.ceil(retention / 10))) {
-    await tx.streamEvent.deleteMany({ where: { topic: topic.name, seq: { lte: keepFrom } } });
-    await tx.streamTopic.update({ where: { topic: topic.name }, data: { trimmedThrough: keepFrom } });
-  }
+  const keepFrom = trimDue(last, Number(rows[0].trimmedThrough), retention);
+  if (keepFrom !== null) await trim(tx, topic.name, keepFrom);
   const at = new Date(rows[0].createdAt).toISOString();
   return events.map((e, i) => {
     const event: BusEvent = { topic: topic.name, seq: last - n + 1 + i, kind: e.kind, data: e.data, at };
@@ -122,12 +115,23 @@ export function loggedEvents(topic: string, items: readonly { kind: string; data
 
 /** Trims a topic's log after an append that left it `seq` long, when a tenth of the retention has piled up. */
 export async function trimIfDue(db: PrismaClient, topic: string, seq: number, trimmedThrough: number, retention: number): Promise<void> {
+  const keepFrom = trimDue(seq, trimmedThrough, retention);
+  if (keepFrom !== null) await db.$transaction((tx) => trim(tx as Tx, topic, keepFrom));
+}
+
+/**
+ * The one retention rule: a topic `seq` long keeps its last `retention` events, trimmed in batches of
+ * a tenth of the retention so most appends do no extra work. The seq to keep from when a trim is due, else null.
+ */
+function trimDue(seq: number, trimmedThrough: number, retention: number): number | null {
   const keepFrom = seq - retention;
-  if (keepFrom - trimmedThrough < Math.max(1, Math.ceil(retention / 10))) return;
-  await db.$transaction(async (tx) => {
-    await tx.streamEvent.deleteMany({ where: { topic, seq: { lte: keepFrom } } });
-    await tx.streamTopic.updateMany({ where: { topic, trimmedThrough: { lt: keepFrom } }, data: { trimmedThrough: keepFrom } });
-  });
+  return keepFrom - trimmedThrough >= Math.max(1, Math.ceil(retention / 10)) ? keepFrom : null;
+}
+
+/** Deletes a topic's events up to `keepFrom` and records it (never moving the mark back). */
+async function trim(tx: Tx, topic: string, keepFrom: number): Promise<void> {
+  await tx.streamEvent.deleteMany({ where: { topic, seq: { lte: keepFrom } } });
+  await tx.streamTopic.updateMany({ where: { topic, trimmedThrough: { lt: keepFrom } }, data: { trimmedThrough: keepFrom } });
 }
 
 /** The last seq handed out for a topic and the highest seq trimmed away (0 and 0 for a new topic). */

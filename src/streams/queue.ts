@@ -16,6 +16,13 @@ export interface QueueSink<T> {
   end(): void;
 }
 
+/**
+ * Events one subscriber may fall behind before its backlog is replaced by one GAP: the same bound
+ * whether graphql-ws pulls from the queue (streams/subscription.ts) or the fan-out sends for it
+ * (transport/fanout-member.ts).
+ */
+export const MAX_BACKLOG = 5_000;
+
 /** A reader with fewer than this many values waiting has room for another replay page. */
 const LOW_WATER = 500;
 

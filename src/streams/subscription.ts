@@ -12,7 +12,7 @@ import type { Bus } from './bus.js';
 import { decodeCursor } from './cursor.js';
 import type { TopicHeads } from './heads.js';
 import { head, readRange } from './log.js';
-import { EventQueue } from './queue.js';
+import { EventQueue, MAX_BACKLOG } from './queue.js';
 import type { FairGate } from './replays.js';
 import type { BusEvent } from './topics.js';
 
@@ -64,8 +64,6 @@ const PAGE = 500;
  * only the reads, and a reader that stalls cannot keep a slot.
  */
 const SLOT_HOLD_MS = 1_000;
-/** Events one subscriber may fall behind before its backlog is replaced by a GAP. */
-const MAX_BUFFERED = 5_000;
 
 /** Opens a subscription: validates the cursor (BAD_USER_INPUT before anything is open), listens, replays. */
 export async function openSubscription(
@@ -102,7 +100,7 @@ export async function openSubscription(
     hooks.onDeliver,
     // A client that stops reading loses its backlog, not the server its memory: it gets a GAP
     // (positioned before the event that overflowed) and refetches.
-    { maxBuffered: MAX_BUFFERED, onOverflow: () => gapAfter(last - 1) },
+    { maxBuffered: MAX_BACKLOG, onOverflow: () => gapAfter(last - 1) },
   );
   queue.redirectable = true;
   hooks.onOpen(family);
@@ -254,7 +252,7 @@ export async function openSubscription(
       }
       // While a long replay runs, live events wait here. Only the newest needs keeping: the drain
       // reads anything between the replay's end and it from the log.
-      if (inbox.length >= MAX_BUFFERED && event.seq !== null) inbox.length = 0;
+      if (inbox.length >= MAX_BACKLOG && event.seq !== null) inbox.length = 0;
       inbox.push(event);
       void drain();
     });

@@ -1,10 +1,8 @@
 // One WebSocket subscriber fed by its group's payloads: sends them in order, and drops to one GAP while its socket is behind.
 import type { ExecutionArgs } from 'graphql';
 import type { WebSocket } from 'ws';
-import type { QueueSink, BusEvent } from '../streams/index.js';
+import { MAX_BACKLOG, type BusEvent, type QueueSink } from '../streams/index.js';
 
-/** Events a subscriber may fall behind before its backlog is replaced by a GAP (as streams/subscription.ts). */
-const MAX_BACKLOG = 5_000;
 /** A member with a backlog lets other sockets' I/O run after this many sends. */
 const YIELD_EVERY = 10;
 /** A replaying subscriber reads its next page once its socket holds less than this unsent. */
