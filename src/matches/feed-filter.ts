@@ -1,9 +1,14 @@
 /**
  * `matchFeed` filters: which of a region's events a subscriber wants, judged from the facts the event
- * carries as of its commit (`game`, `openSlots`: streams/topics.ts `MatchFacts`), so no match is
- * loaded to decide. The stream applies the predicate before an event reaches the subscriber's queue,
- * replayed or live (streams/subscription.ts `check`), so a filtered-out event costs no execution and
- * no send; GAP always passes. Events logged before the facts were added pass the conditions on them.
+ * carries as of its commit (`game`, `openSlots`, `openSlotsBefore`: streams/topics.ts `MatchFacts`), so
+ * no match is loaded to decide. The stream applies the predicate before an event reaches the
+ * subscriber's queue, replayed or live (streams/subscription.ts `check`), so a filtered-out event costs
+ * no execution and no send; GAP always passes.
+ *
+ * `minOpenSlots` holds when the match had that many open slots after the event OR just before it: the
+ * UPDATED or CLOSED that takes a match a subscriber was shown below its bar still reaches it (else its
+ * list would keep a full or closed match forever); the events after that do not. Events logged before
+ * a fact was added pass the condition on it (an UPDATED without `openSlotsBefore` is judged on `openSlots`).
  */
 import { badInput } from '../errors.js';
 import type { AnyEventOf, Verdict } from '../streams/index.js';
@@ -47,9 +52,9 @@ export function matchFeedCheck(filter: MatchFilter | null | undefined): ((event:
   return (event) => {
     if (event.kind === 'GAP') return 'deliver';
     if (kindSet && !kindSet.has(event.kind)) return 'skip';
-    const { game, openSlots } = event.data;
+    const { game, openSlots, openSlotsBefore } = event.data;
     if (gameSet && game !== undefined && !gameSet.has(game.trim().toLowerCase())) return 'skip';
-    if (min !== null && openSlots !== undefined && openSlots < min) return 'skip';
+    if (min !== null && openSlots !== undefined && openSlots < min && (openSlotsBefore ?? openSlots) < min) return 'skip';
     return 'deliver';
   };
 }

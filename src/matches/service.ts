@@ -4,6 +4,10 @@
  *
  * `slots` counts the players wanted besides the creator; `acceptedCount` is maintained only by the
  * conditional UPDATE in `acceptApplication`, so a match never takes more players than it has slots.
+ *
+ * Each region event carries the facts `matchFeed` filters judge (streams/topics.ts `MatchFacts`): the
+ * game and the open slots after the change (and just before it, for UPDATED and CLOSED), read in the
+ * same transaction, so they are the match as of that commit and follow the stream's order.
  */
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../context.js';
@@ -129,10 +133,13 @@ export async function acceptApplication(app: Services, viewerId: string, applica
        WHERE id = ${application.matchId} AND status = 'OPEN' AND "acceptedCount" < slots
       RETURNING region::text AS region, status::text AS status, game, slots - "acceptedCount" AS "openSlots"`;
     if (taken.length === 0) throw conflict('The match has no open slot left (it is full or closed).');
+    const openSlots = Number(taken[0].openSlots);
+    // The statement took exactly one slot: the match had one more open just before it.
     await w.append(Topics.region(taken[0].region), 'UPDATED', {
       matchId: application.matchId,
       game: taken[0].game,
-      openSlots: Number(taken[0].openSlots),
+      openSlots,
+      openSlotsBefore: openSlots + 1,
     });
     await notify(w, {
       userId: application.applicantId,
@@ -198,7 +205,8 @@ export async function closeMatch(app: Services, viewerId: string, matchId: strin
     if (match.creatorId !== viewerId) throw forbidden('Only the creator of the match can close it.');
     if (match.status === 'CLOSED') throw conflict('The match is already closed.');
     const closed = await w.tx.match.update({ where: { id: matchId }, data: { status: 'CLOSED' } });
-    await w.append(Topics.region(closed.region), 'CLOSED', { matchId, game: closed.game, openSlots: 0 });
+    const openSlotsBefore = Math.max(0, closed.slots - closed.acceptedCount);
+    await w.append(Topics.region(closed.region), 'CLOSED', { matchId, game: closed.game, openSlots: 0, openSlotsBefore });
     return closed;
   });
 }

@@ -117,7 +117,12 @@ const MatchFilterInput = builder.inputType('MatchFilter', {
   description: 'Which matchFeed events to send (all conditions given must hold): judged from the facts of each event as of its commit.',
   fields: (t) => ({
     games: t.stringList({ required: false, description: 'Only these games (1-20 names, case-insensitive).' }),
-    minOpenSlots: t.int({ required: false, description: 'Only events whose match then had at least this many open slots (0-50).' }),
+    minOpenSlots: t.int({
+      required: false,
+      description:
+        'Only events whose match had at least this many open slots after the change or just before it (0-50): ' +
+        'the event that takes a match below the bar still arrives, later ones do not.',
+    }),
     kinds: t.field({
       type: [MatchFeedKind],
       required: false,

@@ -67,14 +67,19 @@ export interface StreamPayloads {
 }
 
 /**
- * A match event's facts as of its commit: what `matchFeed` filters read (schema/match-filter.ts)
- * without loading the match. `game` and `openSlots` are absent on events logged before they were added.
+ * A match event's facts as of its commit: what `matchFeed` filters read (matches/feed-filter.ts)
+ * without loading the match. The optional facts are absent on events logged before they were added.
  */
 export interface MatchFacts {
   matchId: string;
   game?: string;
-  /** Slots not yet taken (0 once closed). */
+  /** Slots not yet taken once the change committed (0 once closed). */
   openSlots?: number;
+  /**
+   * UPDATED and CLOSED: slots not yet taken just before the change, so a filter on open slots also
+   * sends the event that takes a match below it (the subscriber showed the match and must hear it left).
+   */
+  openSlotsBefore?: number;
 }
 
 /** One instance's figures over its last sampling interval (src/operations/monitor.ts). */

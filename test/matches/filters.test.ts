@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { gqlOk } from '../support/client.js';
 import { DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { makeAdmin, waitForSubscriptions } from '../support/server.js';
+import { createUsers, makeAdmin, waitForSubscriptions } from '../support/server.js';
 import { useTestCluster, useTestServer } from '../support/setup.js';
 import { connectWs, type TestSubscription } from '../support/ws.js';
 import { CLOSE, matchApi } from './queries.js';
@@ -69,9 +69,11 @@ describe.each(DATABASE_KINDS)('subscription filters on %s', (kind) => {
       ['POSTED', 'Chess'],
       ['CLOSED', 'Chess'],
     ]);
-    expect(seen(await bySlots.take(2))).toEqual([
+    // The first chess match (1 open slot) never reached the bar; the second (5) did, so its CLOSED comes too.
+    expect(seen(await bySlots.take(3))).toEqual([
       ['POSTED', 'Go'],
       ['POSTED', 'Chess'],
+      ['CLOSED', 'Chess'],
     ]);
     expect(seen(await byKind.take(2))).toEqual([
       ['CLOSED', 'Chess'],
@@ -85,22 +87,109 @@ describe.each(DATABASE_KINDS)('subscription filters on %s', (kind) => {
     for (const sub of [byGame, bySlots, byKind, both, all, elsewhere]) expect(sub.pending).toHaveLength(0);
   });
 
-  it('resuming with `after` replays the wanted missed events only', async () => {
+  it('resuming with `after` replays the wanted missed events only, from a snapshot cursor or the last cursor received', async () => {
     const { matches } = await gqlOk(server.url, STREAM_CURSOR, { region: 'OCE' });
     await fiveEvents('OCE');
-    const bySlots = feed('OCE', { minOpenSlots: 2 }, matches.streamCursor);
-    const first = await bySlots.take(2);
-    expect(seen(first)).toEqual([
-      ['POSTED', 'Go'],
+    const byGame = feed('OCE', { games: ['Go', 'Late'] }, matches.streamCursor);
+    const first = await byGame.take(1);
+    expect(seen(first)).toEqual([['POSTED', 'Go']]);
+    // Disconnected from the last cursor it saw: two unwanted events, a wanted one, two unwanted ones.
+    byGame.unsubscribe();
+    const chess = await api.post(creator, { region: 'OCE', game: 'Chess', slots: 2 });
+    await close(chess.id);
+    const late = await api.post(creator, { region: 'OCE', game: 'Late', slots: 4 });
+    await api.post(creator, { region: 'OCE', game: 'Chess', slots: 2 });
+    await api.post(creator, { region: 'OCE', game: 'Chess', slots: 3 });
+    const again = feed('OCE', { games: ['Go', 'Late'] }, first[0].matchFeed.cursor);
+    const missed = await again.take(1);
+    expect(seen(missed)).toEqual([['POSTED', 'Late']]);
+    expect(missed[0].matchFeed.match?.id).toBe(late.id);
+    // Then live: the next event it gets is the next wanted one, nothing of the unwanted tail in between.
+    await close(late.id);
+    expect(seen(await again.take(1))).toEqual([['CLOSED', 'Late']]);
+    expect(again.pending).toHaveLength(0);
+    // The same cursor with another filter: the replay applies that filter.
+    const chessOnly = feed('OCE', { games: ['Chess'], kinds: ['POSTED'] }, first[0].matchFeed.cursor);
+    expect(seen(await chessOnly.take(4))).toEqual([
+      ['POSTED', 'Chess'],
+      ['POSTED', 'Chess'],
+      ['POSTED', 'Chess'],
       ['POSTED', 'Chess'],
     ]);
-    // From the last cursor it saw: the CLOSED after it is not wanted, so nothing comes until a wanted event.
-    bySlots.unsubscribe();
-    const again = feed('OCE', { minOpenSlots: 2 }, first[1].matchFeed.cursor);
-    const late = await api.post(creator, { region: 'OCE', game: 'Late', slots: 4 });
-    expect(seen(await again.take(1))).toEqual([['POSTED', 'Late']]);
-    expect(again.pending).toHaveLength(0);
-    await close(late.id);
+    expect(chessOnly.pending).toHaveLength(0);
+  });
+
+  it('minOpenSlots also sends the event that takes a match below the bar, and nothing about it after', async () => {
+    const players = await createUsers(server, 3, 'slots');
+    const atLeastTwo = feed('SA', { minOpenSlots: 2 });
+    const all = feed('SA');
+    await waitForSubscriptions(server, 2);
+    const m = await api.post(creator, { region: 'SA', game: 'Dota', slots: 3 }); // 3 open
+    for (const player of players) {
+      const application = await api.apply(player, m.id);
+      await api.accept(creator, application.id); // 2 (from 3), 1 (from 2: leaves the bar), 0 (from 1)
+    }
+    await close(m.id); // from 0
+    const n = await api.post(creator, { region: 'SA', game: 'Dota', slots: 2 });
+    await close(n.id); // from 2: a closed match the subscriber was shown
+    const ids = (events: Feed[]) => events.map((e) => [e.matchFeed.kind, e.matchFeed.match?.id]);
+    expect(ids(await all.take(7))).toEqual([
+      ['POSTED', m.id],
+      ['UPDATED', m.id],
+      ['UPDATED', m.id],
+      ['UPDATED', m.id],
+      ['CLOSED', m.id],
+      ['POSTED', n.id],
+      ['CLOSED', n.id],
+    ]);
+    expect(ids(await atLeastTwo.take(5))).toEqual([
+      ['POSTED', m.id],
+      ['UPDATED', m.id],
+      ['UPDATED', m.id],
+      ['POSTED', n.id],
+      ['CLOSED', n.id],
+    ]);
+    expect(atLeastTwo.pending).toHaveLength(0);
+  });
+
+  it('filters over SSE as over WebSocket, live and on resume: one stream pipeline for every transport', async () => {
+    const sse = async (variables: Record<string, unknown>) => {
+      const controller = new AbortController();
+      cleanup.defer(() => controller.abort());
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: FILTERED_FEED, variables }),
+        signal: controller.signal,
+      });
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      /** The next `count` events' [kind, game, cursor]. */
+      return async (count: number) => {
+        const events: Feed['matchFeed'][] = [];
+        while (events.length < count) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error('the SSE stream ended');
+          text += value;
+          const lines = text.split('\n');
+          text = lines.pop()!;
+          for (const line of lines) if (line.startsWith('data: {')) events.push(JSON.parse(line.slice(6)).data.matchFeed);
+        }
+        return events;
+      };
+    };
+    const live = await sse({ region: 'ASIA', filter: { games: ['Wanted'] } });
+    await waitForSubscriptions(server, 1);
+    for (const game of ['Other', 'Wanted', 'Other', 'Wanted']) await api.post(creator, { region: 'ASIA', game });
+    const got = await live(2);
+    expect(got.map((e) => [e.kind, e.match?.game])).toEqual([
+      ['POSTED', 'Wanted'],
+      ['POSTED', 'Wanted'],
+    ]);
+    const resumed = await sse({ region: 'ASIA', filter: { games: ['Wanted'], minOpenSlots: 3 }, after: got[0].cursor });
+    await api.post(creator, { region: 'ASIA', game: 'Wanted', slots: 5 });
+    // The replay skips the unwanted Other and the Wanted with 2 open slots; the live one with 5 comes.
+    expect((await resumed(1)).map((e) => [e.kind, e.match?.game])).toEqual([['POSTED', 'Wanted']]);
   });
 
   it('a group of identical filtered subscribers: an unwanted event reaches no queue, a wanted one costs one load for all', async () => {

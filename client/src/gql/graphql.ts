@@ -51,7 +51,7 @@ export type MatchFilter = {
   games?: Array<string> | null | undefined;
   /** Only these kinds (GAP is always delivered; not allowed here). */
   kinds?: Array<MatchFeedKind> | null | undefined;
-  /** Only events whose match then had at least this many open slots (0-50). */
+  /** Only events whose match had at least this many open slots after the change or just before it (0-50): the event that takes a match below the bar still arrives, later ones do not. */
   minOpenSlots?: number | null | undefined;
 };
 
