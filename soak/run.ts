@@ -332,13 +332,16 @@ const rushMismatch = rushes.filter((r) => r.booked !== r.capacity).length;
 const faultCounts = Object.fromEntries(KINDS.map((k) => [k, faults.filter((f) => f.kind === k).length]));
 const rssGrowthPercent: Record<string, number | null> = {};
 for (let i = 0; i < INSTANCES; i++) {
-  // Within the instance's last process lifetime, after its own warm-up (a restart starts it afresh).
+  // Within the instance's last process lifetime, after a 2-minute warm-up (a restart starts it afresh):
+  // the mean of its first minute against the mean of its last minute.
   const mine = samples.filter((s) => s.instance === i);
   let from = mine.length - 1;
   while (from > 0 && mine[from - 1].at > mine[from].at - 10) from--;
-  const life = mine.slice(from).filter((s, _k, all) => s.at >= all[0].at + 30);
-  rssGrowthPercent[`instance${i}`] =
-    life.length >= 2 ? Math.round(((life[life.length - 1].rss - life[0].rss) / life[0].rss) * 1000) / 10 : null;
+  const life = mine.slice(from).filter((s, _k, all) => s.at >= all[0].at + 120);
+  const mean = (list: Sample[]) => list.reduce((n, s) => n + s.rss, 0) / list.length;
+  const first = life.filter((s) => s.at < life[0].at + 60);
+  const last = life.filter((s) => s.at > life[life.length - 1]?.at - 60);
+  rssGrowthPercent[`instance${i}`] = life.length >= 24 ? Math.round(((mean(last) - mean(first)) / mean(first)) * 1000) / 10 : null;
 }
 const latencies = subscribers.flatMap((s) => s.received.map((r) => r.latencyMs)).sort((a, b) => a - b);
 const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null);
@@ -423,6 +426,7 @@ mkdirSync('soak-report', { recursive: true });
 writeFileSync('soak-report/index.html', page(summary, charts));
 writeFileSync('soak-report/summary.json', `${JSON.stringify(summary, null, 2)}\n`);
 writeFileSync('soak-report/memory.svg', charts[0]);
+writeFileSync('soak-report/samples.json', `${JSON.stringify({ samples, pgConnections, faults })}\n`);
 await cluster.stop();
 log(`report: soak-report/index.html (${verdicts.problems.length} problems)`);
 console.log(JSON.stringify(summary));
