@@ -25,6 +25,11 @@ export const QUERIES: Record<string, Entry> = {
     op: () => ({ query: `{ events(first: 50) { edges { node { id bookings(first: 10) { edges { node { id } } } } } } }` }),
     expect: 'ok',
   },
+  // A private game between two other players: nobody in the matrix plays it (no admin override).
+  'Query.game': {
+    op: (fx) => ({ query: `query($id: ID!) { game(id: $id) { id eventsCursor } }`, variables: { id: fx.game } }),
+    expect: 'FORBIDDEN',
+  },
   'Query.match': {
     op: (fx) => ({
       query: `query($id: ID!) { match(id: $id) { id applications { id message } voiceChannel { inviteUrl } } }`,
@@ -66,6 +71,10 @@ export const SUBSCRIPTIONS: Record<string, Entry> = {
       variables: { id: fx.conversation },
     }),
     expect: ownerOnly,
+  },
+  'Subscription.gameEvents': {
+    op: (fx) => ({ query: `subscription($id: ID!) { gameEvents(gameId: $id) { kind } }`, variables: { id: fx.game } }),
+    expect: 'FORBIDDEN',
   },
   'Subscription.matchFeed': { op: () => ({ query: `subscription { matchFeed(region: NA) { kind } }` }), expect: 'ok' },
   'Subscription.matchmaking': { op: () => ({ query: `subscription { matchmaking { kind } }` }), expect: signedIn() },

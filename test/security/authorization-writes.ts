@@ -144,6 +144,10 @@ export const MUTATIONS: Record<string, Entry> = {
     }),
     expect: ownerOnly,
   },
+  'Mutation.sendGameAction': {
+    op: (fx) => ({ query: `mutation($id: ID!) { sendGameAction(gameId: $id, action: { move: 1 }) { id } }`, variables: { id: fx.game } }),
+    expect: ownerOnly,
+  },
   'Mutation.setTyping': {
     op: (fx) => ({ query: `mutation($id: ID!) { setTyping(conversationId: $id, isTyping: true) }`, variables: { id: fx.conversation } }),
     expect: ownerOnly,
