@@ -5,53 +5,15 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoData } from '../../src/seed.js';
-import { createTestDatabase, DATABASE_KINDS, TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
-import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
-import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath, signIn } from './chromium.js';
+import { buildPage, launchChromium, RUN_BROWSER_TESTS, screenshotPath } from './chromium.js';
+import { openPages, PAGE_SETUPS, type Setup } from './two-users.js';
 
-/** Live subscriptions one signed-in page holds: notifications, match feed, seats, conversation, post. */
-const SUBSCRIPTIONS_PER_PAGE = 5;
 const WAIT = { timeout: 20_000 };
-
-interface Setup {
-  /** The servers alice's and bob's pages are served by (the same one in embedded mode). */
-  servers: [TestServer, TestServer];
-  stop(): Promise<void>;
-}
-
-const setups: [string, (web: string) => Promise<Setup>][] = [];
-if (DATABASE_KINDS.includes('pglite')) {
-  setups.push([
-    'embedded (one instance, PGlite)',
-    async (web) => {
-      const server = await startTestServer({ database: 'pglite', web });
-      return { servers: [server, server], stop: () => server.stop() };
-    },
-  ]);
-}
-if (TEST_DATABASE_URL && TEST_REDIS_URL) {
-  setups.push([
-    'scaled (two instances, PostgreSQL + Redis)',
-    async (web) => {
-      const database = await createTestDatabase('postgres');
-      const a = await startTestServer({ database, redis: true, web, config: { instanceId: 'page-a' } });
-      const b = await startTestServer({ database, redis: true, web, config: { instanceId: 'page-b' } });
-      return {
-        servers: [a, b],
-        async stop() {
-          await Promise.all([a.stop(), b.stop()]);
-          await database.drop();
-        },
-      };
-    },
-  ]);
-}
 
 /** Script errors of every page, reported by the last test. */
 const pageErrors: string[] = [];
 
-describe.runIf(RUN_BROWSER_TESTS).each(setups)('web page, %s', (name, start) => {
+describe.runIf(RUN_BROWSER_TESTS).each(PAGE_SETUPS)('web page, %s', (name, start) => {
   let browser: Browser;
   let setup: Setup;
   let alice: Page;
@@ -61,12 +23,7 @@ describe.runIf(RUN_BROWSER_TESTS).each(setups)('web page, %s', (name, start) => 
   beforeAll(async () => {
     const web = await buildPage(`web-${tag}`);
     [browser, setup] = await Promise.all([launchChromium(), start(web)]);
-    await seedDemoData(setup.servers[0].pulse.services.prisma);
-    alice = await signIn(await browser.newContext(), setup.servers[0].url, 'alice', pageErrors);
-    bob = await signIn(await browser.newContext(), setup.servers[1].url, 'bob', pageErrors);
-    // Every panel's subscription is live on its server before anyone acts.
-    if (setup.servers[0] === setup.servers[1]) await waitForSubscriptions(setup.servers[0], 2 * SUBSCRIPTIONS_PER_PAGE);
-    else await Promise.all(setup.servers.map((s) => waitForSubscriptions(s, SUBSCRIPTIONS_PER_PAGE)));
+    ({ alice, bob } = await openPages(browser, setup, pageErrors));
   });
   afterAll(async () => {
     for (const [user, page] of [

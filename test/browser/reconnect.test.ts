@@ -3,7 +3,8 @@
  * `reconnecting`, and once the socket is back every panel shows what happened while it was away,
  * once. The page's WebSocket is routed through Playwright so the test decides when it may reconnect:
  * the events "while away" are certainly committed before the page resubscribes, so they can only
- * arrive by resuming from the cursors it kept.
+ * arrive by resuming from the cursors it kept. The queue's signals are ephemeral (not replayed): the
+ * match found while away shows because the page reads the queue's state again once it is back.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -83,6 +84,9 @@ describe.runIf(RUN_BROWSER_TESTS)('web page across a server restart', () => {
     await alice.getByTestId('match-item').filter({ hasText: 'Match before' }).waitFor(WAIT);
     await alice.getByTestId('seats-available').filter({ hasText: /^48$/ }).waitFor(WAIT);
     await alice.getByTestId('chat-message').filter({ hasText: 'Chat before' }).waitFor(WAIT);
+    // alice waits in the duel queue; a server shutting down does not take her out of it.
+    await alice.getByTestId('join-queue').click();
+    await alice.getByTestId('queue-position').filter({ hasText: /^1$/ }).waitFor(WAIT);
 
     offline = true;
     await first.stop();
@@ -93,6 +97,8 @@ describe.runIf(RUN_BROWSER_TESTS)('web page across a server restart', () => {
     const second = await startTestServer({ database, web, config: { port: Number(new URL(first.url).port) } });
     servers.push(second);
     await act(second, 'while away');
+    // Her MATCH_FOUND signal goes to nobody: she is not connected.
+    await gqlOk(second.url, 'mutation { joinQueue(mode: "duel", region: NA) { id } }', {}, bob);
     await alice.screenshot({ path: await screenshotPath('page-reconnecting') });
     offline = false;
 
@@ -103,6 +109,7 @@ describe.runIf(RUN_BROWSER_TESTS)('web page across a server restart', () => {
     await alice.getByTestId('match-item').filter({ hasText: 'Match while away' }).waitFor(WAIT);
     await alice.getByTestId('seats-available').filter({ hasText: /^46$/ }).waitFor(WAIT);
     await alice.getByTestId('chat-message').filter({ hasText: 'Chat while away' }).waitFor(WAIT);
+    await alice.getByTestId('matchmaking-status').filter({ hasText: 'Match found: duel in NA with Bob' }).waitFor(WAIT);
     await waitForSubscriptions(second, 5);
 
     // And live again afterwards; nothing was delivered twice.

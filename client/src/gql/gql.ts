@@ -20,12 +20,14 @@ type Documents = {
     "\n  mutation BookSeats($eventId: ID!, $seats: Int) {\n    bookSeats(eventId: $eventId, seats: $seats) {\n      id\n      seats\n      status\n      event {\n        id\n        availableSeats\n      }\n    }\n  }\n": typeof types.BookSeatsDocument,
     "\n  mutation CancelBooking($bookingId: ID!) {\n    cancelBooking(bookingId: $bookingId) {\n      id\n      status\n      event {\n        id\n        availableSeats\n      }\n    }\n  }\n": typeof types.CancelBookingDocument,
     "\n  subscription SeatUpdates($eventId: ID!, $after: String) {\n    seatUpdates(eventId: $eventId, after: $after) {\n      kind\n      cursor\n      at\n      availableSeats\n      capacity\n      booking {\n        id\n        seats\n        status\n        user {\n          id\n          displayName\n        }\n      }\n    }\n  }\n": typeof types.SeatUpdatesDocument,
-    "\n  query Conversations($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          title\n          kind\n        }\n      }\n    }\n  }\n": typeof types.ConversationsDocument,
+    "\n  query Conversations($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          title\n          kind\n          unreadCount\n        }\n      }\n    }\n  }\n": typeof types.ConversationsDocument,
     "\n  fragment ChatMessage on Message {\n    id\n    text\n    createdAt\n    clientMessageId\n    sender {\n      id\n      displayName\n    }\n  }\n": typeof types.ChatMessageFragmentDoc,
-    "\n  query ConversationHistory($id: ID!, $last: Int) {\n    conversation(id: $id) {\n      id\n      title\n      eventsCursor\n      members {\n        id\n        displayName\n      }\n      messages(last: $last) {\n        edges {\n          node {\n            ...ChatMessage\n          }\n        }\n      }\n    }\n  }\n": typeof types.ConversationHistoryDocument,
+    "\n  query ConversationHistory($id: ID!, $last: Int) {\n    conversation(id: $id) {\n      id\n      title\n      eventsCursor\n      unreadCount\n      members {\n        id\n        displayName\n      }\n      messages(last: $last) {\n        edges {\n          node {\n            ...ChatMessage\n          }\n        }\n      }\n    }\n  }\n": typeof types.ConversationHistoryDocument,
     "\n  mutation SendMessage($conversationId: ID!, $text: String!, $clientMessageId: String) {\n    sendMessage(conversationId: $conversationId, text: $text, clientMessageId: $clientMessageId) {\n      ...ChatMessage\n    }\n  }\n": typeof types.SendMessageDocument,
     "\n  mutation SetTyping($conversationId: ID!, $isTyping: Boolean!) {\n    setTyping(conversationId: $conversationId, isTyping: $isTyping)\n  }\n": typeof types.SetTypingDocument,
     "\n  subscription ConversationEvents($conversationId: ID!, $after: String) {\n    conversationEvents(conversationId: $conversationId, after: $after) {\n      kind\n      cursor\n      at\n      isTyping\n      member {\n        id\n        displayName\n      }\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n": typeof types.ConversationEventsDocument,
+    "\n  query ConversationUnread($id: ID!) {\n    conversation(id: $id) {\n      id\n      unreadCount\n    }\n  }\n": typeof types.ConversationUnreadDocument,
+    "\n  mutation MarkConversationRead($conversationId: ID!) {\n    markConversationRead(conversationId: $conversationId) {\n      id\n      unreadCount\n    }\n  }\n": typeof types.MarkConversationReadDocument,
     "\n  query Game($id: ID!) {\n    game(id: $id) {\n      id\n      mode\n      region\n      status\n      public\n      eventsCursor\n      players {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.GameDocument,
     "\n  mutation SendGameAction($gameId: ID!, $action: JSON!, $clientActionId: String) {\n    sendGameAction(gameId: $gameId, action: $action, clientActionId: $clientActionId) {\n      id\n      action\n      clientActionId\n      createdAt\n      player {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.SendGameActionDocument,
     "\n  subscription GameEvents($gameId: ID!, $after: String) {\n    gameEvents(gameId: $gameId, after: $after) {\n      kind\n      cursor\n      at\n      action\n      by {\n        id\n        displayName\n      }\n      winner {\n        id\n        displayName\n      }\n    }\n  }\n": typeof types.GameEventsDocument,
@@ -33,10 +35,23 @@ type Documents = {
     "\n  fragment MatchCard on Match {\n    id\n    game\n    region\n    mode\n    slots\n    openSlots\n    status\n    description\n    createdAt\n    creator {\n      id\n      displayName\n    }\n  }\n": typeof types.MatchCardFragmentDoc,
     "\n  mutation PostMatch($input: PostMatchInput!) {\n    postMatch(input: $input) {\n      ...MatchCard\n    }\n  }\n": typeof types.PostMatchDocument,
     "\n  subscription MatchFeed($region: Region!, $filter: MatchFilter, $after: String) {\n    matchFeed(region: $region, filter: $filter, after: $after) {\n      kind\n      cursor\n      at\n      match {\n        ...MatchCard\n      }\n    }\n  }\n": typeof types.MatchFeedDocument,
+    "\n  fragment Application on MatchApplication {\n    id\n    status\n    message\n    createdAt\n    applicant {\n      id\n      displayName\n    }\n  }\n": typeof types.ApplicationFragmentDoc,
+    "\n  query MatchApplications($id: ID!) {\n    match(id: $id) {\n      id\n      game\n      status\n      slots\n      openSlots\n      creator {\n        id\n        displayName\n      }\n      applications {\n        ...Application\n      }\n    }\n  }\n": typeof types.MatchApplicationsDocument,
+    "\n  mutation ApplyToMatch($matchId: ID!, $message: String) {\n    applyToMatch(matchId: $matchId, message: $message) {\n      ...Application\n    }\n  }\n": typeof types.ApplyToMatchDocument,
+    "\n  mutation AcceptApplication($applicationId: ID!) {\n    acceptApplication(applicationId: $applicationId) {\n      ...Application\n      match {\n        id\n        status\n        openSlots\n      }\n    }\n  }\n": typeof types.AcceptApplicationDocument,
+    "\n  fragment GameCard on GameSession {\n    id\n    mode\n    region\n    status\n    createdAt\n    players {\n      id\n      displayName\n    }\n    winner {\n      id\n      displayName\n    }\n  }\n": typeof types.GameCardFragmentDoc,
+    "\n  query MatchmakingState {\n    queueTicket {\n      id\n      mode\n      region\n      position\n    }\n    currentGame {\n      ...GameCard\n    }\n  }\n": typeof types.MatchmakingStateDocument,
+    "\n  mutation JoinQueue($mode: String!, $region: Region!) {\n    joinQueue(mode: $mode, region: $region) {\n      id\n      mode\n      region\n      position\n      game {\n        ...GameCard\n      }\n    }\n  }\n": typeof types.JoinQueueDocument,
+    "\n  mutation LeaveQueue {\n    leaveQueue\n  }\n": typeof types.LeaveQueueDocument,
+    "\n  mutation StartGame($gameId: ID!) {\n    startGame(gameId: $gameId) {\n      ...GameCard\n    }\n  }\n": typeof types.StartGameDocument,
+    "\n  mutation EndGame($gameId: ID!, $winnerId: ID) {\n    endGame(gameId: $gameId, winnerId: $winnerId) {\n      ...GameCard\n    }\n  }\n": typeof types.EndGameDocument,
+    "\n  subscription Matchmaking {\n    matchmaking {\n      kind\n      position\n      at\n      game {\n        ...GameCard\n      }\n    }\n  }\n": typeof types.MatchmakingDocument,
     "\n  query Notifications($first: Int) {\n    notifications(first: $first) {\n      streamCursor\n      edges {\n        node {\n          id\n          kind\n          message\n          read\n          createdAt\n          actor {\n            id\n            displayName\n          }\n        }\n      }\n    }\n  }\n": typeof types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids)\n  }\n": typeof types.MarkNotificationsReadDocument,
     "\n  subscription NotificationEvents($kinds: [NotificationKind!], $after: String) {\n    notifications(kinds: $kinds, after: $after) {\n      kind\n      cursor\n      at\n      notification {\n        id\n        kind\n        message\n        read\n        createdAt\n        actor {\n          id\n          displayName\n        }\n      }\n    }\n  }\n": typeof types.NotificationEventsDocument,
     "\n  subscription OperationsStats {\n    operationsStats {\n      at\n      instances {\n        instanceId\n        at\n        connections\n        subscriptions {\n          kind\n          count\n        }\n        publishedPerSecond\n        deliveredPerSecond\n        latencyP50Ms\n        latencyP99Ms\n        rssBytes\n      }\n    }\n  }\n": typeof types.OperationsStatsDocument,
+    "\n  query Contacts($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          members {\n            id\n            displayName\n          }\n        }\n      }\n    }\n  }\n": typeof types.ContactsDocument,
+    "\n  subscription Presence($userIds: [ID!]!) {\n    presence(userIds: $userIds) {\n      status\n      at\n      user {\n        id\n      }\n    }\n  }\n": typeof types.PresenceDocument,
     "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      token\n      user {\n        id\n        username\n        displayName\n        role\n      }\n    }\n  }\n": typeof types.LoginDocument,
     "\n  query Viewer {\n    viewer {\n      id\n      username\n      displayName\n      role\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  query ServerStats {\n    serverStats {\n      instanceId\n      openConnections\n      activeSubscriptions\n    }\n  }\n": typeof types.ServerStatsDocument,
@@ -55,12 +70,14 @@ const documents: Documents = {
     "\n  mutation BookSeats($eventId: ID!, $seats: Int) {\n    bookSeats(eventId: $eventId, seats: $seats) {\n      id\n      seats\n      status\n      event {\n        id\n        availableSeats\n      }\n    }\n  }\n": types.BookSeatsDocument,
     "\n  mutation CancelBooking($bookingId: ID!) {\n    cancelBooking(bookingId: $bookingId) {\n      id\n      status\n      event {\n        id\n        availableSeats\n      }\n    }\n  }\n": types.CancelBookingDocument,
     "\n  subscription SeatUpdates($eventId: ID!, $after: String) {\n    seatUpdates(eventId: $eventId, after: $after) {\n      kind\n      cursor\n      at\n      availableSeats\n      capacity\n      booking {\n        id\n        seats\n        status\n        user {\n          id\n          displayName\n        }\n      }\n    }\n  }\n": types.SeatUpdatesDocument,
-    "\n  query Conversations($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          title\n          kind\n        }\n      }\n    }\n  }\n": types.ConversationsDocument,
+    "\n  query Conversations($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          title\n          kind\n          unreadCount\n        }\n      }\n    }\n  }\n": types.ConversationsDocument,
     "\n  fragment ChatMessage on Message {\n    id\n    text\n    createdAt\n    clientMessageId\n    sender {\n      id\n      displayName\n    }\n  }\n": types.ChatMessageFragmentDoc,
-    "\n  query ConversationHistory($id: ID!, $last: Int) {\n    conversation(id: $id) {\n      id\n      title\n      eventsCursor\n      members {\n        id\n        displayName\n      }\n      messages(last: $last) {\n        edges {\n          node {\n            ...ChatMessage\n          }\n        }\n      }\n    }\n  }\n": types.ConversationHistoryDocument,
+    "\n  query ConversationHistory($id: ID!, $last: Int) {\n    conversation(id: $id) {\n      id\n      title\n      eventsCursor\n      unreadCount\n      members {\n        id\n        displayName\n      }\n      messages(last: $last) {\n        edges {\n          node {\n            ...ChatMessage\n          }\n        }\n      }\n    }\n  }\n": types.ConversationHistoryDocument,
     "\n  mutation SendMessage($conversationId: ID!, $text: String!, $clientMessageId: String) {\n    sendMessage(conversationId: $conversationId, text: $text, clientMessageId: $clientMessageId) {\n      ...ChatMessage\n    }\n  }\n": types.SendMessageDocument,
     "\n  mutation SetTyping($conversationId: ID!, $isTyping: Boolean!) {\n    setTyping(conversationId: $conversationId, isTyping: $isTyping)\n  }\n": types.SetTypingDocument,
     "\n  subscription ConversationEvents($conversationId: ID!, $after: String) {\n    conversationEvents(conversationId: $conversationId, after: $after) {\n      kind\n      cursor\n      at\n      isTyping\n      member {\n        id\n        displayName\n      }\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n": types.ConversationEventsDocument,
+    "\n  query ConversationUnread($id: ID!) {\n    conversation(id: $id) {\n      id\n      unreadCount\n    }\n  }\n": types.ConversationUnreadDocument,
+    "\n  mutation MarkConversationRead($conversationId: ID!) {\n    markConversationRead(conversationId: $conversationId) {\n      id\n      unreadCount\n    }\n  }\n": types.MarkConversationReadDocument,
     "\n  query Game($id: ID!) {\n    game(id: $id) {\n      id\n      mode\n      region\n      status\n      public\n      eventsCursor\n      players {\n        id\n        displayName\n      }\n    }\n  }\n": types.GameDocument,
     "\n  mutation SendGameAction($gameId: ID!, $action: JSON!, $clientActionId: String) {\n    sendGameAction(gameId: $gameId, action: $action, clientActionId: $clientActionId) {\n      id\n      action\n      clientActionId\n      createdAt\n      player {\n        id\n        displayName\n      }\n    }\n  }\n": types.SendGameActionDocument,
     "\n  subscription GameEvents($gameId: ID!, $after: String) {\n    gameEvents(gameId: $gameId, after: $after) {\n      kind\n      cursor\n      at\n      action\n      by {\n        id\n        displayName\n      }\n      winner {\n        id\n        displayName\n      }\n    }\n  }\n": types.GameEventsDocument,
@@ -68,10 +85,23 @@ const documents: Documents = {
     "\n  fragment MatchCard on Match {\n    id\n    game\n    region\n    mode\n    slots\n    openSlots\n    status\n    description\n    createdAt\n    creator {\n      id\n      displayName\n    }\n  }\n": types.MatchCardFragmentDoc,
     "\n  mutation PostMatch($input: PostMatchInput!) {\n    postMatch(input: $input) {\n      ...MatchCard\n    }\n  }\n": types.PostMatchDocument,
     "\n  subscription MatchFeed($region: Region!, $filter: MatchFilter, $after: String) {\n    matchFeed(region: $region, filter: $filter, after: $after) {\n      kind\n      cursor\n      at\n      match {\n        ...MatchCard\n      }\n    }\n  }\n": types.MatchFeedDocument,
+    "\n  fragment Application on MatchApplication {\n    id\n    status\n    message\n    createdAt\n    applicant {\n      id\n      displayName\n    }\n  }\n": types.ApplicationFragmentDoc,
+    "\n  query MatchApplications($id: ID!) {\n    match(id: $id) {\n      id\n      game\n      status\n      slots\n      openSlots\n      creator {\n        id\n        displayName\n      }\n      applications {\n        ...Application\n      }\n    }\n  }\n": types.MatchApplicationsDocument,
+    "\n  mutation ApplyToMatch($matchId: ID!, $message: String) {\n    applyToMatch(matchId: $matchId, message: $message) {\n      ...Application\n    }\n  }\n": types.ApplyToMatchDocument,
+    "\n  mutation AcceptApplication($applicationId: ID!) {\n    acceptApplication(applicationId: $applicationId) {\n      ...Application\n      match {\n        id\n        status\n        openSlots\n      }\n    }\n  }\n": types.AcceptApplicationDocument,
+    "\n  fragment GameCard on GameSession {\n    id\n    mode\n    region\n    status\n    createdAt\n    players {\n      id\n      displayName\n    }\n    winner {\n      id\n      displayName\n    }\n  }\n": types.GameCardFragmentDoc,
+    "\n  query MatchmakingState {\n    queueTicket {\n      id\n      mode\n      region\n      position\n    }\n    currentGame {\n      ...GameCard\n    }\n  }\n": types.MatchmakingStateDocument,
+    "\n  mutation JoinQueue($mode: String!, $region: Region!) {\n    joinQueue(mode: $mode, region: $region) {\n      id\n      mode\n      region\n      position\n      game {\n        ...GameCard\n      }\n    }\n  }\n": types.JoinQueueDocument,
+    "\n  mutation LeaveQueue {\n    leaveQueue\n  }\n": types.LeaveQueueDocument,
+    "\n  mutation StartGame($gameId: ID!) {\n    startGame(gameId: $gameId) {\n      ...GameCard\n    }\n  }\n": types.StartGameDocument,
+    "\n  mutation EndGame($gameId: ID!, $winnerId: ID) {\n    endGame(gameId: $gameId, winnerId: $winnerId) {\n      ...GameCard\n    }\n  }\n": types.EndGameDocument,
+    "\n  subscription Matchmaking {\n    matchmaking {\n      kind\n      position\n      at\n      game {\n        ...GameCard\n      }\n    }\n  }\n": types.MatchmakingDocument,
     "\n  query Notifications($first: Int) {\n    notifications(first: $first) {\n      streamCursor\n      edges {\n        node {\n          id\n          kind\n          message\n          read\n          createdAt\n          actor {\n            id\n            displayName\n          }\n        }\n      }\n    }\n  }\n": types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]) {\n    markNotificationsRead(ids: $ids)\n  }\n": types.MarkNotificationsReadDocument,
     "\n  subscription NotificationEvents($kinds: [NotificationKind!], $after: String) {\n    notifications(kinds: $kinds, after: $after) {\n      kind\n      cursor\n      at\n      notification {\n        id\n        kind\n        message\n        read\n        createdAt\n        actor {\n          id\n          displayName\n        }\n      }\n    }\n  }\n": types.NotificationEventsDocument,
     "\n  subscription OperationsStats {\n    operationsStats {\n      at\n      instances {\n        instanceId\n        at\n        connections\n        subscriptions {\n          kind\n          count\n        }\n        publishedPerSecond\n        deliveredPerSecond\n        latencyP50Ms\n        latencyP99Ms\n        rssBytes\n      }\n    }\n  }\n": types.OperationsStatsDocument,
+    "\n  query Contacts($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          members {\n            id\n            displayName\n          }\n        }\n      }\n    }\n  }\n": types.ContactsDocument,
+    "\n  subscription Presence($userIds: [ID!]!) {\n    presence(userIds: $userIds) {\n      status\n      at\n      user {\n        id\n      }\n    }\n  }\n": types.PresenceDocument,
     "\n  mutation Login($username: String!, $password: String!) {\n    login(username: $username, password: $password) {\n      token\n      user {\n        id\n        username\n        displayName\n        role\n      }\n    }\n  }\n": types.LoginDocument,
     "\n  query Viewer {\n    viewer {\n      id\n      username\n      displayName\n      role\n    }\n  }\n": types.ViewerDocument,
     "\n  query ServerStats {\n    serverStats {\n      instanceId\n      openConnections\n      activeSubscriptions\n    }\n  }\n": types.ServerStatsDocument,
@@ -125,7 +155,7 @@ export function graphql(source: "\n  subscription SeatUpdates($eventId: ID!, $af
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Conversations($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          title\n          kind\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Conversations($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          title\n          kind\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query Conversations($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          title\n          kind\n          unreadCount\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Conversations($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          title\n          kind\n          unreadCount\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -133,7 +163,7 @@ export function graphql(source: "\n  fragment ChatMessage on Message {\n    id\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ConversationHistory($id: ID!, $last: Int) {\n    conversation(id: $id) {\n      id\n      title\n      eventsCursor\n      members {\n        id\n        displayName\n      }\n      messages(last: $last) {\n        edges {\n          node {\n            ...ChatMessage\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConversationHistory($id: ID!, $last: Int) {\n    conversation(id: $id) {\n      id\n      title\n      eventsCursor\n      members {\n        id\n        displayName\n      }\n      messages(last: $last) {\n        edges {\n          node {\n            ...ChatMessage\n          }\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query ConversationHistory($id: ID!, $last: Int) {\n    conversation(id: $id) {\n      id\n      title\n      eventsCursor\n      unreadCount\n      members {\n        id\n        displayName\n      }\n      messages(last: $last) {\n        edges {\n          node {\n            ...ChatMessage\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConversationHistory($id: ID!, $last: Int) {\n    conversation(id: $id) {\n      id\n      title\n      eventsCursor\n      unreadCount\n      members {\n        id\n        displayName\n      }\n      messages(last: $last) {\n        edges {\n          node {\n            ...ChatMessage\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -146,6 +176,14 @@ export function graphql(source: "\n  mutation SetTyping($conversationId: ID!, $i
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ConversationEvents($conversationId: ID!, $after: String) {\n    conversationEvents(conversationId: $conversationId, after: $after) {\n      kind\n      cursor\n      at\n      isTyping\n      member {\n        id\n        displayName\n      }\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription ConversationEvents($conversationId: ID!, $after: String) {\n    conversationEvents(conversationId: $conversationId, after: $after) {\n      kind\n      cursor\n      at\n      isTyping\n      member {\n        id\n        displayName\n      }\n      message {\n        ...ChatMessage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConversationUnread($id: ID!) {\n    conversation(id: $id) {\n      id\n      unreadCount\n    }\n  }\n"): (typeof documents)["\n  query ConversationUnread($id: ID!) {\n    conversation(id: $id) {\n      id\n      unreadCount\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkConversationRead($conversationId: ID!) {\n    markConversationRead(conversationId: $conversationId) {\n      id\n      unreadCount\n    }\n  }\n"): (typeof documents)["\n  mutation MarkConversationRead($conversationId: ID!) {\n    markConversationRead(conversationId: $conversationId) {\n      id\n      unreadCount\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -177,6 +215,50 @@ export function graphql(source: "\n  subscription MatchFeed($region: Region!, $f
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  fragment Application on MatchApplication {\n    id\n    status\n    message\n    createdAt\n    applicant {\n      id\n      displayName\n    }\n  }\n"): (typeof documents)["\n  fragment Application on MatchApplication {\n    id\n    status\n    message\n    createdAt\n    applicant {\n      id\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MatchApplications($id: ID!) {\n    match(id: $id) {\n      id\n      game\n      status\n      slots\n      openSlots\n      creator {\n        id\n        displayName\n      }\n      applications {\n        ...Application\n      }\n    }\n  }\n"): (typeof documents)["\n  query MatchApplications($id: ID!) {\n    match(id: $id) {\n      id\n      game\n      status\n      slots\n      openSlots\n      creator {\n        id\n        displayName\n      }\n      applications {\n        ...Application\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ApplyToMatch($matchId: ID!, $message: String) {\n    applyToMatch(matchId: $matchId, message: $message) {\n      ...Application\n    }\n  }\n"): (typeof documents)["\n  mutation ApplyToMatch($matchId: ID!, $message: String) {\n    applyToMatch(matchId: $matchId, message: $message) {\n      ...Application\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AcceptApplication($applicationId: ID!) {\n    acceptApplication(applicationId: $applicationId) {\n      ...Application\n      match {\n        id\n        status\n        openSlots\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptApplication($applicationId: ID!) {\n    acceptApplication(applicationId: $applicationId) {\n      ...Application\n      match {\n        id\n        status\n        openSlots\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment GameCard on GameSession {\n    id\n    mode\n    region\n    status\n    createdAt\n    players {\n      id\n      displayName\n    }\n    winner {\n      id\n      displayName\n    }\n  }\n"): (typeof documents)["\n  fragment GameCard on GameSession {\n    id\n    mode\n    region\n    status\n    createdAt\n    players {\n      id\n      displayName\n    }\n    winner {\n      id\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MatchmakingState {\n    queueTicket {\n      id\n      mode\n      region\n      position\n    }\n    currentGame {\n      ...GameCard\n    }\n  }\n"): (typeof documents)["\n  query MatchmakingState {\n    queueTicket {\n      id\n      mode\n      region\n      position\n    }\n    currentGame {\n      ...GameCard\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation JoinQueue($mode: String!, $region: Region!) {\n    joinQueue(mode: $mode, region: $region) {\n      id\n      mode\n      region\n      position\n      game {\n        ...GameCard\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation JoinQueue($mode: String!, $region: Region!) {\n    joinQueue(mode: $mode, region: $region) {\n      id\n      mode\n      region\n      position\n      game {\n        ...GameCard\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LeaveQueue {\n    leaveQueue\n  }\n"): (typeof documents)["\n  mutation LeaveQueue {\n    leaveQueue\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartGame($gameId: ID!) {\n    startGame(gameId: $gameId) {\n      ...GameCard\n    }\n  }\n"): (typeof documents)["\n  mutation StartGame($gameId: ID!) {\n    startGame(gameId: $gameId) {\n      ...GameCard\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EndGame($gameId: ID!, $winnerId: ID) {\n    endGame(gameId: $gameId, winnerId: $winnerId) {\n      ...GameCard\n    }\n  }\n"): (typeof documents)["\n  mutation EndGame($gameId: ID!, $winnerId: ID) {\n    endGame(gameId: $gameId, winnerId: $winnerId) {\n      ...GameCard\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Matchmaking {\n    matchmaking {\n      kind\n      position\n      at\n      game {\n        ...GameCard\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription Matchmaking {\n    matchmaking {\n      kind\n      position\n      at\n      game {\n        ...GameCard\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Notifications($first: Int) {\n    notifications(first: $first) {\n      streamCursor\n      edges {\n        node {\n          id\n          kind\n          message\n          read\n          createdAt\n          actor {\n            id\n            displayName\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Notifications($first: Int) {\n    notifications(first: $first) {\n      streamCursor\n      edges {\n        node {\n          id\n          kind\n          message\n          read\n          createdAt\n          actor {\n            id\n            displayName\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -190,6 +272,14 @@ export function graphql(source: "\n  subscription NotificationEvents($kinds: [No
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription OperationsStats {\n    operationsStats {\n      at\n      instances {\n        instanceId\n        at\n        connections\n        subscriptions {\n          kind\n          count\n        }\n        publishedPerSecond\n        deliveredPerSecond\n        latencyP50Ms\n        latencyP99Ms\n        rssBytes\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription OperationsStats {\n    operationsStats {\n      at\n      instances {\n        instanceId\n        at\n        connections\n        subscriptions {\n          kind\n          count\n        }\n        publishedPerSecond\n        deliveredPerSecond\n        latencyP50Ms\n        latencyP99Ms\n        rssBytes\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Contacts($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          members {\n            id\n            displayName\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Contacts($first: Int) {\n    conversations(first: $first) {\n      edges {\n        node {\n          id\n          members {\n            id\n            displayName\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Presence($userIds: [ID!]!) {\n    presence(userIds: $userIds) {\n      status\n      at\n      user {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription Presence($userIds: [ID!]!) {\n    presence(userIds: $userIds) {\n      status\n      at\n      user {\n        id\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,4 +1,4 @@
-/** Chat: the viewer's conversations, one conversation's history, sending, typing, and the live events. */
+/** Chat: the viewer's conversations with their unread counts, one conversation's history, sending, typing, reading, and the live events. */
 import { graphql } from '../gql/index.js';
 
 export const ConversationsDocument = graphql(`
@@ -9,6 +9,7 @@ export const ConversationsDocument = graphql(`
           id
           title
           kind
+          unreadCount
         }
       }
     }
@@ -34,6 +35,7 @@ export const ConversationHistoryDocument = graphql(`
       id
       title
       eventsCursor
+      unreadCount
       members {
         id
         displayName
@@ -77,6 +79,24 @@ export const ConversationEventsDocument = graphql(`
       message {
         ...ChatMessage
       }
+    }
+  }
+`);
+
+export const ConversationUnreadDocument = graphql(`
+  query ConversationUnread($id: ID!) {
+    conversation(id: $id) {
+      id
+      unreadCount
+    }
+  }
+`);
+
+export const MarkConversationReadDocument = graphql(`
+  mutation MarkConversationRead($conversationId: ID!) {
+    markConversationRead(conversationId: $conversationId) {
+      id
+      unreadCount
     }
   }
 `);

@@ -1,4 +1,4 @@
-/** The looking-for-group board of one region: the list, posting a match, and the live feed. */
+/** The looking-for-group board of one region: the list, posting a match, the live feed, and a match's applications. */
 import { graphql } from '../gql/index.js';
 
 export const MatchesDocument = graphql(`
@@ -48,6 +48,59 @@ export const MatchFeedDocument = graphql(`
       at
       match {
         ...MatchCard
+      }
+    }
+  }
+`);
+
+export const ApplicationFields = graphql(`
+  fragment Application on MatchApplication {
+    id
+    status
+    message
+    createdAt
+    applicant {
+      id
+      displayName
+    }
+  }
+`);
+
+export const MatchApplicationsDocument = graphql(`
+  query MatchApplications($id: ID!) {
+    match(id: $id) {
+      id
+      game
+      status
+      slots
+      openSlots
+      creator {
+        id
+        displayName
+      }
+      applications {
+        ...Application
+      }
+    }
+  }
+`);
+
+export const ApplyToMatchDocument = graphql(`
+  mutation ApplyToMatch($matchId: ID!, $message: String) {
+    applyToMatch(matchId: $matchId, message: $message) {
+      ...Application
+    }
+  }
+`);
+
+export const AcceptApplicationDocument = graphql(`
+  mutation AcceptApplication($applicationId: ID!) {
+    acceptApplication(applicationId: $applicationId) {
+      ...Application
+      match {
+        id
+        status
+        openSlots
       }
     }
   }

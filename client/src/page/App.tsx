@@ -1,13 +1,16 @@
 /**
- * The Pulse demo page: sign in as a demo user, then four live panels. One Pulse client per signed-in
+ * The Pulse demo page: sign in as a demo user, then the live panels. One Pulse client per signed-in
  * session (its socket carries that user's token); the header shows the socket's state.
  */
 import { useEffect, useState } from 'react';
 import { ApolloProvider } from '@apollo/client/react';
+import { MatchmakingStateDocument } from '../operations/matchmaking.js';
 import { createPulseClient, type ConnectionState, type PulseClient } from '../pulse-client.js';
 import { ChatPanel } from './ChatPanel.js';
 import { MatchBoard } from './MatchBoard.js';
+import { MatchmakingPanel } from './MatchmakingPanel.js';
 import { OperationsPanel } from './OperationsPanel.js';
+import { PresencePanel } from './PresencePanel.js';
 import { SeatsPanel } from './SeatsPanel.js';
 import { loadSession, saveSession, type Session } from './session.js';
 import { SignIn } from './SignIn.js';
@@ -19,11 +22,19 @@ export function App() {
   const [client, setClient] = useState<PulseClient | null>(null);
 
   useEffect(() => {
+    let connectedBefore = false;
     const pulse: PulseClient = createPulseClient({
       url: '/graphql',
       getToken: () => session?.token,
       lazy: false,
-      onConnectionChange: setState,
+      onConnectionChange: (next) => {
+        setState(next);
+        if (next !== 'connected') return;
+        // Ephemeral streams replay nothing (resumable ones do): what the queue panel shows is read again.
+        // Presence needs nothing: a resubscribed `presence` starts with every current status.
+        if (connectedBefore) void pulse.refetchQueries({ include: [MatchmakingStateDocument] }).catch(() => {});
+        connectedBefore = true;
+      },
       // Events were trimmed before we could resume: what is on screen may be stale, so reload it.
       onGap: () => void pulse.refetchQueries({ include: 'active' }),
     });
@@ -55,9 +66,11 @@ export function App() {
       </header>
       {session ? (
         <main>
-          <MatchBoard />
-          <SeatsPanel viewerId={session.user.id} />
+          <MatchBoard viewerId={session.user.id} />
+          <MatchmakingPanel viewerId={session.user.id} />
           <ChatPanel viewerId={session.user.id} />
+          <PresencePanel viewerId={session.user.id} />
+          <SeatsPanel viewerId={session.user.id} />
           <SocialPanel />
           <OperationsPanel />
         </main>

@@ -1,12 +1,18 @@
-/** Chat: one conversation's history and live messages, sending, and who is typing. */
+/**
+ * Chat: one conversation's history and live messages, sending, who is typing, and unread counts.
+ * A message from someone else in the open conversation reads its count again (the server's count,
+ * so a replayed message is not counted twice); Mark read sets the viewer's read marker.
+ */
 import { useRef, useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import type { ChatMessageFragment } from '../gql/graphql.js';
 import { useSnapshotCursor } from './snapshot.js';
 import {
   ConversationEventsDocument,
   ConversationHistoryDocument,
   ConversationsDocument,
+  ConversationUnreadDocument,
+  MarkConversationReadDocument,
   SendMessageDocument,
   SetTypingDocument,
 } from '../operations/chat.js';
@@ -27,12 +33,18 @@ export function ChatPanel({ viewerId }: { viewerId: string }) {
           {conversations.map((c) => (
             <option key={c.id} value={c.id}>
               {c.title ?? `${c.kind.toLowerCase()} conversation`}
+              {c.unreadCount > 0 ? ` (${c.unreadCount})` : ''}
             </option>
           ))}
         </select>
       </h2>
       {conversationId ? (
-        <Conversation key={conversationId} conversationId={conversationId} viewerId={viewerId} />
+        <Conversation
+          key={conversationId}
+          conversationId={conversationId}
+          viewerId={viewerId}
+          unread={conversations.find((c) => c.id === conversationId)?.unreadCount ?? 0}
+        />
       ) : (
         <p className="muted">You are in no conversation yet.</p>
       )}
@@ -40,7 +52,8 @@ export function ChatPanel({ viewerId }: { viewerId: string }) {
   );
 }
 
-function Conversation({ conversationId, viewerId }: { conversationId: string; viewerId: string }) {
+function Conversation({ conversationId, viewerId, unread }: { conversationId: string; viewerId: string; unread: number }) {
+  const client = useApolloClient();
   const { data, error } = useQuery(ConversationHistoryDocument, { variables: { id: conversationId, last: 30 } });
   const [arrived, setArrived] = useState<ChatMessageFragment[]>([]);
   const [typists, setTypists] = useState<Record<string, string>>({});
@@ -55,6 +68,12 @@ function Conversation({ conversationId, viewerId }: { conversationId: string; vi
         const message = event.message;
         setArrived((list) => (list.some((m) => m.id === message.id) ? list : [...list, message]));
         setTypists(({ [message.sender.id]: _, ...rest }) => rest);
+        // Into the cache (Conversation:id), where the list and the badge read it.
+        if (message.sender.id !== viewerId) {
+          void client
+            .query({ query: ConversationUnreadDocument, variables: { id: conversationId }, fetchPolicy: 'network-only' })
+            .catch(() => {});
+        }
       }
       if (event.kind === 'TYPING' && event.member) {
         const member = event.member;
@@ -64,6 +83,7 @@ function Conversation({ conversationId, viewerId }: { conversationId: string; vi
   });
   const [send, sending] = useMutation(SendMessageDocument);
   const [setTyping] = useMutation(SetTypingDocument);
+  const [markRead, marking] = useMutation(MarkConversationReadDocument);
   const [text, setText] = useState('');
   const lastTyping = useRef(0);
 
@@ -96,6 +116,17 @@ function Conversation({ conversationId, viewerId }: { conversationId: string; vi
   const typing = Object.values(typists);
   return (
     <>
+      <p className="unread-line">
+        <span data-testid="chat-unread">{unread}</span> unread{' '}
+        <button
+          type="button"
+          data-testid="chat-mark-read"
+          disabled={unread === 0 || marking.loading}
+          onClick={() => void markRead({ variables: { conversationId } }).catch(() => {})}
+        >
+          Mark read
+        </button>
+      </p>
       <ul className="list messages" data-testid="chat-messages">
         {messages.map((m) => (
           <li key={m.id} data-testid="chat-message" className={m.sender.id === viewerId ? 'mine' : ''}>

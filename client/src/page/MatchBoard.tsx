@@ -1,13 +1,16 @@
-/** Looking for group: the board of one region, live (POSTED / UPDATED / CLOSED), and a form to post a match. */
+/**
+ * Looking for group: the board of one region, live (POSTED / UPDATED / CLOSED), a form to post a
+ * match, and the applications of the match the viewer opens (apply, or accept as its creator).
+ */
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import type { MatchCardFragment, Region } from '../gql/graphql.js';
 import { MatchesDocument, MatchFeedDocument, PostMatchDocument } from '../operations/matches.js';
+import { MatchApplications, refreshApplications } from './MatchApplications.js';
+import { REGIONS } from './regions.js';
 import { useSnapshotCursor } from './snapshot.js';
 
-const REGIONS: Region[] = ['NA', 'EU', 'ASIA', 'SA', 'OCE'];
-
-export function MatchBoard() {
+export function MatchBoard({ viewerId }: { viewerId: string }) {
   const [region, setRegion] = useState<Region>('NA');
   return (
     <section className="panel" data-testid="match-board">
@@ -20,13 +23,15 @@ export function MatchBoard() {
         </select>
       </h2>
       {/* Keyed by region: a new region starts a new list and a new feed. */}
-      <RegionBoard key={region} region={region} />
+      <RegionBoard key={region} region={region} viewerId={viewerId} />
     </section>
   );
 }
 
-function RegionBoard({ region }: { region: Region }) {
+function RegionBoard({ region, viewerId }: { region: Region; viewerId: string }) {
   const { data, error } = useQuery(MatchesDocument, { variables: { region, first: 20 } });
+  const client = useApolloClient();
+  const [opened, setOpened] = useState<string | null>(null);
   // Matches posted since the list was loaded; updates to known ones arrive through the cache (Match:id).
   const [posted, setPosted] = useState<MatchCardFragment[]>([]);
   const after = useSnapshotCursor(data?.matches.streamCursor);
@@ -35,7 +40,10 @@ function RegionBoard({ region }: { region: Region }) {
     skip: !after,
     onData: ({ data: event }) => {
       const match = event.data?.matchFeed.match;
-      if (match) setPosted((list) => [match, ...list.filter((m) => m.id !== match.id)]);
+      if (!match) return;
+      setPosted((list) => [match, ...list.filter((m) => m.id !== match.id)]);
+      // An accepted application changes the match (slots, status): the open view reads its list again.
+      if (match.id === opened && event.data?.matchFeed.kind !== 'POSTED') refreshApplications(client);
     },
   });
   const [postMatch, posting] = useMutation(PostMatchDocument);
@@ -58,12 +66,16 @@ function RegionBoard({ region }: { region: Region }) {
         {matches.length === 0 ? <li className="muted">No matches in {region} yet.</li> : null}
         {matches.map((m) => (
           <li key={m.id} data-testid="match-item">
-            <strong>{m.game}</strong> {m.mode ? `(${m.mode}) ` : ''}by {m.creator.displayName} · {m.openSlots}/{m.slots} open ·{' '}
+            <button type="button" className="link" data-testid="match-open" onClick={() => setOpened(m.id)}>
+              {m.game}
+            </button>{' '}
+            {m.mode ? `(${m.mode}) ` : ''}by {m.creator.displayName} · {m.openSlots}/{m.slots} open ·{' '}
             <span className={`status ${m.status}`}>{m.status}</span>
             {m.description ? <div className="muted">{m.description}</div> : null}
           </li>
         ))}
       </ul>
+      {opened ? <MatchApplications key={opened} matchId={opened} viewerId={viewerId} onClose={() => setOpened(null)} /> : null}
       <form onSubmit={submit} className="row">
         <input data-testid="post-match-game" placeholder="Game" value={game} onChange={(e) => setGame(e.target.value)} required />
         <input type="number" min={1} max={50} value={slots} onChange={(e) => setSlots(Number(e.target.value))} aria-label="Slots" />

@@ -1,9 +1,10 @@
 /** Social: a post with its live like count, and the viewer's notifications as they arrive. */
 import { useState } from 'react';
-import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import type { NotificationsQuery } from '../gql/graphql.js';
 import { MarkNotificationsReadDocument, NotificationEventsDocument, NotificationsDocument } from '../operations/notifications.js';
 import { LikePostDocument, PostActivityDocument, PostDocument, PostsDocument, UnlikePostDocument } from '../operations/social.js';
+import { refreshApplications } from './MatchApplications.js';
 import { useSnapshotCursor } from './snapshot.js';
 
 type Notification = NotificationsQuery['notifications']['edges'][number]['node'];
@@ -62,6 +63,7 @@ function Post({
 
 function Notifications() {
   const { data, refetch } = useQuery(NotificationsDocument, { variables: { first: 10 } });
+  const client = useApolloClient();
   const [arrived, setArrived] = useState<Notification[]>([]);
   const after = useSnapshotCursor(data?.notifications.streamCursor);
   useSubscription(NotificationEventsDocument, {
@@ -69,7 +71,10 @@ function Notifications() {
     skip: !after,
     onData: ({ data: result }) => {
       const notification = result.data?.notifications.notification;
-      if (notification) setArrived((list) => [notification, ...list.filter((n) => n.id !== notification.id)]);
+      if (!notification) return;
+      setArrived((list) => [notification, ...list.filter((n) => n.id !== notification.id)]);
+      // Someone applied to the viewer's match, or accepted the viewer: the open match view reads its applications again.
+      if (notification.kind === 'CONNECTION_REQUEST' || notification.kind === 'PLAYER_ACCEPTED') refreshApplications(client);
     },
   });
   const [markRead] = useMutation(MarkNotificationsReadDocument);
