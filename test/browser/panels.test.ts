@@ -86,6 +86,17 @@ describe.runIf(RUN_BROWSER_TESTS).each(PAGE_SETUPS)('web page panels, %s', (name
     await shows(bob, 'matchmaking-signal', 'Game started');
     await alice.getByTestId('live-game').waitFor(WAIT);
 
+    // The live game: each move reaches both players, in the same order.
+    await alice.getByTestId('game-move-send').and(alice.locator(':enabled')).waitFor(WAIT);
+    await bob.getByTestId('game-move-send').and(bob.locator(':enabled')).waitFor(WAIT);
+    await alice.getByTestId('game-move-input').fill('e4');
+    await alice.getByTestId('game-move-send').click();
+    await shows(bob, 'game-moves', 'Alice: e4');
+    await bob.getByTestId('game-move-input').fill('e5');
+    await bob.getByTestId('game-move-send').click();
+    await shows(alice, 'game-moves', /Alice: e4\s*Bob: e5/);
+    await shows(bob, 'game-moves', /Alice: e4\s*Bob: e5/);
+
     await bob.getByTestId('end-game').click();
     await shows(alice, 'game-ended', 'Bob won');
     await shows(alice, 'matchmaking-signal', 'Game ended: Bob won');
@@ -149,6 +160,10 @@ describe.runIf(RUN_BROWSER_TESTS).each(PAGE_SETUPS)('web page panels, %s', (name
     await alice.getByTestId('start-game').click();
     await shows(bob, 'matchmaking-status', /Game in progress/);
     await alice.getByTestId('live-game').waitFor(WAIT);
+    await bob.getByTestId('game-move-send').and(bob.locator(':enabled')).waitFor(WAIT);
+    await bob.getByTestId('game-move-input').fill('B2 to B4');
+    await bob.getByTestId('game-move-send').click();
+    await shows(alice, 'game-moves', 'Bob: B2 to B4');
     await bob.getByTestId('chat-input').pressSequentially('gg', { delay: 10 });
     await shows(alice, 'typing', 'Bob is typing');
     await alice.screenshot({ path: await screenshotPath(`panels-${tag}`), fullPage: true });

@@ -16,6 +16,7 @@ import {
   MatchmakingStateDocument,
   StartGameDocument,
 } from '../operations/matchmaking.js';
+import { LiveGame } from './LiveGame.js';
 import { REGIONS } from './regions.js';
 
 type Signal = MatchmakingSubscription['matchmaking'];
@@ -167,9 +168,8 @@ function Game({ game, viewerId }: { game: GameCardFragment; viewerId: string }) 
         </button>
       ) : (
         <>
-          {/* The live game panel (gameEvents / sendGameAction of `game`) mounts here, keyed by game.id. */}
           <div className="live-game" data-testid="live-game">
-            <p className="muted">The game is on.</p>
+            <LiveGame key={game.id} gameId={game.id} />
           </div>
           <button
             type="button"
