@@ -1,7 +1,7 @@
 /**
  * `npm run soak -- --minutes N [--instances 3] [--rate 8] [--subscribers 6] [--storm 1500]`: a day in
  * production, compressed. K compiled instances on PostgreSQL (through a cuttable proxy) and their own
- * Redis; mixed traffic from every domain at a steady rate (matches, a ticket rush every minute, likes
+ * Redis; mixed traffic from every domain at a steady rate (matches, the duel queue with each game played, typing, a ticket rush every minute, likes
  * and comments, chat, subscribers that reconnect with `after`); faults on a schedule (kill -9 and
  * restart, drain and restart, Redis restart, PostgreSQL cut for 5 s, a reconnect storm); samples every
  * 5 s; then the invariant checker (check.ts). Writes soak-report/index.html and summary.json; the last
@@ -151,7 +151,26 @@ async function write(): Promise<void> {
   } else if (roll < 0.55) {
     const r = await gql('mutation($postId: ID!) { addComment(postId: $postId, content: "soak") { id } }', { postId: postId }, user.token);
     answers.push(outcome('addComment', r, r.data?.addComment?.id));
-  } else if (roll < 0.85) {
+  } else if (roll < 0.62) {
+    // The matchmaking queue: whoever completes a duel plays it at once (start, two moves, end).
+    const r = await gql('mutation { joinQueue(mode: "duel", region: OCE) { id game { id } } }', {}, user.token);
+    answers.push(outcome('joinQueue', r));
+    const gameId = r.data?.joinQueue?.game?.id;
+    if (gameId) {
+      for (const step of [
+        'mutation($g: ID!) { startGame(gameId: $g, public: true) { id } }',
+        'mutation($g: ID!) { sendGameAction(gameId: $g, action: { move: 1 }) { id } }',
+        'mutation($g: ID!) { sendGameAction(gameId: $g, action: { move: 2 }) { id } }',
+        'mutation($g: ID!) { endGame(gameId: $g) { id } }',
+      ]) {
+        const done = await gql(step, { g: gameId }, user.token);
+        answers.push(outcome(step.slice(step.indexOf('{') + 2, step.indexOf('(', step.indexOf('{'))), done));
+      }
+    }
+  } else if (roll < 0.67) {
+    const r = await gql('mutation($c: ID!) { setTyping(conversationId: $c, isTyping: true) }', { c: conversationId }, user.token);
+    answers.push(outcome('setTyping', r));
+  } else if (roll < 0.87) {
     // Retried with the same clientMessageId until answered: a retry never stores a second message.
     const clientMessageId = `m${t0}-${messageNo++}`;
     for (let attempt = 0; attempt < 6; attempt++) {

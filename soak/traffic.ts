@@ -17,8 +17,8 @@ export interface Answer {
   clientMessageId?: string;
 }
 
-/** A result's data as the soak reads it: each root field's `id` (or a registration's token and user). */
-export type Data = Record<string, { id?: string; token?: string; user?: { id: string } } | null | undefined>;
+/** A result's data as the soak reads it: each root field's `id` (a registration's token and user, a ticket's game). */
+export type Data = Record<string, { id?: string; token?: string; user?: { id: string }; game?: { id: string } | null } | null | undefined>;
 
 export class Tally {
   readonly answers: Answer[] = [];
