@@ -33,7 +33,8 @@ const MULTI_INSTANCE = [
  * again with every instance connecting through PgBouncer in transaction mode (TEST_PGBOUNCER_URL,
  * scripts/pgbouncer.sh); their PGlite variants are not repeated. Left out: migrate.test.ts
  * (migrations always go straight to PostgreSQL) and cluster-script.test.ts (scripts/cluster.sh
- * starts its own processes against the database it is given).
+ * starts its own processes against the database it is given), and soak.test.ts (its own instances on
+ * fixed ports, straight to PostgreSQL: once is enough).
  */
 function pgbouncerProject(): TestProjectInlineConfiguration[] {
   if (!process.env.TEST_PGBOUNCER_URL) return [];
@@ -41,7 +42,7 @@ function pgbouncerProject(): TestProjectInlineConfiguration[] {
   const include = readdirSync('test', { recursive: true, encoding: 'utf8' })
     .map((file) => `test/${file}`)
     .filter(
-      (file) => file.endsWith('.test.ts') && !/\/(migrate|cluster-script)\.test\.ts$/.test(file) && !file.startsWith('test/redis-cluster/'),
+      (file) => file.endsWith('.test.ts') && !/\/(migrate|cluster-script|soak)\.test\.ts$/.test(file) && !file.startsWith('test/redis-cluster/'),
     )
     .filter((file) => reachesPostgres.test(readFileSync(file, 'utf8')));
   return [
