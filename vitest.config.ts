@@ -42,7 +42,8 @@ function pgbouncerProject(): TestProjectInlineConfiguration[] {
   const include = readdirSync('test', { recursive: true, encoding: 'utf8' })
     .map((file) => `test/${file}`)
     .filter(
-      (file) => file.endsWith('.test.ts') && !/\/(migrate|cluster-script|soak)\.test\.ts$/.test(file) && !file.startsWith('test/redis-cluster/'),
+      (file) =>
+        file.endsWith('.test.ts') && !/\/(migrate|cluster-script|soak)\.test\.ts$/.test(file) && !file.startsWith('test/redis-cluster/'),
     )
     .filter((file) => reachesPostgres.test(readFileSync(file, 'utf8')));
   return [

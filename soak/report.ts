@@ -36,7 +36,8 @@ export function chart(title: string, unit: string, series: Series[], faults: Fau
     (t) =>
       `<text x="${pad.left - 6}" y="${y(maxY * t) + 3}" font-size="10" text-anchor="end">${(maxY * t).toFixed(maxY < 10 ? 1 : 0)}</text>`,
   );
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" role="img">
+<title>${title} (${unit}) per instance over the soak run, faults marked</title>
 <text x="${pad.left}" y="16" font-size="13" font-weight="bold">${title} (${unit})</text>
 <text x="${width - pad.right}" y="16" font-size="11" text-anchor="end">${legend}</text>
 <line x1="${pad.left}" x2="${width - pad.right}" y1="${height - pad.bottom}" y2="${height - pad.bottom}" stroke="#333"/>

@@ -46,7 +46,9 @@ export class GroupKeys {
 function usesOf(document: DocumentNode, name: string): number {
   let uses = 0;
   visit(document, {
-    VariableDefinition: () => false, // the definition's own `$name` is not a use
+    VariableDefinition() {
+      return false; // the definition's own `$name` is not a use
+    },
     Variable(node) {
       if (node.name.value === name) uses++;
     },
