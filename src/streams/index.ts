@@ -11,16 +11,26 @@ import { GroupCommit as Batches, type ApplyBatch as BatchOf, type GroupCommitOpt
 import { append, appendMany, heads, trimIfDue, type Logged } from './log.js';
 import { FairGate } from './replays.js';
 import { TopicHeads } from './heads.js';
-import { openSubscription, type SubscribeOptions } from './subscription.js';
+import { openSubscription } from './subscription.js';
+import type { SubscribeOptions } from './subscription-options.js';
 import { LiveTopics } from './sweeper.js';
 import type { SubscriptionStats } from './stats.js';
 import type { StreamTracing } from './trace-hooks.js';
-import type { AnyEventOf, Family, KindOf, BusEvent, StreamEvent, StreamPayloads, Topic } from './topics.js';
+import {
+  signalEvent,
+  type AnyEventOf,
+  type Family,
+  type KindOf,
+  type BusEvent,
+  type StreamEvent,
+  type StreamPayloads,
+  type Topic,
+} from './topics.js';
 
 export { encodeCursor } from './cursor.js';
 export { appendCtes, LOG_HEAD, loggedEvents, pageOf, type LogHead, type Logged } from './log.js';
 export type { Outcome } from './batch.js';
-export type { SubscribeOptions, Verdict } from './subscription.js';
+export type { SubscribeOptions, Verdict } from './subscription-options.js';
 export { EventQueue, MAX_BACKLOG, type QueueSink } from './queue.js';
 export type { StreamTracing } from './trace-hooks.js';
 export * from './topics.js';
@@ -113,7 +123,7 @@ export class Streams {
                 return appended;
               },
               signal: (topic, kind, data) => {
-                outgoing.push({ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as BusEvent);
+                outgoing.push(signalEvent(topic, kind, data));
               },
             };
             return work(writer);
@@ -159,7 +169,7 @@ export class Streams {
 
   /** Sends an ephemeral event now (typing, presence, queue position): no seq, no replay. */
   async signal<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): Promise<void> {
-    await this.publishAll([{ topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as BusEvent]);
+    await this.publishAll([signalEvent(topic, kind, data)]);
   }
 
   /** A subscriber's iterator over one stream; rejects with BAD_USER_INPUT for a cursor of another stream. */

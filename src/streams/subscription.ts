@@ -1,61 +1,28 @@
 /**
  * One subscriber's view of a stream: live events from the bus merged with the log by seq.
  *
- * 1. listen on the bus first, buffering;
- * 2. replay the log after the cursor (or start at the head when there is none; or emit one GAP when
- *    the cursor is older than what retention kept);
- * 3. drain the buffer in order: drop seq <= last delivered; when a live event skips ahead, read the
- *    missing ones from the log first. Ephemeral events (seq null) pass straight through.
+ * A subscription moves through four states, in this order only:
+ * - `opening`: it listens on the bus (live events wait in the inbox) and reads the topic's head;
+ * - `replaying`: its starting point is known (every later commit reaches it); it replays the log after
+ *   the cursor (or starts at the head when there is none; or emits one GAP when the cursor is older
+ *   than what retention kept), live events still waiting in the inbox;
+ * - `live`: the inbox drains in order (seq <= last delivered is dropped; when a live event skips
+ *   ahead, the missing ones are read from the log first), then each next event goes straight through;
+ *   ephemeral events (seq null) pass straight through;
+ * - `closed`: the consumer returned, or the stream ended or failed; nothing is held any more.
  */
 import type { PrismaClient } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { decodeCursor } from './cursor.js';
-import type { TopicHeads } from './heads.js';
 import { head, readRange } from './log.js';
 import { EventQueue, MAX_BACKLOG } from './queue.js';
-import type { FairGate } from './replays.js';
-import type { BusEvent } from './topics.js';
+import type { SubscribeOptions, SubscriptionHooks, Verdict } from './subscription-options.js';
+import { gapEvent, type BusEvent } from './topics.js';
 
-/**
- * What to do with one event: deliver it, skip it, deliver nothing and end the stream, or (`last`)
- * deliver it and end the stream once it is sent (a stream's final event).
- */
-export type Verdict = 'deliver' | 'skip' | 'end' | 'last';
+/** What waits in a subscription's inbox: a bus event, or the sweeper's word that the log's head was at least `seq`. */
+type InboxEntry = { type: 'event'; event: BusEvent } | { type: 'head'; seq: number };
 
-export interface SubscribeOptions<E extends BusEvent = BusEvent> {
-  /** An opaque cursor from an earlier event of this stream. */
-  after?: string | null;
-  /**
-   * Checked for every event, replayed or live, before it reaches the subscriber's queue (authorization
-   * that can change mid-stream, filters): a skipped event costs the subscriber nothing further.
-   */
-  check?: (event: E) => Verdict | Promise<Verdict>;
-  /**
-   * Who is reading (the user; the connection or address when anonymous): replays take turns per
-   * client through the fair gate (replays.ts), so one client's flood costs that client.
-   */
-  client?: string;
-}
-
-export interface SubscriptionHooks {
-  onOpen(family: string): void;
-  /** The subscription listens on the bus and knows its starting point: every later commit reaches it. */
-  onLive(family: string): void;
-  onClose(family: string, wasLive: boolean): void;
-  onDeliver(event: BusEvent): void;
-  /**
-   * Registers the live subscription with the publish sweeper (sweeper.ts), which calls `check` with
-   * the topic's head; the returned function unregisters it.
-   */
-  watch?(topic: string, check: (headSeq: number) => void): () => void;
-  /** Replay page reads take turns through this gate (a cap on concurrent replays per instance). */
-  replays?: FairGate;
-  /** Heads of topics known here (or being read), so an opener starts without its own database read (heads.ts). */
-  heads?: TopicHeads;
-}
-
-/** An inbox entry that is not an event: "the log's head was at least `seq`", left by the sweeper. */
-const HEAD_MARK = '#HEAD';
+type State = 'opening' | 'replaying' | 'live' | 'closed';
 
 const PAGE = 500;
 /**
@@ -74,49 +41,132 @@ export async function openSubscription(
   hooks: SubscriptionHooks,
 ): Promise<AsyncIterableIterator<BusEvent>> {
   const after = options.after ? decodeCursor(options.after, topic) : null;
-  const family = topic.slice(0, topic.indexOf(':'));
-  const inbox: BusEvent[] = [];
-  let unlisten: (() => void) | null = null;
-  let live = false;
-  let ready = false;
-  let draining = false;
-  let last = 0;
-  let unwatch: (() => void) | null = null;
+  const subscription = new StreamSubscription(db, topic, options, hooks);
+  await subscription.listen(bus);
+  void subscription.start(after);
+  return subscription.queue;
+}
+
+class StreamSubscription {
+  readonly queue: EventQueue<BusEvent>;
+  private state: State = 'opening';
+  private readonly family: string;
+  /** The seq of the last logged event emitted (delivered, or judged by `check`). */
+  private last = 0;
+  /** Live events (and head marks) waiting behind a replay, a gap fill or a check that has to wait. */
+  private readonly inbox: InboxEntry[] = [];
+  /** A drain of the inbox is running (or a check is pending): new events queue behind it. */
+  private draining = false;
+  private unlisten: (() => void) | null = null;
+  private unwatch: (() => void) | null = null;
   /** A head the previous sweep showed that was not delivered yet (0: none). */
-  let shownHead = 0;
-  let holdsHead = false;
+  private shownHead = 0;
+  /** This subscription holds the topic's entry in the shared heads (heads.ts). */
+  private holdsHead = false;
 
-  const gapAfter = (seq: number) => ({ topic, seq, kind: 'GAP', data: {}, at: new Date().toISOString() }) as BusEvent;
-  const queue = new EventQueue<BusEvent>(
-    () => {
-      unlisten?.();
-      unlisten = null;
-      unwatch?.();
-      unwatch = null;
-      inbox.length = 0;
-      if (holdsHead) hooks.heads?.release(topic);
-      hooks.onClose(family, live);
-    },
-    hooks.onDeliver,
-    // A client that stops reading loses its backlog, not the server its memory: it gets a GAP
-    // (positioned before the event that overflowed) and refetches.
-    { maxBuffered: MAX_BACKLOG, onOverflow: () => gapAfter(last - 1) },
-  );
-  queue.redirectable = true;
-  hooks.onOpen(family);
-
-  /** Synchronous unless a check has to wait: a live event reaches the socket in the bus callback. */
-  function emit(event: BusEvent): Promise<void> | void {
-    if (event.seq !== null) {
-      last = event.seq;
-      if (holdsHead) hooks.heads!.seen(topic, last);
-    }
-    const verdict = options.check ? options.check(event) : 'deliver';
-    if (typeof verdict !== 'string') return verdict.then((v) => apply(v, event));
-    apply(verdict, event);
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly topic: string,
+    private readonly options: SubscribeOptions,
+    private readonly hooks: SubscriptionHooks,
+  ) {
+    this.family = topic.slice(0, topic.indexOf(':'));
+    this.queue = new EventQueue<BusEvent>(
+      () => this.released(),
+      hooks.onDeliver,
+      // A client that stops reading loses its backlog, not the server its memory: it gets a GAP
+      // (positioned before the event that overflowed) and refetches.
+      { maxBuffered: MAX_BACKLOG, onOverflow: () => gapEvent(topic, this.last - 1) },
+    );
+    this.queue.redirectable = true;
+    hooks.onOpen(this.family);
   }
 
-  function apply(verdict: Verdict, event: BusEvent): void {
+  /** `opening`: listens on the bus before anything is read, so no commit falls between the read and the listen. */
+  async listen(bus: Bus): Promise<void> {
+    try {
+      this.unlisten = await bus.subscribe(this.topic, (event) => this.received(event));
+    } catch (error) {
+      this.queue.end();
+      throw error;
+    }
+    if (this.queue.closed) this.unlisten();
+  }
+
+  /** `opening` → `replaying` → `live`: finds the starting point, replays up to the head, drains the inbox. */
+  async start(after: number | null): Promise<void> {
+    const { hooks, topic } = this;
+    try {
+      const read = () => head(this.db, topic);
+      let facts = hooks.heads ? await hooks.heads.current(topic) : await read();
+      // A cursor past a known or shared head may come from a commit after that read: judge it on our own.
+      if (after !== null && after > facts.seq) facts = await read();
+      if (this.queue.closed) return;
+      this.state = 'replaying';
+      hooks.onLive(this.family);
+      if (after === null) {
+        this.last = facts.seq;
+      } else if (after < facts.trimmedThrough || after > facts.seq) {
+        // Older than retention (or from another database): say so once, then continue from the head.
+        this.last = facts.seq;
+        await this.emit(gapEvent(topic, facts.seq));
+      } else {
+        this.last = after;
+        // Resuming at the head (a reconnect storm where nothing happened meanwhile) reads nothing.
+        if (after < facts.seq) await this.fill(null, true);
+      }
+      if (this.queue.closed) return;
+      this.state = 'live';
+      if (hooks.watch) this.unwatch = hooks.watch(topic, (headSeq) => this.checkHead(headSeq));
+      if (hooks.heads) {
+        hooks.heads.hold(topic, this.last, facts.trimmedThrough);
+        this.holdsHead = true;
+      }
+      await this.drain();
+    } catch (error) {
+      this.queue.fail(error);
+    }
+  }
+
+  /** The bus callback: the live case goes straight to the queue; anything else waits in the inbox. */
+  private received(event: BusEvent): void {
+    if (this.queue.closed) return;
+    if (this.state === 'live' && !this.draining && this.inbox.length === 0 && (event.seq === null || event.seq === this.last + 1)) {
+      // Once per subscriber per event: the next event, nothing waiting before it.
+      const waiting = this.emit(event);
+      if (waiting) {
+        // A check that has to wait: later events queue behind it in the inbox.
+        this.draining = true;
+        waiting.then(
+          () => {
+            this.draining = false;
+            void this.drain();
+          },
+          (error: unknown) => this.queue.fail(error),
+        );
+      }
+      return;
+    }
+    // While a long replay runs, live events wait here. Only the newest needs keeping: the drain
+    // reads anything between the replay's end and it from the log.
+    if (this.inbox.length >= MAX_BACKLOG && event.seq !== null) this.inbox.length = 0;
+    this.inbox.push({ type: 'event', event });
+    void this.drain();
+  }
+
+  /** Synchronous unless a check has to wait: a live event reaches the socket in the bus callback. */
+  private emit(event: BusEvent): Promise<void> | void {
+    if (event.seq !== null) {
+      this.last = event.seq;
+      if (this.holdsHead) this.hooks.heads!.seen(this.topic, this.last);
+    }
+    const verdict = this.options.check ? this.options.check(event) : 'deliver';
+    if (typeof verdict !== 'string') return verdict.then((v) => this.apply(v, event));
+    this.apply(verdict, event);
+  }
+
+  private apply(verdict: Verdict, event: BusEvent): void {
+    const queue = this.queue;
     if (verdict === 'end') queue.end();
     else if (verdict === 'deliver') queue.push(event);
     else if (verdict === 'last') {
@@ -133,55 +183,59 @@ export async function openSubscription(
    * before the next, so a replay of everything retention kept is bounded work that never overflows
    * the reader's live backlog bound, and the replays in flight on the instance are the gate's slots.
    */
-  async function fill(before: number | null, paced = false): Promise<void> {
+  private async fill(before: number | null, paced = false): Promise<void> {
+    const gate = paced ? this.hooks.replays : undefined;
     for (;;) {
-      const more =
-        paced && hooks.replays ? await hooks.replays.run(options.client ?? topic, () => page(before, true)) : await page(before, false);
+      const more = gate ? await gate.run(this.options.client ?? this.topic, () => this.page(before, true)) : await this.page(before, false);
       if (!more) return;
-      if (paced) await queue.room();
+      if (paced) await this.queue.room();
     }
   }
 
   /** Reads one page after `last` and delivers it (`held`: until it is sent, within SLOT_HOLD_MS); true when more may follow. */
-  async function page(before: number | null, held: boolean): Promise<boolean> {
-    const events = await readRange(db, topic, last, before, PAGE);
+  private async page(before: number | null, held: boolean): Promise<boolean> {
+    const events = await readRange(this.db, this.topic, this.last, before, PAGE);
     const next = events.length > 0 ? events[0].seq! : before;
-    if (next !== null && next > last + 1) await emit(gapAfter(next - 1));
+    if (next !== null && next > this.last + 1) await this.emit(gapEvent(this.topic, next - 1));
     for (const event of events) {
-      if (queue.closed) return false;
-      await emit(event);
+      if (this.queue.closed) return false;
+      await this.emit(event);
     }
     if (held) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([queue.sent(), new Promise<void>((resolve) => (timer = setTimeout(resolve, SLOT_HOLD_MS)))]);
+      await Promise.race([this.queue.sent(), new Promise<void>((resolve) => (timer = setTimeout(resolve, SLOT_HOLD_MS)))]);
       clearTimeout(timer);
     }
     return events.length === PAGE;
   }
 
-  async function drain(): Promise<void> {
-    if (draining || !ready) return;
-    draining = true;
+  /** Hands the inbox over in seq order (`live` only; a replay drains it when it is done). */
+  private async drain(): Promise<void> {
+    if (this.draining || this.state !== 'live') return;
+    this.draining = true;
     try {
-      while (inbox.length > 0 && !queue.closed) {
-        const event = inbox.shift()!;
-        if ((event.kind as string) === HEAD_MARK) {
+      while (this.inbox.length > 0 && !this.queue.closed) {
+        const entry = this.inbox.shift()!;
+        if (entry.type === 'head') {
           // The database may be unreachable right now: keep the subscription, the next sweep retries.
-          if (event.seq! > last) await fill(event.seq! + 1).catch(() => {});
-        } else if (event.seq === null) {
-          await emit(event);
-        } else if (event.seq > last) {
-          if (event.seq > last + 1) await fill(event.seq);
-          if (event.seq > last && !queue.closed) {
-            const waiting = emit(event);
+          if (entry.seq > this.last) await this.fill(entry.seq + 1).catch(() => {});
+          continue;
+        }
+        const event = entry.event;
+        if (event.seq === null) {
+          await this.emit(event);
+        } else if (event.seq > this.last) {
+          if (event.seq > this.last + 1) await this.fill(event.seq);
+          if (event.seq > this.last && !this.queue.closed) {
+            const waiting = this.emit(event);
             if (waiting) await waiting;
           }
         }
       }
     } catch (error) {
-      queue.fail(error);
+      this.queue.fail(error);
     } finally {
-      draining = false;
+      this.draining = false;
     }
   }
 
@@ -190,77 +244,25 @@ export async function openSubscription(
    * was delivered means its publish was lost (writer died, bus down): fill from the log. Ordinary bus
    * latency (well under one sweep interval) never causes a log read.
    */
-  function checkHead(headSeq: number): void {
-    if (queue.closed || !ready) return;
-    if (shownHead > last) {
-      inbox.push({ topic, seq: shownHead, kind: HEAD_MARK, data: {}, at: '' });
-      void drain();
+  private checkHead(headSeq: number): void {
+    if (this.queue.closed || this.state !== 'live') return;
+    if (this.shownHead > this.last) {
+      this.inbox.push({ type: 'head', seq: this.shownHead });
+      void this.drain();
     }
-    shownHead = headSeq > last ? headSeq : 0;
+    this.shownHead = headSeq > this.last ? headSeq : 0;
   }
 
-  async function start(): Promise<void> {
-    try {
-      const read = () => head(db, topic);
-      let facts = hooks.heads ? await hooks.heads.current(topic) : await read();
-      // A cursor past a known or shared head may come from a commit after that read: judge it on our own.
-      if (after !== null && after > facts.seq) facts = await read();
-      if (queue.closed) return;
-      live = true;
-      hooks.onLive(family);
-      if (after === null) {
-        last = facts.seq;
-      } else if (after < facts.trimmedThrough || after > facts.seq) {
-        // Older than retention (or from another database): say so once, then continue from the head.
-        last = facts.seq;
-        await emit(gapAfter(facts.seq));
-      } else {
-        last = after;
-        // Resuming at the head (a reconnect storm where nothing happened meanwhile) reads nothing.
-        if (after < facts.seq) await fill(null, true);
-      }
-      ready = true;
-      if (!queue.closed && hooks.watch) unwatch = hooks.watch(topic, checkHead);
-      if (hooks.heads && !queue.closed) {
-        hooks.heads.hold(topic, last, facts.trimmedThrough);
-        holdsHead = true;
-      }
-      await drain();
-    } catch (error) {
-      queue.fail(error);
-    }
+  /** → `closed` (the queue ended, once): lets go of the bus, the sweeper and the shared head. */
+  private released(): void {
+    const wasLive = this.state !== 'opening';
+    this.state = 'closed';
+    this.unlisten?.();
+    this.unlisten = null;
+    this.unwatch?.();
+    this.unwatch = null;
+    this.inbox.length = 0;
+    if (this.holdsHead) this.hooks.heads?.release(this.topic);
+    this.hooks.onClose(this.family, wasLive);
   }
-
-  try {
-    unlisten = await bus.subscribe(topic, (event) => {
-      if (queue.closed) return;
-      if (ready && !draining && inbox.length === 0 && (event.seq === null || event.seq === last + 1)) {
-        // The live case, once per subscriber per event: the next event, nothing waiting before it.
-        const waiting = emit(event);
-        if (waiting) {
-          // A check that has to wait: later events queue behind it in the inbox.
-          draining = true;
-          waiting.then(
-            () => {
-              draining = false;
-              void drain();
-            },
-            (error: unknown) => queue.fail(error),
-          );
-        }
-        return;
-      }
-      // While a long replay runs, live events wait here. Only the newest needs keeping: the drain
-      // reads anything between the replay's end and it from the log.
-      if (inbox.length >= MAX_BACKLOG && event.seq !== null) inbox.length = 0;
-      inbox.push(event);
-      void drain();
-    });
-  } catch (error) {
-    queue.end();
-    throw error;
-  }
-  if (queue.closed) unlisten();
-  void start();
-  return queue;
 }

@@ -155,6 +155,23 @@ export interface StreamEvent<F extends Family, K extends KindOf<F> | 'GAP' = Kin
 /** A stream event of any kind of one family, discriminated by `kind`. */
 export type AnyEventOf<F extends Family> = { [K in KindOf<F>]: StreamEvent<F, K> }[KindOf<F>] | StreamEvent<F, 'GAP'>;
 
+/**
+ * The GAP standing for events of `topic` up to `seq` that this subscriber will not get one by one
+ * (trimmed by retention, or dropped while it was behind): its cursor resumes after them; the client refetches.
+ */
+export function gapEvent(topic: string, seq: number): BusEvent {
+  return { topic, seq, kind: 'GAP', data: {}, at: new Date().toISOString() };
+}
+
+/** An ephemeral event (typing, presence, queue position): no seq, never logged, never replayed. */
+export function signalEvent<F extends Family, K extends KindOf<F>>(
+  topic: Topic<F>,
+  kind: K,
+  data: StreamPayloads[F][K],
+): StreamEvent<F, K> {
+  return { topic: topic.name, seq: null, kind, data, at: new Date().toISOString() } as StreamEvent<F, K>;
+}
+
 /** Where an event sits in its stream: what cursors and envelopes need, whatever the family. */
 export interface EventPosition {
   topic: string;

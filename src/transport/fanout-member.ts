@@ -1,7 +1,7 @@
 // One WebSocket subscriber fed by its group's payloads: sends them in order, and drops to one GAP while its socket is behind.
 import type { ExecutionArgs } from 'graphql';
 import type { WebSocket } from 'ws';
-import { MAX_BACKLOG, type BusEvent, type QueueSink } from '../streams/index.js';
+import { gapEvent, MAX_BACKLOG, type BusEvent, type QueueSink } from '../streams/index.js';
 
 /** A member with a backlog lets other sockets' I/O run after this many sends. */
 const YIELD_EVERY = 10;
@@ -66,7 +66,7 @@ export class Member implements QueueSink<BusEvent> {
     const idle = this.pending.length === 0;
     if (this.behind && event.seq !== null) {
       this.behind = false;
-      this.pending.push({ topic: event.topic, seq: event.seq - 1, kind: 'GAP', data: {}, at: new Date().toISOString() } as BusEvent);
+      this.pending.push(gapEvent(event.topic, event.seq - 1));
     } else if (idle) {
       // The common live case: the group's payload is ready (or starts executing now, and this member waits on it).
       const payload = this.fanout.payload(event, this.group, this.operation.args);
