@@ -1,19 +1,10 @@
 // Booking seats: each event's concurrent requests in one group commit (streams/batch.ts), each all or nothing, never oversold.
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../context.js';
-import { Prisma } from '../db/index.js';
+import type { PrismaClient } from '../db/index.js';
 import { badInput, notFound, soldOut } from '../errors.js';
 import type { Booking } from '../generated/prisma/client.js';
-import {
-  appendCtes,
-  LOG_HEAD,
-  loggedEvents,
-  Topics,
-  type ApplyBatch,
-  type EventInput,
-  type LogHead,
-  type Outcome,
-} from '../streams/index.js';
+import { appendCtes, LOG_HEAD, loggedEvents, Topics, type ApplyBatch, type LogHead, type Outcome } from '../streams/index.js';
 import { available, type Seats } from './service.js';
 
 const MAX_SEATS_PER_BOOKING = 10;
@@ -39,97 +30,71 @@ function newId(): string {
   return `c${now.toString(36).padStart(8, '0')}${counter.toString(36).padStart(4, '0').slice(-4)}${random}`;
 }
 
-/** The statement that books `chosen` (all of them, or none when they do not fit) and returns the counts it left. */
-function bookingStatement(eventId: string, chosen: readonly BookingRequest[], ids: readonly string[]) {
+/**
+ * ONE statement that books `chosen` (all of them, or none when they do not fit), appends a BOOKED
+ * event for each (the seats left right after it: the only place that figure is computed) and returns
+ * the counts it left and what it logged. No row: the event does not exist or they did not all fit.
+ */
+async function bookAll(db: Pick<PrismaClient, '$queryRaw'>, eventId: string, chosen: readonly BookingRequest[], ids: readonly string[]) {
   const total = chosen.reduce((sum, r) => sum + r.seats, 0);
+  const topic = Topics.event(eventId).name;
+  const [row] = await db.$queryRaw<(Booked & LogHead)[]>`
+    WITH ev AS (
+      UPDATE "Event" SET "bookedSeats" = "bookedSeats" + ${total}::int
+      WHERE "id" = ${eventId} AND "bookedSeats" + ${total}::int <= "capacity"
+      RETURNING "capacity", "bookedSeats"
+    ), b AS (
+      SELECT * FROM unnest(${ids}::text[], ${chosen.map((r) => r.userId)}::text[], ${chosen.map((r) => r.seats)}::int[])
+        WITH ORDINALITY AS b(id, user_id, seats, ord)
+    ), ins AS (
+      INSERT INTO "Booking" ("id", "eventId", "userId", "seats")
+      SELECT b.id, ${eventId}, b.user_id, b.seats FROM ev, b
+      RETURNING "createdAt"
+    ), booked AS (
+      SELECT b.ord, 'BOOKED'::text AS kind, jsonb_build_object(
+        'bookingId', b.id,
+        'availableSeats', ev."capacity" - ev."bookedSeats" + ${total}::int - (sum(b.seats) OVER (ORDER BY b.ord))::int,
+        'capacity', ev."capacity") AS data
+      FROM ev, b
+    ), ${appendCtes(topic, 'booked')}
+    SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt", ${LOG_HEAD} FROM ev`;
   return {
-    total,
-    ctes: Prisma.sql`ev AS (
-        UPDATE "Event" SET "bookedSeats" = "bookedSeats" + ${total}::int
-        WHERE "id" = ${eventId} AND "bookedSeats" + ${total}::int <= "capacity"
-        RETURNING "capacity", "bookedSeats"
-      ), b AS (
-        SELECT * FROM unnest(${ids}::text[], ${chosen.map((r) => r.userId)}::text[], ${chosen.map((r) => r.seats)}::int[])
-          WITH ORDINALITY AS b(id, user_id, seats, ord)
-      ), ins AS (
-        INSERT INTO "Booking" ("id", "eventId", "userId", "seats")
-        SELECT b.id, ${eventId}, b.user_id, b.seats FROM ev, b
-        RETURNING "createdAt"
-      )`,
+    value: row ? { capacity: row.capacity, bookedSeats: row.bookedSeats, createdAt: row.createdAt } : null,
+    logged: row ? loggedEvents(topic, row) : null,
   };
-}
-
-/** Each booking's BOOKED event, in order: the seats left right after it. */
-function bookedEvents(chosen: readonly { id: string; seats: number }[], after: Seats): EventInput<'event'>[] {
-  let booked = after.bookedSeats - chosen.reduce((sum, r) => sum + r.seats, 0);
-  return chosen.map((r) => {
-    booked += r.seats;
-    return { kind: 'BOOKED', data: { bookingId: r.id, availableSeats: after.capacity - booked, capacity: after.capacity } };
-  });
 }
 
 type Booked = Seats & { createdAt: Date };
 
 /**
  * One batch of bookings for one event, in arrival order. The common case (all of them fit) is ONE
- * statement, one round trip: the conditional seat UPDATE, the booking INSERTs and their BOOKED events.
- * When they do not all fit, a transaction locks the event row and gives seats to the earliest requests
- * that fit, each all or nothing; the others are SOLD_OUT with the seats left at their turn.
+ * statement, one round trip (`bookAll`). When they do not all fit, a transaction locks the event row
+ * and gives seats to the earliest requests that fit, each all or nothing, with the same statement; the
+ * others are SOLD_OUT with the seats left at their turn.
  */
 const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (streams, eventId, requests) => {
   const ids = requests.map(() => newId());
-  const topic = Topics.event(eventId);
-  const all = bookingStatement(eventId, requests, ids);
-  const fitted = await streams.writeStatement(async (db) => {
-    const [row] = await db.$queryRaw<(Booked & LogHead)[]>`
-      WITH ${all.ctes}, booked AS (
-        SELECT b.ord, 'BOOKED'::text AS kind, jsonb_build_object(
-          'bookingId', b.id,
-          'availableSeats', ev."capacity" - ev."bookedSeats" + ${all.total}::int - (sum(b.seats) OVER (ORDER BY b.ord))::int,
-          'capacity', ev."capacity") AS data
-        FROM ev, b
-      ), ${appendCtes(topic.name, 'booked')}
-      SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt", ${LOG_HEAD} FROM ev`;
-    if (!row) return { value: null, logged: null };
-    const events = bookedEvents(
-      requests.map((r, i) => ({ id: ids[i], seats: r.seats })),
-      row,
-    );
-    return { value: row as Booked, logged: loggedEvents(topic.name, events, row) };
-  });
-  const granted = requests.map(() => true);
+  /** Per request: null when granted, else the seats left at its turn (its SOLD_OUT). */
+  const refused: (number | null)[] = requests.map(() => null);
   const after =
-    fitted ??
+    (await streams.writeStatement((db) => bookAll(db, eventId, requests, ids))) ??
     (await streams.write(async (w): Promise<Booked | null> => {
       // Not all of them fit (or no such event): allocate under the row lock, earliest first.
       const [now] = await w.tx.$queryRaw<Seats[]>`SELECT "capacity", "bookedSeats" FROM "Event" WHERE "id" = ${eventId} FOR UPDATE`;
       if (!now) return null;
       let left = available(now);
       for (const [i, r] of requests.entries()) {
-        granted[i] = r.seats <= left;
-        if (granted[i]) left -= r.seats;
+        if (r.seats <= left) left -= r.seats;
+        else refused[i] = left;
       }
-      const chosen = requests.filter((_, i) => granted[i]);
-      const chosenIds = ids.filter((_, i) => granted[i]);
-      if (chosen.length === 0) return { ...now, createdAt: new Date() };
-      const some = bookingStatement(eventId, chosen, chosenIds);
-      const [row] = await w.tx.$queryRaw<Booked[]>`
-        WITH ${some.ctes} SELECT ev."capacity", ev."bookedSeats", (SELECT "createdAt" FROM ins LIMIT 1) AS "createdAt" FROM ev`;
-      await w.appendMany(
-        topic,
-        bookedEvents(
-          chosen.map((r, i) => ({ id: chosenIds[i], seats: r.seats })),
-          row,
-        ),
-      );
-      return row;
+      const granted = (_: unknown, i: number) => refused[i] === null;
+      if (!requests.some(granted)) return { ...now, createdAt: new Date() };
+      return w.statement((tx) => bookAll(tx, eventId, requests.filter(granted), ids.filter(granted)));
     }));
   if (!after) return requests.map(() => ({ ok: false, error: notFound('Event', eventId) }));
-  // Walk the batch in order again for each caller's outcome: SOLD_OUT carries the seats left at its turn.
-  let booked = after.bookedSeats - requests.reduce((sum, r, i) => sum + (granted[i] ? r.seats : 0), 0);
   return requests.map((r, i): Outcome<NewBooking> => {
-    if (!granted[i]) return { ok: false, error: soldOut(after.capacity - booked) };
-    booked += r.seats;
+    const left = refused[i];
+    if (left !== null) return { ok: false, error: soldOut(left) };
     const value: NewBooking = {
       id: ids[i],
       eventId,

@@ -8,7 +8,7 @@
 import type { PrismaClient, Tx } from '../db/index.js';
 import type { Bus } from './bus.js';
 import { GroupCommit as Batches, type ApplyBatch as BatchOf, type GroupCommitOptions } from './batch.js';
-import { append, appendMany, heads, trimIfDue, type Logged } from './log.js';
+import { append, appendMany, heads, trimIfDue, trimInIfDue, type Logged } from './log.js';
 import { FairGate } from './replays.js';
 import { TopicHeads } from './heads.js';
 import { openSubscription } from './subscription.js';
@@ -42,6 +42,11 @@ export interface Writer {
   append<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): Promise<StreamEvent<F, K>>;
   /** Appends several events to one topic in one statement, with consecutive seqs in the order given. */
   appendMany<F extends Family>(topic: Topic<F>, events: readonly EventInput<F>[]): Promise<StreamEvent<F>[]>;
+  /**
+   * Runs, in this transaction, ONE statement that changes rows and appends their events itself (log.ts
+   * `appendCtes`), as `Streams.writeStatement` does on its own; its events are published after commit.
+   */
+  statement<T>(run: (tx: Tx) => Promise<{ value: T; logged: Logged | null }>): Promise<T>;
   /** Queues an ephemeral signal to send after commit (nothing is sent if the transaction fails). */
   signal<F extends Family, K extends KindOf<F>>(topic: Topic<F>, kind: K, data: StreamPayloads[F][K]): void;
 }
@@ -121,6 +126,14 @@ export class Streams {
                 const appended = await appendMany(tx as Tx, topic, events, this.options.retention);
                 outgoing.push(...appended);
                 return appended;
+              },
+              statement: async (run) => {
+                const { value, logged } = await run(tx as Tx);
+                if (logged) {
+                  outgoing.push(...logged.events);
+                  await trimInIfDue(tx as Tx, logged.topic, logged.seq, logged.trimmedThrough, this.options.retention);
+                }
+                return value;
               },
               signal: (topic, kind, data) => {
                 outgoing.push(signalEvent(topic, kind, data));

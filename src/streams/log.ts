@@ -70,7 +70,7 @@ export async function appendMany<F extends Family>(
  * and `log_rows` that append every row of the CTE named `source` (columns `ord` 1..n, `kind`, `data`
  * jsonb) to `topic` with n consecutive seqs taken under the topic row's lock, in `ord` order. Nothing
  * is appended when `source` is empty. Select `LOG_HEAD` in the statement's result, and give it to
- * `loggedEvents`.
+ * `loggedEvents`: what is published is what the statement stored, never a second computation of it.
  */
 export function appendCtes(topic: string, source: string): Prisma.Sql {
   const src = Prisma.raw(`"${source.replace(/"/g, '')}"`);
@@ -82,18 +82,18 @@ export function appendCtes(topic: string, source: string): Prisma.Sql {
       INSERT INTO "StreamEvent" ("topic", "seq", "kind", "data")
       SELECT ${topic}, log_next."seq" - (SELECT count(*) FROM ${src})::int + s."ord"::int, s."kind", s."data"
       FROM log_next, ${src} s
-      RETURNING "seq", "createdAt"
+      RETURNING "seq", "kind", "data", "createdAt"
     )`;
 }
 
-/** The columns a statement with `appendCtes` selects for `loggedEvents`. */
-export const LOG_HEAD = Prisma.sql`(SELECT "seq" FROM log_next) AS "logSeq", (SELECT "trimmedThrough" FROM log_next) AS "logTrimmed",
-  (SELECT "createdAt" FROM log_rows LIMIT 1) AS "logAt"`;
+/** The columns a statement with `appendCtes` selects for `loggedEvents`: the rows it appended and the topic's head. */
+export const LOG_HEAD = Prisma.sql`(SELECT "trimmedThrough" FROM log_next) AS "logTrimmed",
+  (SELECT json_agg(json_build_object('seq', "seq", 'kind', "kind", 'data', "data", 'at', "createdAt" AT TIME ZONE 'UTC') ORDER BY "seq") FROM log_rows) AS "logRows"`;
 
 export interface LogHead {
-  logSeq: number | null;
   logTrimmed: number | null;
-  logAt: Date | null;
+  /** Null when nothing was appended. */
+  logRows: { seq: number; kind: string; data: unknown; at: string }[] | null;
 }
 
 /** What a statement with `appendCtes` appended: the events (the `source` rows, in order) and the topic's head. */
@@ -104,13 +104,20 @@ export interface Logged {
   topic: string;
 }
 
-/** The events a statement appended through `appendCtes`, given the same kinds and payloads in `ord` order. */
-export function loggedEvents(topic: string, items: readonly { kind: string; data: unknown }[], head: LogHead): Logged | null {
-  if (items.length === 0 || head.logSeq === null) return null;
-  const last = Number(head.logSeq);
-  const at = new Date(head.logAt!).toISOString();
-  const events = items.map((e, i): BusEvent => ({ topic, seq: last - items.length + 1 + i, kind: e.kind, data: e.data, at }));
-  return { events, seq: last, trimmedThrough: Number(head.logTrimmed), topic };
+/** The events a statement appended through `appendCtes`, as it stored them, in seq order (null: none). */
+export function loggedEvents(topic: string, head: LogHead): Logged | null {
+  const rows = head.logRows;
+  if (!rows || rows.length === 0) return null;
+  const events = rows.map(
+    (row): BusEvent => ({ topic, seq: Number(row.seq), kind: row.kind, data: row.data, at: new Date(row.at).toISOString() }),
+  );
+  return { events, seq: events[events.length - 1].seq!, trimmedThrough: Number(head.logTrimmed), topic };
+}
+
+/** `trimIfDue` inside the caller's transaction. */
+export async function trimInIfDue(tx: Tx, topic: string, seq: number, trimmedThrough: number, retention: number): Promise<void> {
+  const keepFrom = trimDue(seq, trimmedThrough, retention);
+  if (keepFrom !== null) await trim(tx, topic, keepFrom);
 }
 
 /** Trims a topic's log after an append that left it `seq` long, when a tenth of the retention has piled up. */
