@@ -23,7 +23,7 @@ import { createBus } from './streams/bus.js';
 import { Streams } from './streams/index.js';
 import { SubscriptionStats } from './streams/stats.js';
 import { startSweeper } from './streams/sweeper.js';
-import { Connections } from './transport/connections.js';
+import { Connections } from './presence/connections.js';
 import { createMetrics } from './transport/metrics.js';
 import { createRateLimiters } from './transport/rate-limiter.js';
 

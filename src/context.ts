@@ -17,7 +17,7 @@ import type { Presence } from './presence/service.js';
 import type { Loaders } from './schema/loaders.js';
 import type { Streams } from './streams/index.js';
 import type { SubscriptionStats } from './streams/stats.js';
-import type { Connections } from './transport/connections.js';
+import type { Connections } from './presence/connections.js';
 import type { Metrics } from './transport/metrics.js';
 import type { RateLimiters } from './transport/rate-limiter.js';
 

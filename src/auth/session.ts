@@ -4,10 +4,18 @@
  * WebSocket), never downgraded to anonymous: a non-Bearer or non-string authorization, a forged,
  * expired or future-dated token, a token whose user no longer exists, or one revoked since.
  */
-import type { Services, Viewer } from '../context.js';
+import type { Viewer } from './viewer.js';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_MS } from '../db/unavailable.js';
 import { unauthenticated, unavailable } from '../errors.js';
 import { bearerToken } from './tokens.js';
+import type { Tokens } from './tokens.js';
+import type { TokenVersions } from './versions.js';
+
+/** What this module's functions use of the instance's services (context.ts `Services` has them all). */
+interface Deps {
+  tokens: Tokens;
+  versions: TokenVersions;
+}
 
 export interface Session {
   viewer: Viewer | null;
@@ -25,7 +33,7 @@ export const ANONYMOUS: Session = { viewer: null, expiresAt: null, version: null
  * database read per request. A revocation is honoured at once on the instance that made it and, on
  * the others, as soon as its bus signal arrives, which also ends the streams opened just before it.
  */
-export async function authenticate(app: Services, authorization: unknown): Promise<Session> {
+export async function authenticate(app: Deps, authorization: unknown): Promise<Session> {
   if (authorization === undefined || authorization === null || authorization === '') return ANONYMOUS;
   const token = bearerToken(authorization);
   if (!token) throw unauthenticated('The authorization must be "Bearer <token>".');

@@ -1,11 +1,16 @@
 // Booking seats: each event's concurrent requests in one group commit (streams/batch.ts), each all or nothing, never oversold.
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../context.js';
 import type { PrismaClient } from '../db/index.js';
 import { badInput, notFound, soldOut } from '../errors.js';
 import type { Booking } from '../generated/prisma/client.js';
 import { appendCtes, LOG_HEAD, loggedEvents, Topics, type ApplyBatch, type LogHead, type Outcome } from '../streams/index.js';
 import { available, type Seats } from './service.js';
+import type { Streams } from '../streams/index.js';
+
+/** What this module's functions use of the instance's services (context.ts `Services` has them all). */
+interface Deps {
+  streams: Streams;
+}
 
 const MAX_SEATS_PER_BOOKING = 10;
 
@@ -113,7 +118,7 @@ const applyBookings: ApplyBatch<BookingRequest, NewBooking> = async (streams, ev
  * left. Concurrent bookings of one event on this instance share a group commit (one transaction per
  * batch, arrival order). Returns the new booking.
  */
-export async function bookSeats(app: Services, userId: string, eventId: string, seats: number): Promise<NewBooking> {
+export async function bookSeats(app: Deps, userId: string, eventId: string, seats: number): Promise<NewBooking> {
   if (!Number.isInteger(seats) || seats < 1 || seats > MAX_SEATS_PER_BOOKING) {
     throw badInput('seats', `Book from 1 to ${MAX_SEATS_PER_BOOKING} seats at a time.`);
   }
@@ -121,4 +126,4 @@ export async function bookSeats(app: Services, userId: string, eventId: string, 
 }
 
 /** This instance's group commit for bookings (keyed by event id); its `stats` count batches. */
-export const bookingGroup = (app: Services) => app.streams.batched('bookings', applyBookings);
+export const bookingGroup = (app: Deps) => app.streams.batched('bookings', applyBookings);

@@ -10,10 +10,19 @@
  *
  * Here: events, their capacity and cancellations; booking seats (the group commit): bookings/group-commit.ts.
  */
-import type { Services } from '../context.js';
 import type { Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import { Topics } from '../streams/index.js';
+import type { PrismaClient } from '../db/index.js';
+import type { SharedReads } from '../db/shared-reads.js';
+import type { Streams } from '../streams/index.js';
+
+/** What this module's functions use of the instance's services (context.ts `Services` has them all). */
+interface Deps {
+  prisma: PrismaClient;
+  reads: SharedReads;
+  streams: Streams;
+}
 
 const MAX_CAPACITY = 1_000_000;
 const MAX_TITLE = 200;
@@ -41,7 +50,7 @@ function checkCapacity(capacity: number): void {
 }
 
 /** Creates an event organised by the caller; returns its id. */
-export async function createEvent(app: Services, organizerId: string, input: CreateEventInput): Promise<string> {
+export async function createEvent(app: Deps, organizerId: string, input: CreateEventInput): Promise<string> {
   const title = input.title.trim();
   if (title.length < 1 || title.length > MAX_TITLE) throw badInput('title', `The title must be 1-${MAX_TITLE} characters.`);
   const venue = input.venue?.trim() || null;
@@ -63,7 +72,7 @@ async function currentSeats(tx: Tx, eventId: string): Promise<Seats> {
 }
 
 /** Cancels a booking (the booker or the event's organiser); a second cancel is CONFLICT. Returns the booking id. */
-export async function cancelBooking(app: Services, userId: string, bookingId: string): Promise<string> {
+export async function cancelBooking(app: Deps, userId: string, bookingId: string): Promise<string> {
   return app.streams.write(async (w) => {
     // Who booked and who organises never change, so reading them before the conditional update is safe.
     const booking = await w.tx.booking.findUnique({
@@ -89,7 +98,7 @@ export async function cancelBooking(app: Services, userId: string, bookingId: st
 }
 
 /** Sets an event's capacity (organiser only); CONFLICT below the seats already booked. */
-export async function updateEventCapacity(app: Services, userId: string, eventId: string, capacity: number): Promise<void> {
+export async function updateEventCapacity(app: Deps, userId: string, eventId: string, capacity: number): Promise<void> {
   checkCapacity(capacity);
   await app.streams.write(async (w) => {
     const event = await w.tx.event.findUnique({ where: { id: eventId }, select: { organizerId: true } });
@@ -108,7 +117,7 @@ export async function updateEventCapacity(app: Services, userId: string, eventId
 }
 
 /** NOT_FOUND unless the event exists (for subscriptions, checked before anything is opened). */
-export async function assertEventExists(app: Services, eventId: string): Promise<void> {
+export async function assertEventExists(app: Deps, eventId: string): Promise<void> {
   // Events are never deleted: once seen, existence is remembered (one read per event per instance).
   const exists = await app.reads.lasting(
     `event:${eventId}`,

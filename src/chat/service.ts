@@ -7,12 +7,20 @@
  *
  * The lock, membership checks and adding members: chat/membership.ts.
  */
-import type { Services } from '../context.js';
 import type { PrismaClient, Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { Conversation, ConversationKind, Message } from '../generated/prisma/client.js';
 import { Topics, type AnyEventOf, type Verdict } from '../streams/index.js';
 import { addToConversation, existingUsers, isMember, lockConversation } from './membership.js';
+import type { Streams } from '../streams/index.js';
+import type { TypingIndicators } from './typing.js';
+
+/** What this module's functions use of the instance's services (context.ts `Services` has them all). */
+interface Deps {
+  prisma: PrismaClient;
+  streams: Streams;
+  typing: TypingIndicators;
+}
 
 const MAX_MESSAGE_LENGTH = 4000;
 const MAX_TITLE_LENGTH = 100;
@@ -39,7 +47,7 @@ export interface CreateConversationInput {
  * Creates a GROUP (the caller and `memberIds`), or returns the DIRECT conversation of the caller and
  * the one other member, creating it only if the pair has none. Unknown member ids are NOT_FOUND.
  */
-export async function createConversation(app: Services, viewerId: string, input: CreateConversationInput): Promise<Conversation> {
+export async function createConversation(app: Deps, viewerId: string, input: CreateConversationInput): Promise<Conversation> {
   if (input.kind === 'DIRECT') return directConversation(app, viewerId, input);
   const title = input.title?.trim() ?? '';
   if (title.length < 1 || [...title].length > MAX_TITLE_LENGTH) {
@@ -60,7 +68,7 @@ export async function createConversation(app: Services, viewerId: string, input:
   });
 }
 
-async function directConversation(app: Services, viewerId: string, input: CreateConversationInput): Promise<Conversation> {
+async function directConversation(app: Deps, viewerId: string, input: CreateConversationInput): Promise<Conversation> {
   if (input.title != null) throw badInput('title', 'A direct conversation has no title.');
   if (input.isPrivate === false) throw badInput('isPrivate', 'A direct conversation is always private.');
   const memberIds = [...new Set([viewerId, ...input.memberIds])].sort();
@@ -85,7 +93,7 @@ async function directConversation(app: Services, viewerId: string, input: Create
 }
 
 /** Joins a public GROUP (a no-op for a member); private groups and direct conversations are FORBIDDEN. */
-export async function joinConversation(app: Services, viewerId: string, conversationId: string): Promise<void> {
+export async function joinConversation(app: Deps, viewerId: string, conversationId: string): Promise<void> {
   await app.streams.write(async (w) => {
     const conversation = await lockConversation(w.tx, conversationId);
     if (await isMember(w.tx, conversationId, viewerId)) return;
@@ -97,7 +105,7 @@ export async function joinConversation(app: Services, viewerId: string, conversa
 }
 
 /** A member of a GROUP adds users (members already in it are skipped); one MEMBER_JOINED each. */
-export async function addMembers(app: Services, viewerId: string, conversationId: string, userIds: readonly string[]): Promise<void> {
+export async function addMembers(app: Deps, viewerId: string, conversationId: string, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) throw badInput('userIds', 'Name at least one user to add.');
   await app.streams.write(async (w) => {
     const conversation = await lockConversation(w.tx, conversationId);
@@ -108,7 +116,7 @@ export async function addMembers(app: Services, viewerId: string, conversationId
 }
 
 /** Leaves a GROUP and appends MEMBER_LEFT; false (nothing changes) when the viewer was not a member. */
-export async function leaveConversation(app: Services, viewerId: string, conversationId: string): Promise<boolean> {
+export async function leaveConversation(app: Deps, viewerId: string, conversationId: string): Promise<boolean> {
   return app.streams.write(async (w) => {
     const conversation = await lockConversation(w.tx, conversationId);
     // Outsiders learn nothing about a private conversation (not even its kind), as everywhere else in chat.
@@ -141,7 +149,7 @@ function retried(message: Message, conversationId: string): Message {
  * commit). The same clientMessageId from the same sender returns the first message and appends
  * nothing, also when both requests race: the unique (senderId, clientMessageId) decides.
  */
-export async function sendMessage(app: Services, viewerId: string, input: SendMessageInput): Promise<Message> {
+export async function sendMessage(app: Deps, viewerId: string, input: SendMessageInput): Promise<Message> {
   const text = input.text.trim();
   if (text.length === 0) throw badInput('text', 'A message cannot be empty.');
   if ([...text].length > MAX_MESSAGE_LENGTH) throw badInput('text', `A message can have at most ${MAX_MESSAGE_LENGTH} characters.`);
@@ -176,7 +184,7 @@ export async function sendMessage(app: Services, viewerId: string, input: SendMe
 }
 
 /** Marks everything in the conversation read for the viewer (members only). */
-export async function markConversationRead(app: Services, viewerId: string, conversationId: string): Promise<void> {
+export async function markConversationRead(app: Deps, viewerId: string, conversationId: string): Promise<void> {
   const conversation = await app.prisma.conversation.findUnique({ where: { id: conversationId }, select: { lastMessageAt: true } });
   if (!conversation) throw notFound('Conversation', conversationId);
   // Message times never exceed lastMessageAt (see sendMessage), so this covers every message so far.
@@ -199,7 +207,7 @@ export async function unreadCount(prisma: PrismaClient, viewerId: string, conver
 }
 
 /** Signals that the viewer started or stopped typing (members only); nothing is stored. */
-export async function setTyping(app: Services, viewerId: string, conversationId: string, isTyping: boolean): Promise<void> {
+export async function setTyping(app: Deps, viewerId: string, conversationId: string, isTyping: boolean): Promise<void> {
   await assertMember(app.prisma, conversationId, viewerId);
   await app.typing.set(conversationId, viewerId, isTyping);
 }
@@ -212,7 +220,7 @@ export async function setTyping(app: Services, viewerId: string, conversationId:
  * database only at the first event (closing the race with a leave between the check above and the
  * subscription's start) and at those events, never per message. The typist's own TYPING is skipped.
  */
-export async function conversationEvents(app: Services, viewerId: string, conversationId: string, after?: string | null) {
+export async function conversationEvents(app: Deps, viewerId: string, conversationId: string, after?: string | null) {
   await assertMember(app.prisma, conversationId, viewerId);
   let verified = false;
   const check = async (e: AnyEventOf<'conversation'>): Promise<Verdict> => {

@@ -10,12 +10,17 @@
  * same transaction, so they are the match as of that commit and follow the stream's order.
  */
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../context.js';
 import type { Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../errors.js';
 import type { Match, MatchApplication, Region, VoiceChannel } from '../generated/prisma/client.js';
 import { notify } from '../notifications/service.js';
 import { Topics, type Writer } from '../streams/index.js';
+import type { Streams } from '../streams/index.js';
+
+/** What this module's functions use of the instance's services (context.ts `Services` has them all). */
+interface Deps {
+  streams: Streams;
+}
 
 const MAX_SLOTS = 50;
 /** Where generated invite links point; there is no external voice service behind it. */
@@ -36,7 +41,7 @@ function optionalText(value: string | null | undefined, field: string, max: numb
 }
 
 /** Posts a match with the viewer as creator; POSTED on the region's feed. */
-export async function postMatch(app: Services, creatorId: string, input: PostMatchInput): Promise<Match> {
+export async function postMatch(app: Deps, creatorId: string, input: PostMatchInput): Promise<Match> {
   const game = input.game.trim();
   if (game.length < 1 || game.length > 60) throw badInput('game', 'The game must be 1-60 characters.');
   if (!Number.isInteger(input.slots) || input.slots < 1 || input.slots > MAX_SLOTS) {
@@ -77,12 +82,7 @@ async function lockMatch(tx: Tx, matchId: string, mode: 'share' | 'update'): Pro
 }
 
 /** Applies to an OPEN match of someone else; the creator gets CONNECTION_REQUEST. */
-export async function applyToMatch(
-  app: Services,
-  applicantId: string,
-  matchId: string,
-  message?: string | null,
-): Promise<MatchApplication> {
+export async function applyToMatch(app: Deps, applicantId: string, matchId: string, message?: string | null): Promise<MatchApplication> {
   const text = optionalText(message, 'message', 500);
   return app.streams.write(async (w) => {
     const match = await lockMatch(w.tx, matchId, 'share');
@@ -112,7 +112,7 @@ export async function applyToMatch(
  * match turns FULL in the same statement. The applicant gets PLAYER_ACCEPTED (and VOICE_CREATED when
  * the voice channel already exists).
  */
-export async function acceptApplication(app: Services, viewerId: string, applicationId: string): Promise<MatchApplication> {
+export async function acceptApplication(app: Deps, viewerId: string, applicationId: string): Promise<MatchApplication> {
   return app.streams.write(async (w) => {
     const application = await w.tx.matchApplication.findUnique({
       where: { id: applicationId },
@@ -172,7 +172,7 @@ async function notifyVoice(w: Writer, voice: VoiceChannel, userIds: string[], ac
  * Opens the match's voice channel (creator only) and sends every accepted player VOICE_CREATED with
  * the invite URL. Asking again returns the existing channel and notifies nobody (a safe retry).
  */
-export async function createVoiceChannel(app: Services, viewerId: string, matchId: string): Promise<VoiceChannel> {
+export async function createVoiceChannel(app: Deps, viewerId: string, matchId: string): Promise<VoiceChannel> {
   return app.streams.write(async (w) => {
     const match = await lockMatch(w.tx, matchId, 'update');
     if (match.creatorId !== viewerId) throw forbidden('Only the creator of the match can open its voice channel.');
@@ -199,7 +199,7 @@ export async function createVoiceChannel(app: Services, viewerId: string, matchI
 }
 
 /** Closes the match (creator only): CLOSED on the region's feed; closing twice is CONFLICT. */
-export async function closeMatch(app: Services, viewerId: string, matchId: string): Promise<Match> {
+export async function closeMatch(app: Deps, viewerId: string, matchId: string): Promise<Match> {
   return app.streams.write(async (w) => {
     const match = await lockMatch(w.tx, matchId, 'update');
     if (match.creatorId !== viewerId) throw forbidden('Only the creator of the match can close it.');

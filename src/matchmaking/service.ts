@@ -11,12 +11,25 @@
  * (skipping locked rows lets younger tickets overtake older ones) at the cost of serializing one
  * queue's formation, which is a few short statements.
  */
-import type { Services } from '../context.js';
 import type { Tx } from '../db/index.js';
 import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../errors.js';
 import type { Region } from '../generated/prisma/client.js';
 import { notify } from '../notifications/service.js';
 import { Topics, type Writer } from '../streams/index.js';
+import type { Connections } from '../presence/connections.js';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../db/index.js';
+import type { Streams } from '../streams/index.js';
+import type { Presence } from '../presence/service.js';
+
+/** What this module's functions use of the instance's services (context.ts `Services` has them all). */
+interface Deps {
+  connections: Connections;
+  logger: Logger;
+  presence: Presence;
+  prisma: PrismaClient;
+  streams: Streams;
+}
 
 /** Players per game, by mode. */
 export const TEAM_SIZES: Readonly<Record<string, number>> = { duel: 2, squad: 4 };
@@ -39,7 +52,7 @@ async function lockQueue(tx: Tx, mode: string, region: Region): Promise<void> {
 }
 
 /** Queues the user; forms a game when enough players of the mode and region wait (oldest first). */
-export async function joinQueue(app: Services, userId: string, mode: string, region: Region): Promise<QueueTicketView> {
+export async function joinQueue(app: Deps, userId: string, mode: string, region: Region): Promise<QueueTicketView> {
   const teamSize = Object.hasOwn(TEAM_SIZES, mode) ? TEAM_SIZES[mode] : undefined;
   if (!teamSize) throw badInput('mode', `Unknown mode "${mode}"; choose one of: ${Object.keys(TEAM_SIZES).join(', ')}.`);
   return app.streams.write(async (w) => {
@@ -106,7 +119,7 @@ async function signalPositions(w: Writer, mode: string, region: Region, afterOrd
 }
 
 /** Takes the user out of the queue (LEFT; POSITION for everyone behind); false when they were not queued. */
-export async function leaveQueue(app: Services, userId: string): Promise<boolean> {
+export async function leaveQueue(app: Deps, userId: string): Promise<boolean> {
   for (;;) {
     const ticket = await app.prisma.queueTicket.findUnique({ where: { userId } });
     if (!ticket) return false;
@@ -124,7 +137,7 @@ export async function leaveQueue(app: Services, userId: string): Promise<boolean
 }
 
 /** The user's waiting ticket with its current position, or null. */
-export async function viewerTicket(app: Services, userId: string): Promise<QueueTicketView | null> {
+export async function viewerTicket(app: Deps, userId: string): Promise<QueueTicketView | null> {
   const ticket = await app.prisma.queueTicket.findUnique({ where: { userId } });
   if (!ticket) return null;
   const position = await app.prisma.queueTicket.count({
@@ -146,7 +159,7 @@ async function playersOf(tx: Tx, gameId: string, viewerId: string): Promise<stri
  * FORMED -> STARTED (players only); GAME_STARTED to every player and first on the game's stream.
  * `isPublic`: spectators may follow the game's events (game-state.ts).
  */
-export async function startGame(app: Services, viewerId: string, gameId: string, isPublic = false): Promise<void> {
+export async function startGame(app: Deps, viewerId: string, gameId: string, isPublic = false): Promise<void> {
   await app.streams.write(async (w) => {
     const players = await playersOf(w.tx, gameId, viewerId);
     const { count } = await w.tx.gameSession.updateMany({
@@ -160,7 +173,7 @@ export async function startGame(app: Services, viewerId: string, gameId: string,
 }
 
 /** STARTED -> ENDED (players only), with an optional winner who must be a player; GAME_ENDED to every player. */
-export async function endGame(app: Services, viewerId: string, gameId: string, winnerId?: string | null): Promise<void> {
+export async function endGame(app: Deps, viewerId: string, gameId: string, winnerId?: string | null): Promise<void> {
   await app.streams.write(async (w) => {
     const players = await playersOf(w.tx, gameId, viewerId);
     if (winnerId && !players.includes(winnerId)) throw badInput('winnerId', 'The winner must be one of the players.');
@@ -182,7 +195,7 @@ export async function endGame(app: Services, viewerId: string, gameId: string, w
  * removals in flight. Register it after `presence.start()` (app.ts does), so presence's own
  * bookkeeping of the same close is already in flight when this listener runs.
  */
-export function leaveQueueOnDisconnect(app: Services): () => Promise<void> {
+export function leaveQueueOnDisconnect(app: Deps): () => Promise<void> {
   const inFlight = new Set<Promise<unknown>>();
   const { presence } = app;
   const removeIfGone = async (userId: string) => {

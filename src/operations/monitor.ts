@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Streams } from '../streams/index.js';
 import { EventQueue } from '../streams/queue.js';
 import type { SubscriptionStats } from '../streams/stats.js';
-import type { Connections } from '../transport/connections.js';
+import type { Connections } from '../presence/connections.js';
 import { Topics, type InstanceStatsFacts, type StreamEvent } from '../streams/topics.js';
 
 export const SAMPLE_INTERVAL_MS = 1_000;

@@ -1,7 +1,21 @@
 /** Operations: admin broadcasts and this instance's live statistics. */
-import type { Services } from '../context.js';
 import { badInput } from '../errors.js';
 import { notify } from '../notifications/service.js';
+import type { Config } from '../config.js';
+import type { Connections } from '../presence/connections.js';
+import type { PrismaClient } from '../db/index.js';
+import type { Streams } from '../streams/index.js';
+import type { SubscriptionStats } from '../streams/stats.js';
+
+/** What this module's functions use of the instance's services (context.ts `Services` has them all). */
+interface Deps {
+  config: Config;
+  connections: Connections;
+  prisma: PrismaClient;
+  startedAt: Date;
+  streams: Streams;
+  subscriptionStats: SubscriptionStats;
+}
 
 const BROADCAST_CHUNK = 500;
 
@@ -10,7 +24,7 @@ const BROADCAST_CHUNK = 500;
  * delivers it on their notification streams; returns how many were sent. Unknown ids are skipped.
  */
 export async function broadcast(
-  app: Services,
+  app: Deps,
   adminId: string,
   input: { userIds?: readonly string[] | null; message: string },
 ): Promise<number> {
@@ -53,7 +67,7 @@ export interface ServerStats {
   busTopics: number;
 }
 
-export function serverStats(app: Services): ServerStats {
+export function serverStats(app: Deps): ServerStats {
   const streams = app.subscriptionStats.snapshot();
   return {
     instanceId: app.config.instanceId,

@@ -9,7 +9,7 @@ import type { PrismaClient } from '../db/index.js';
 import type { SubscriptionStats } from '../streams/stats.js';
 import { badInput, notFound } from '../errors.js';
 import { Topics, type Streams } from '../streams/index.js';
-import type { Connections } from '../transport/connections.js';
+import type { Connections } from './connections.js';
 import { openPresenceFeed, type PresenceUpdate } from './feed.js';
 import { LocalPresenceStore, RedisPresenceStore, type PresenceStore, type Transition } from './store.js';
 

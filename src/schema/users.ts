@@ -1,7 +1,7 @@
 /** Users and authentication: `User`, `viewer`, `register`, `login`. */
 import { Role } from '../generated/prisma/enums.js';
 import { revokeTokens } from '../auth/revocation.js';
-import { forbidden, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { login, register } from '../users/service.js';
 import { builder } from './builder.js';
 
@@ -84,12 +84,7 @@ builder.mutationField('revokeTokens', (t) =>
       "Without `userId`, the caller's own; another user's: ADMIN only.",
     args: { userId: t.arg.id({ required: false }) },
     resolve: async (_root, args, ctx) => {
-      const viewer = ctx.viewer;
-      const userId = args.userId == null ? viewer.id : args.userId;
-      if (userId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only an ADMIN may revoke another user's tokens.");
-      if (userId !== viewer.id && !(await ctx.app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } })))
-        throw notFound('User', userId);
-      await revokeTokens(ctx.app, userId);
+      await revokeTokens(ctx.app, ctx.viewer, args.userId ?? ctx.viewer.id);
       return true;
     },
   }),

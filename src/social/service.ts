@@ -3,11 +3,20 @@
  * atomic increments in the transaction that inserts or deletes the like or comment, so the counts
  * carried by each `post:<id>` event are exact as of its commit, whatever the concurrency.
  */
-import type { Services } from '../context.js';
 import { badInput, notFound } from '../errors.js';
 import type { Comment, Post } from '../generated/prisma/client.js';
 import { notify } from '../notifications/service.js';
 import { Topics, type ApplyBatch, type Writer } from '../streams/index.js';
+import type { PrismaClient } from '../db/index.js';
+import type { SharedReads } from '../db/shared-reads.js';
+import type { Streams } from '../streams/index.js';
+
+/** What this module's functions use of the instance's services (context.ts `Services` has them all). */
+interface Deps {
+  prisma: PrismaClient;
+  reads: SharedReads;
+  streams: Streams;
+}
 
 const MAX_CONTENT = 2000;
 
@@ -44,7 +53,7 @@ async function bumpLikes(w: Writer, postId: string, delta: 1 | -1): Promise<Coun
 }
 
 /** A new post by `authorId`. */
-export async function createPost(app: Services, authorId: string, text: string): Promise<Post> {
+export async function createPost(app: Deps, authorId: string, text: string): Promise<Post> {
   return app.prisma.post.create({ data: { authorId, content: content('content', text) } });
 }
 
@@ -99,15 +108,15 @@ const applyLikes: ApplyBatch<string, void> = (streams, postId, userIds) =>
  * Likes a post once: liking again changes nothing and publishes nothing. NOT_FOUND for an unknown
  * post. Concurrent likes of one post on this instance share a group commit (one transaction per batch).
  */
-export async function likePost(app: Services, userId: string, postId: string): Promise<void> {
+export async function likePost(app: Deps, userId: string, postId: string): Promise<void> {
   await likeGroup(app).submit(postId, userId);
 }
 
 /** This instance's group commit for likes (keyed by post id); its `stats` count batches. */
-export const likeGroup = (app: Services) => app.streams.batched('likes', applyLikes);
+export const likeGroup = (app: Deps) => app.streams.batched('likes', applyLikes);
 
 /** Removes the viewer's like; a no-op (nothing published) when there is none. NOT_FOUND for an unknown post. */
-export async function unlikePost(app: Services, userId: string, postId: string): Promise<void> {
+export async function unlikePost(app: Deps, userId: string, postId: string): Promise<void> {
   await app.streams.write(async (w) => {
     const deleted = await w.tx.$queryRaw<{ postId: string }[]>`
       DELETE FROM "Like" WHERE "postId" = ${postId} AND "userId" = ${userId} RETURNING "postId"`;
@@ -118,7 +127,7 @@ export async function unlikePost(app: Services, userId: string, postId: string):
 }
 
 /** Adds a comment, counts it, publishes COMMENTED and notifies the author (unless they wrote it). */
-export async function addComment(app: Services, userId: string, postId: string, text: string): Promise<Comment> {
+export async function addComment(app: Deps, userId: string, postId: string, text: string): Promise<Comment> {
   const body = content('content', text);
   return app.streams.write(async (w) => {
     const [counts] = await w.tx.$queryRaw<Counts[]>`
@@ -146,7 +155,7 @@ export async function addComment(app: Services, userId: string, postId: string, 
 }
 
 /** NOT_FOUND unless the post exists (subscriptions check before opening). */
-export async function requirePost(app: Services, postId: string): Promise<void> {
+export async function requirePost(app: Deps, postId: string): Promise<void> {
   // Posts are never deleted: once seen, existence is remembered (one read per post per instance).
   const exists = await app.reads.lasting(
     `post:${postId}`,
@@ -160,7 +169,7 @@ export async function requirePost(app: Services, postId: string): Promise<void> 
  * Follows a user once (the primary key makes a repeat a no-op). The followed user gets NEW_FOLLOWER,
  * at most one unread per follower, so unfollow + follow again does not notify twice.
  */
-export async function followUser(app: Services, followerId: string, userId: string): Promise<void> {
+export async function followUser(app: Deps, followerId: string, userId: string): Promise<void> {
   if (followerId === userId) throw badInput('userId', 'You cannot follow yourself.');
   await app.streams.write(async (w) => {
     const inserted = await w.tx.$queryRaw<{ followerId: string }[]>`
@@ -182,7 +191,7 @@ export async function followUser(app: Services, followerId: string, userId: stri
 }
 
 /** Stops following; a no-op when not following. NOT_FOUND for an unknown user; yourself is BAD_USER_INPUT. */
-export async function unfollowUser(app: Services, followerId: string, userId: string): Promise<void> {
+export async function unfollowUser(app: Deps, followerId: string, userId: string): Promise<void> {
   if (followerId === userId) throw badInput('userId', 'You cannot unfollow yourself.');
   const { count } = await app.prisma.follow.deleteMany({ where: { followerId, followingId: userId } });
   if (count === 0 && !(await app.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) {

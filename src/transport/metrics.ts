@@ -2,7 +2,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Bus } from '../streams/bus.js';
 import type { SubscriptionStats } from '../streams/stats.js';
-import type { Connections } from './connections.js';
+import type { Connections } from '../presence/connections.js';
 
 export function createMetrics(stats: SubscriptionStats, bus: Bus, connections: Connections, instanceId: string, defaults: boolean) {
   const registry = new Registry();

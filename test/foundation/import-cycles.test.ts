@@ -61,3 +61,22 @@ it('src has no import circle', () => {
   const circle = findCircle(edges);
   expect(circle?.map((file) => relative(SRC, file)).join(' -> ') ?? null).toBeNull();
 });
+
+/** The domain directories: they may use streams, storage and each other, never the layers above them. */
+const DOMAINS = ['auth', 'bookings', 'chat', 'matches', 'matchmaking', 'notifications', 'presence', 'social', 'users'];
+const ABOVE_DOMAINS = ['schema/', 'transport/', 'context.ts', 'app.ts', 'server.ts', 'main.ts'];
+
+it('domains import nothing above them (schema, transport, the context, the composition root)', () => {
+  const edges = graph();
+  const upward: string[] = [];
+  for (const [file, targets] of edges) {
+    const from = relative(SRC, file);
+    if (!DOMAINS.includes(from.split('/')[0])) continue;
+    for (const target of targets) {
+      const to = relative(SRC, target);
+      if (ABOVE_DOMAINS.some((above) => to === above || to.startsWith(above))) upward.push(`${from} -> ${to}`);
+    }
+  }
+  expect([...edges.keys()].filter((file) => DOMAINS.includes(relative(SRC, file).split('/')[0])).length).toBeGreaterThan(20);
+  expect(upward).toEqual([]);
+});
