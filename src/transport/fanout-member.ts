@@ -1,5 +1,6 @@
 // One WebSocket subscriber fed by its group's payloads: sends them in order, and drops to one GAP while its socket is behind.
 import type { ExecutionArgs } from 'graphql';
+import { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { gapEvent, MAX_BACKLOG, type BusEvent, type QueueSink } from '../streams/index.js';
 
@@ -96,6 +97,24 @@ export class Member implements QueueSink<BusEvent> {
    * YIELD_EVERY sends in a row it lets other sockets' I/O run, so a long replay never starves them.
    */
   resume(): void {
+    // Several sends in a row (a replay, a backlog) leave in one write instead of one each.
+    const corked = this.pending.length > 1 ? this.cork() : null;
+    try {
+      this.sendReady();
+    } finally {
+      corked?.uncork();
+    }
+  }
+
+  /** The socket under the WebSocket, corked (ws exposes it as `_socket`); null when it cannot be. */
+  private cork(): { uncork(): void } | null {
+    const raw: unknown = Reflect.get(this.operation.socket, '_socket');
+    if (!(raw instanceof Socket) || raw.destroyed) return null;
+    raw.cork();
+    return raw;
+  }
+
+  private sendReady(): void {
     while (this.pending.length > 0 && !this.closed) {
       const payload = this.fanout.payload(this.pending[0], this.group, this.operation.args);
       if (payload.json === undefined) return void payload.waiting.push(this);
