@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorCode, gql, gqlOk, registerUser } from '../support/client.js';
-import { connectWs } from '../support/ws.js';
+import { connectWs, firstError } from '../support/ws.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { waitForSubscriptions } from '../support/server.js';
 import { useTestCluster } from '../support/setup.js';
@@ -28,7 +28,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('chat across two instances',
     expect(await historyTexts(b.url, bob, group)).toEqual(['one', 'two', 'three']);
 
     const malloryWs = cleanup.add(connectWs(b.wsUrl, mallory.token));
-    expect(((await malloryWs.subscribe(EVENTS, { id: group }).ended()).errors as any)[0].extensions.code).toBe('FORBIDDEN');
+    expect(firstError((await malloryWs.subscribe(EVENTS, { id: group }).ended()).errors).extensions.code).toBe('FORBIDDEN');
     expect(errorCode(await gql(a.url, SEND, { id: group, text: 'let me in' }, mallory.token))).toBe('FORBIDDEN');
     expect(errorCode(await gql(b.url, HISTORY, { id: group, last: 10 }, mallory.token))).toBe('FORBIDDEN');
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/database.js';
 import { errorCode, gql, gqlOk, registerUser } from '../support/client.js';
-import { connectWs } from '../support/ws.js';
+import { connectWs, firstError } from '../support/ws.js';
 import { makeAdmin, waitForSubscriptions } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';
 
@@ -86,7 +86,7 @@ describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
     const anonymous = cleanup.add(connectWs(server.wsUrl));
     const sub = anonymous.subscribe(NOTIFICATIONS);
     const { errors } = await sub.ended();
-    expect((errors as any)[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(firstError(errors).extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('resumes after a cursor with exactly the missed events, and rejects a cursor of another stream', async () => {
@@ -112,6 +112,6 @@ describe.each(DATABASE_KINDS)('notifications on %s', (kind) => {
     const aliceWs = cleanup.add(connectWs(server.wsUrl, alice.token));
     const stolen = aliceWs.subscribe(NOTIFICATIONS, { after: firstThree[0].notifications.cursor });
     const { errors } = await stolen.ended();
-    expect((errors as any)[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    expect(firstError(errors).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });

@@ -1,7 +1,7 @@
 /** The transport: auth on connection_init, protocol errors, limits, health endpoints, graceful stop. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
-import { connectWs, rawSocket } from '../support/ws.js';
+import { connectWs, rawSocket, firstError } from '../support/ws.js';
 import { disposers } from '../support/setup.js';
 import { makeAdmin, startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
 
@@ -99,7 +99,7 @@ describe('transport', () => {
   it('anonymous connections may not open viewer streams; too many subscriptions on one socket is RATE_LIMITED', async () => {
     const anonymous = cleanup.add(connectWs(server.wsUrl));
     const { errors } = await anonymous.subscribe(NOTIFICATIONS).ended();
-    expect((errors as any)[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(firstError(errors).extensions.code).toBe('UNAUTHENTICATED');
 
     const ws = cleanup.add(connectWs(server.wsUrl, alice.token));
     const subs = [ws.subscribe(NOTIFICATIONS), ws.subscribe(NOTIFICATIONS), ws.subscribe(NOTIFICATIONS)];
@@ -108,7 +108,7 @@ describe('transport', () => {
     });
     const fourth = ws.subscribe(NOTIFICATIONS);
     const { errors: limited } = await fourth.ended();
-    expect((limited as any)[0].extensions.code).toBe('RATE_LIMITED');
+    expect(firstError(limited).extensions.code).toBe('RATE_LIMITED');
     expect(subs.every((s) => !s.done)).toBe(true);
   });
 
@@ -192,7 +192,7 @@ describe('arguments the database or a library would reject', () => {
       const { errors } = await ws
         .subscribe(`subscription($after: String) { notifications(after: $after) { kind } }`, { after: '\u0000' })
         .ended();
-      expect((errors as any)[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+      expect(firstError(errors).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
       await ws.dispose();
 
       const badCursor = await gql(server.url, `{ notifications(first: 2, after: "zzz") { edges { cursor } } }`, {}, user.token);

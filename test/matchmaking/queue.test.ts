@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk, registerUser, type TestUser } from '../support/client.js';
-import { connectWs } from '../support/ws.js';
+import { connectWs, firstError } from '../support/ws.js';
 import { disposers } from '../support/setup.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { startTestServer, waitForSubscriptions, type TestServer } from '../support/server.js';
@@ -209,6 +209,6 @@ describe.each(DATABASE_KINDS)('matchmaking queue on %s', (kind) => {
 
     const anonymous = cleanup.add(connectWs(server.wsUrl));
     const { errors } = await anonymous.subscribe(MATCHMAKING).ended();
-    expect((errors as any)[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(firstError(errors).extensions.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { registerUser } from '../support/client.js';
-import { connectWs } from '../support/ws.js';
+import { connectWs, firstError } from '../support/ws.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { useTestServer } from '../support/setup.js';
 import { deferred, withTimeout } from '../support/wait.js';
@@ -46,15 +46,15 @@ describe.each(DATABASE_KINDS)('presence on one instance (%s)', (kind) => {
   it('needs a signed-in viewer and 1-100 known users', async () => {
     const anonymous = cleanup.add(connectWs(server.wsUrl));
     const denied = await anonymous.subscribe(PRESENCE, { ids: [watcher.id] }).ended();
-    expect((denied.errors as any)[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(firstError(denied.errors).extensions.code).toBe('UNAUTHENTICATED');
 
     const ws = cleanup.add(connectWs(server.wsUrl, watcher.token));
     for (const ids of [[], Array.from({ length: 101 }, (_, i) => `u${i}`)]) {
       const { errors } = await ws.subscribe(PRESENCE, { ids }).ended();
-      expect((errors as any)[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'userIds' });
+      expect(firstError(errors).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'userIds' });
     }
     const unknown = await ws.subscribe(PRESENCE, { ids: [watcher.id, 'nobody'] }).ended();
-    expect((unknown.errors as any)[0].extensions.code).toBe('NOT_FOUND');
+    expect(firstError(unknown.errors).extensions.code).toBe('NOT_FOUND');
   });
 
   it('emits the current status of each user first, then changes; online while any connection is open', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorCode, gql, gqlOk, registerUser } from '../support/client.js';
-import { connectWs } from '../support/ws.js';
+import { connectWs, firstError } from '../support/ws.js';
 import { DATABASE_KINDS } from '../support/database.js';
 import { waitForSubscriptions } from '../support/server.js';
 import { useTestServer } from '../support/setup.js';
@@ -112,7 +112,7 @@ describe.each(DATABASE_KINDS)('social on %s', (kind) => {
   it('postActivity for an unknown post is NOT_FOUND', async () => {
     const ws = cleanup.add(connectWs(server.wsUrl));
     const { errors } = await ws.subscribe(POST_ACTIVITY, { postId: 'no-such-post' }).ended();
-    expect((errors as any)[0].extensions.code).toBe('NOT_FOUND');
+    expect(firstError(errors).extensions.code).toBe('NOT_FOUND');
   });
 
   it('notifies the author of likes and comments, never the actor of their own action, and nobody else', async () => {

@@ -2,6 +2,7 @@
  * Real WebSocket clients for tests: graphql-ws `createClient` over `ws` (every event queued; tests
  * wait with a timeout, never on sleeps), and raw graphql-transport-ws sockets for what it never sends.
  */
+import type { GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { deferred, withTimeout } from './wait.js';
@@ -85,6 +86,16 @@ export class TestSubscription<T = any> {
   unsubscribe(): void {
     this.dispose();
   }
+}
+
+/**
+ * The first GraphQL error of an ended subscription's `errors` (what graphql-ws reported: an `error`
+ * message's list), with its extensions; fails the test when the subscription did not end with one.
+ */
+export function firstError(errors: unknown): GraphQLFormattedError & { extensions: Record<string, unknown> } {
+  if (!Array.isArray(errors) || errors.length === 0) throw new Error(`expected GraphQL errors, got ${String(errors)}`);
+  const first = errors[0] as GraphQLFormattedError;
+  return { ...first, extensions: first.extensions ?? {} };
 }
 
 export interface WsClient {
