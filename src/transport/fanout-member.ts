@@ -1,6 +1,7 @@
 // One WebSocket subscriber fed by its group's payloads: sends them in order, and drops to one GAP while its socket is behind.
 import type { ExecutionArgs } from 'graphql';
 import { Socket } from 'node:net';
+import { MessageType, stringifyMessage } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { gapEvent, MAX_BACKLOG, type BusEvent, type QueueSink } from '../streams/index.js';
 
@@ -53,7 +54,10 @@ export class Member implements QueueSink<BusEvent> {
     private readonly operation: Operation,
     private readonly group: string,
   ) {
-    this.prefix = `{"id":${JSON.stringify(operation.id)},"type":"next","payload":`;
+    // graphql-ws's own envelope (`{"id":…,"type":"next","payload":{}}`), cut before the payload: each
+    // send puts the group's serialized payload where `{}` was.
+    const envelope = stringifyMessage<MessageType.Next>({ id: operation.id, type: MessageType.Next, payload: {} });
+    this.prefix = envelope.slice(0, -'{}}'.length);
   }
 
   push(event: BusEvent): void {

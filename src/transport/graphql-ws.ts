@@ -14,9 +14,10 @@
  * arrived in time is read (timers run before I/O), refusing clients that did nothing wrong.
  */
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { CloseCode, StandardClose } from './close-codes.js';
 
 const SERVER_ONLY = /"type"\s*:\s*"(connection_ack|next|error)"/;
 const CONNECTION_INIT = /"type"\s*:\s*"connection_init"/;
@@ -81,7 +82,7 @@ export function serveGraphqlWs<E extends { socket: WebSocket }>(
   });
   return {
     async dispose() {
-      for (const client of wss.clients) client.close(1001, 'Going away');
+      for (const client of wss.clients) client.close(StandardClose.GoingAway, 'Going away');
       wss.removeAllListeners();
       await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
     },

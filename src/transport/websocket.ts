@@ -5,12 +5,13 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { type DocumentNode, GraphQLError, type ExecutionArgs } from 'graphql';
-import { CloseCode, type SubscribePayload } from 'graphql-ws';
+import type { SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { authenticate } from '../auth/session.js';
 import type { Context, Services } from '../context.js';
 import { PulseError, rateLimited, unauthenticated } from '../errors.js';
 import { schema } from '../schema/index.js';
+import { CloseCode, StandardClose } from './close-codes.js';
 import { Fanout } from './fanout.js';
 import type { Operation } from './fanout-member.js';
 import { serveGraphqlWs } from './graphql-ws.js';
@@ -18,9 +19,6 @@ import { startHeartbeat } from './heartbeat.js';
 import { newId } from './limits.js';
 import { resolvePersisted } from './persisted.js';
 import type { ConnectionExtra, GraphQLPipeline } from './yoga.js';
-
-/** WebSocket close 1013 Try Again Later: overloaded or a dependency is unreachable; retry with backoff. */
-export const TRY_AGAIN_LATER = 1013;
 
 export interface WebSocketTransport {
   /** Closes every socket with 1012 (service restart: resume elsewhere now) and returns their subscriptions. */
@@ -53,12 +51,12 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
   wss.on('connection', (socket, req) => {
     if (config.maxConnections > 0 && admitted >= config.maxConnections) {
       app.metrics.shed.inc();
-      return socket.close(TRY_AGAIN_LATER, 'Over capacity (MAX_CONNECTIONS); retry later');
+      return socket.close(StandardClose.TryAgainLater, 'Over capacity (MAX_CONNECTIONS); retry later');
     }
     admitted++;
     socket.once('close', () => admitted--);
     const ip = ipOf(req);
-    if (!perIp.add(ip)) return socket.close(TRY_AGAIN_LATER, 'Too many connections from this address');
+    if (!perIp.add(ip)) return socket.close(StandardClose.TryAgainLater, 'Too many connections from this address');
     socket.once('close', () => perIp.remove(ip));
   });
 
@@ -73,7 +71,7 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
         } catch (error) {
           // The database could not judge the token: 1013 Try Again Later (clients retry), not a refusal.
           if (error instanceof PulseError && error.extensions.code === 'UNAVAILABLE')
-            ctx.extra.socket.close(TRY_AGAIN_LATER, 'Database unavailable; retry');
+            ctx.extra.socket.close(StandardClose.TryAgainLater, 'Database unavailable; retry');
           return false; // graphql-ws closes with 4403 Forbidden
         }
         // The socket may have closed while the token was checked: onClose has run, register nothing.
@@ -168,7 +166,7 @@ export function attachWebSocket(http: Server, app: Services, pipeline: GraphQLPi
       stopHeartbeat();
       app.connections.shutdown();
       // 1012 Service Restart: clients resume at once, on another instance, from their cursors.
-      for (const socket of wss.clients) socket.close(1012, 'Service restart');
+      for (const socket of wss.clients) socket.close(StandardClose.ServiceRestart, 'Service restart');
       // graphql-ws returns the subscriptions' iterators (and closes any socket left with 1001).
       await server.dispose();
     },
