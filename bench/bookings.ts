@@ -18,7 +18,6 @@
  * The runs and their fixtures live in bench/bookings/; this file sets up the services and prints the report.
  */
 import { cpus, loadavg } from 'node:os';
-import { bookingGroup } from '../src/bookings/group-commit.js';
 import type { TestDatabase } from '../test/support/database.js';
 import type { TestServer } from '../test/support/server.js';
 import { type Figures, BOOKINGS, CLIENT_COUNTS, INSTANCE_COUNTS } from './bookings/fixtures.js';
@@ -64,7 +63,7 @@ async function main() {
   for (const row of rows) console.log(row);
   for (const instances of INSTANCE_COUNTS) console.log(await rush(servers.slice(0, instances), `r${run++}`));
   for (const line of await breakdown(servers[0], `p${run++}`)) console.log(line);
-  const group = bookingGroup(servers[0].pulse.services).stats;
+  const group = servers[0].pulse.services.bookingBatches.stats;
   console.log(
     `# instance 0 group commit: ${group.requests} bookings in ${group.batches} batches (largest ${group.largest}); load average at the end: ${load()}`,
   );

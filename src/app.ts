@@ -21,6 +21,8 @@ import { connectRedis } from './redis/clients.js';
 import { createServer, type HttpServer } from './server.js';
 import { createBus } from './streams/bus.js';
 import { Streams } from './streams/index.js';
+import { bookingBatches } from './bookings/group-commit.js';
+import { likeBatches } from './social/service.js';
 import { SubscriptionStats } from './streams/stats.js';
 import { startSweeper } from './streams/sweeper.js';
 import { Connections } from './presence/connections.js';
@@ -122,6 +124,8 @@ export async function createPulse(config: Config, options: { logger?: Logger; st
       prisma: database.prisma,
       redis: redis?.command ?? null,
       streams,
+      bookingBatches: bookingBatches(streams),
+      likeBatches: likeBatches(streams),
       subscriptionStats,
       connections,
       presence,

@@ -8,12 +8,14 @@ import type { Tokens } from './auth/tokens.js';
 import type { Viewer } from './auth/viewer.js';
 import type { TokenVersions } from './auth/versions.js';
 import type { TypingIndicators } from './chat/typing.js';
+import type { BookingBatches } from './bookings/group-commit.js';
 import type { Config } from './config.js';
 import type { Database, PrismaClient } from './db/index.js';
 import type { SharedReads } from './db/shared-reads.js';
 import type { OperationsMonitor } from './operations/monitor.js';
 import type { Tracing } from './operations/tracing.js';
 import type { Presence } from './presence/service.js';
+import type { LikeBatches } from './social/service.js';
 import type { Loaders } from './schema/loaders.js';
 import type { Streams } from './streams/index.js';
 import type { SubscriptionStats } from './streams/stats.js';
@@ -32,6 +34,9 @@ export interface Services {
   /** The command connection to Redis in scaled mode (presence, rate limits): a node or a cluster; null when embedded. */
   redis: RedisCommands | null;
   streams: Streams;
+  /** This instance's group commits (streams/batch.ts): bookings by event, likes by post. */
+  bookingBatches: BookingBatches;
+  likeBatches: LikeBatches;
   /** Subscription figures of this instance (streams and presence feeds): /metrics, the operations view. */
   subscriptionStats: SubscriptionStats;
   connections: Connections;

@@ -3,13 +3,23 @@ import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../db/index.js';
 import { badInput, notFound, soldOut } from '../errors.js';
 import type { Booking } from '../generated/prisma/client.js';
-import { appendCtes, LOG_HEAD, loggedEvents, Topics, type ApplyBatch, type LogHead, type Outcome } from '../streams/index.js';
+import {
+  appendCtes,
+  groupCommit,
+  LOG_HEAD,
+  loggedEvents,
+  Topics,
+  type ApplyBatch,
+  type GroupCommit,
+  type LogHead,
+  type Outcome,
+} from '../streams/index.js';
 import { available, type Seats } from './service.js';
 import type { Streams } from '../streams/index.js';
 
 /** What this module's functions use of the instance's services (context.ts `Services` has them all). */
 interface Deps {
-  streams: Streams;
+  bookingBatches: BookingBatches;
 }
 
 const MAX_SEATS_PER_BOOKING = 10;
@@ -122,8 +132,9 @@ export async function bookSeats(app: Deps, userId: string, eventId: string, seat
   if (!Number.isInteger(seats) || seats < 1 || seats > MAX_SEATS_PER_BOOKING) {
     throw badInput('seats', `Book from 1 to ${MAX_SEATS_PER_BOOKING} seats at a time.`);
   }
-  return bookingGroup(app).submit(eventId, { userId, seats });
+  return app.bookingBatches.submit(eventId, { userId, seats });
 }
 
-/** This instance's group commit for bookings (keyed by event id); its `stats` count batches. */
-export const bookingGroup = (app: Deps) => app.streams.batched('bookings', applyBookings);
+/** An instance's group commit for bookings (keyed by event id; built by app.ts); its `stats` count batches. */
+export type BookingBatches = GroupCommit<BookingRequest, NewBooking>;
+export const bookingBatches = (streams: Streams): BookingBatches => groupCommit(streams, applyBookings);

@@ -6,13 +6,14 @@
 import { badInput, notFound } from '../errors.js';
 import type { Comment, Post } from '../generated/prisma/client.js';
 import { notify } from '../notifications/service.js';
-import { Topics, type ApplyBatch, type Writer } from '../streams/index.js';
+import { groupCommit, Topics, type ApplyBatch, type GroupCommit, type Writer } from '../streams/index.js';
 import type { PrismaClient } from '../db/index.js';
 import type { SharedReads } from '../db/shared-reads.js';
 import type { Streams } from '../streams/index.js';
 
 /** What this module's functions use of the instance's services (context.ts `Services` has them all). */
 interface Deps {
+  likeBatches: LikeBatches;
   prisma: PrismaClient;
   reads: SharedReads;
   streams: Streams;
@@ -109,11 +110,12 @@ const applyLikes: ApplyBatch<string, void> = (streams, postId, userIds) =>
  * post. Concurrent likes of one post on this instance share a group commit (one transaction per batch).
  */
 export async function likePost(app: Deps, userId: string, postId: string): Promise<void> {
-  await likeGroup(app).submit(postId, userId);
+  await app.likeBatches.submit(postId, userId);
 }
 
-/** This instance's group commit for likes (keyed by post id); its `stats` count batches. */
-export const likeGroup = (app: Deps) => app.streams.batched('likes', applyLikes);
+/** An instance's group commit for likes (keyed by post id; built by app.ts); its `stats` count batches. */
+export type LikeBatches = GroupCommit<string, void>;
+export const likeBatches = (streams: Streams): LikeBatches => groupCommit(streams, applyLikes);
 
 /** Removes the viewer's like; a no-op (nothing published) when there is none. NOT_FOUND for an unknown post. */
 export async function unlikePost(app: Deps, userId: string, postId: string): Promise<void> {

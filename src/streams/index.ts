@@ -79,6 +79,14 @@ export type GroupCommit<Q, R> = Batches<Q, R, Streams>;
 /** Applies one batch of a group commit through this instance's streams (streams/batch.ts). */
 export type ApplyBatch<Q, R> = BatchOf<Q, R, Streams>;
 
+/**
+ * A group commit over `streams`: concurrent writes to one hot key are coalesced into one write per
+ * batch (batch.ts). The composition root (app.ts) builds each domain's one per instance.
+ */
+export function groupCommit<Q, R>(streams: Streams, apply: ApplyBatch<Q, R>, options?: GroupCommitOptions): GroupCommit<Q, R> {
+  return new Batches<Q, R, Streams>(streams, apply, options);
+}
+
 export class Streams {
   /** Live persisted subscriptions per topic, for the publish sweeper. */
   readonly liveTopics = new LiveTopics();
@@ -86,8 +94,6 @@ export class Streams {
   readonly replays = new FairGate(4);
   private readonly heads: TopicHeads;
   private readonly onPublishError: (error: unknown) => void;
-  /** Group commits by name; each name is used with one request and result type (`batched`). */
-  private readonly groups = new Map<string, object>();
   private readonly tracing: StreamTracing | null;
 
   constructor(
@@ -150,19 +156,6 @@ export class Streams {
         if (attempt >= 5 || !isRetryable(error)) throw error;
       }
     }
-  }
-
-  /**
-   * The group commit named `name` on this instance (made on first use): concurrent writes to one hot
-   * key are coalesced into one `write` transaction per batch (see batch.ts).
-   */
-  batched<Q, R>(name: string, apply: ApplyBatch<Q, R>, options?: GroupCommitOptions): GroupCommit<Q, R> {
-    let group = this.groups.get(name) as GroupCommit<Q, R> | undefined;
-    if (!group) {
-      group = new Batches<Q, R, Streams>(this, apply, options);
-      this.groups.set(name, group);
-    }
-    return group;
   }
 
   /**

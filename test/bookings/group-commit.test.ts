@@ -6,7 +6,7 @@
  */
 import { Agent } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bookingGroup, bookSeats } from '../../src/bookings/group-commit.js';
+import { bookSeats } from '../../src/bookings/group-commit.js';
 import { decodeCursor } from '../../src/streams/cursor.js';
 import { errorCode, gql, gqlOk, type TestUser } from '../support/client.js';
 import { connectWs } from '../support/ws.js';
@@ -44,7 +44,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('group commit: a ticket rush
     const sub = ws.subscribe<{ seatUpdates: SeatUpdate }>(SEAT_UPDATES, { eventId });
     await ws.connected;
     await waitForSubscriptions(b, 1);
-    const batchesBefore = bookingGroup(a.pulse.services).stats.batches + bookingGroup(b.pulse.services).stats.batches;
+    const batchesBefore = a.pulse.services.bookingBatches.stats.batches + b.pulse.services.bookingBatches.stats.batches;
 
     // All 5,000 requests are issued at once; each server sees up to 256 of them on open sockets at a time.
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -63,7 +63,7 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)('group commit: a ticket rush
     );
     expect(new Set(booked.map(({ booking }) => booking.id)).size).toBe(1000);
     // Coalesced: far fewer transactions than bookings.
-    const batches = bookingGroup(a.pulse.services).stats.batches + bookingGroup(b.pulse.services).stats.batches - batchesBefore;
+    const batches = a.pulse.services.bookingBatches.stats.batches + b.pulse.services.bookingBatches.stats.batches - batchesBefore;
     expect(batches).toBeLessThan(5000);
 
     const { prisma } = a.pulse.services;
@@ -100,7 +100,7 @@ describe.each(DATABASE_KINDS)('group commit of bookings on %s', (kind) => {
   it('multi-seat bookings in one batch are all or nothing: 3 with 2 left is SOLD_OUT, the next for 2 succeeds', async () => {
     const eventId = await createEvent(5);
     const sub = await watch(eventId);
-    const group = bookingGroup(server.pulse.services);
+    const group = server.pulse.services.bookingBatches;
     const before = group.stats.batches;
 
     const [first, tooMany, rest] = await Promise.allSettled([
@@ -131,7 +131,7 @@ describe.each(DATABASE_KINDS)('group commit of bookings on %s', (kind) => {
 
   it('requests that arrive while a batch is in flight wait for it and form the next batch together', async () => {
     const eventId = await createEvent(10);
-    const group = bookingGroup(server.pulse.services);
+    const group = server.pulse.services.bookingBatches;
     const before = group.stats.batches;
     const book = (i: number) => bookSeats(server.pulse.services, people[i].id, eventId, 1);
 
@@ -151,7 +151,7 @@ describe.each(DATABASE_KINDS)('group commit of bookings on %s', (kind) => {
   it('a batch whose transaction fails commits nothing, fails every caller in it and publishes nothing', async () => {
     const eventId = await createEvent(100);
     const sub = await watch(eventId);
-    const group = bookingGroup(server.pulse.services);
+    const group = server.pulse.services.bookingBatches;
     const removeFault = await injectAppendFault(server, `event:${eventId}`);
     try {
       const before = group.stats.batches;

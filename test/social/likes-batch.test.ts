@@ -4,7 +4,7 @@
  * notifications and the idempotency rules must come out as if the likes had committed one by one.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { likeGroup, likePost } from '../../src/social/service.js';
+import { likePost } from '../../src/social/service.js';
 import { gqlOk, registerUser, type TestUser } from '../support/client.js';
 import { connectWs } from '../support/ws.js';
 import { DATABASE_KINDS } from '../support/database.js';
@@ -26,7 +26,7 @@ describe.each(DATABASE_KINDS)('batched likes on %s', (kind) => {
     const sub = ws.subscribe(POST_ACTIVITY, { postId: post.id });
     await ws.connected;
     await waitForSubscriptions(server, 1);
-    const group = likeGroup(server.pulse.services);
+    const group = server.pulse.services.likeBatches;
     const before = group.stats.batches;
 
     const order = [likers[0], likers[1], likers[0], author, likers[2], likers[1], likers[3]];
